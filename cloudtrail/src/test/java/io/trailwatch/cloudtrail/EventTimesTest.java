@@ -1,0 +1,38 @@
+package io.trailwatch.cloudtrail;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventTimesTest {
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "2026-03-01T10:15:30Z          | 2026-03-01T10:15:30Z",
+            "2026-03-01T10:15:30.123Z      | 2026-03-01T10:15:30.123Z",
+            "2026-03-01T10:15:30.123456Z   | 2026-03-01T10:15:30.123456Z",
+            "2026-03-01T12:15:30+02:00     | 2026-03-01T10:15:30Z",
+            "2026-03-01T05:15:30-0500      | 2026-03-01T10:15:30Z",
+            "2026-03-01 10:15:30           | 2026-03-01T10:15:30Z",
+            "2026-03-01 10:15:30.5         | 2026-03-01T10:15:30.5Z",
+            "2026-03-01 10:15:30Z          | 2026-03-01T10:15:30Z",
+            "2026-03-01 10:15:30 UTC       | 2026-03-01T10:15:30Z",
+            "2026-03-01t10:15:30z          | 2026-03-01T10:15:30Z",
+            "2026-03-01T10:15Z             | 2026-03-01T10:15:00Z",
+    })
+    void parse_acceptsEveryFormRealTrailsContain(String text, String expected) {
+        assertThat(EventTimes.parse(text)).isEqualTo(Instant.parse(expected));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "yesterday", "2026-13-01T00:00:00Z", "1709287200", "2026-03-01"})
+    void parse_rejectsWhatIsNoDateTime(String text) {
+        assertThatThrownBy(() -> EventTimes.parse(text)).isInstanceOf(DateTimeParseException.class);
+    }
+}

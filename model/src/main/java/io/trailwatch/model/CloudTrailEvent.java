@@ -1,0 +1,101 @@
+package io.trailwatch.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+
+/**
+ * One CloudTrail record, normalized: the value of topic {@link Topics#EVENTS} ({@code trailwatch.events.v1}).
+ *
+ * <p><b>Contract.</b> Key: {@link #accountId()} as a UTF-8 string (so one account's events keep their order).
+ * Value: this record as JSON, validated by {@code schemas/trailwatch.events.v1/v1.schema.json}. Headers: the
+ * CloudEvents Kafka binding ({@code ce_id} = eventID, {@code ce_type} = {@value #CE_TYPE}, {@code ce_source},
+ * {@code ce_time}, {@code ce_specversion}), {@code tw_schema_version} = {@value #SCHEMA_VERSION}, and provenance
+ * ({@code tw_s3_bucket}, {@code tw_s3_key}, {@code tw_record_index}). Null fields are omitted.
+ *
+ * <p>Compatibility: within v1, fields are only ever added; consumers must ignore fields they do not know. The original
+ * record is always in {@link #raw()}, field for field, so nothing CloudTrail adds is ever lost.
+ *
+ * @param eventId             CloudTrail {@code eventID}, unique per event (required)
+ * @param eventTime           CloudTrail {@code eventTime} (required)
+ * @param eventVersion        the record format version, e.g. {@code 1.09}
+ * @param eventSource         the service, e.g. {@code cloudtrail.amazonaws.com} (required)
+ * @param eventName           the API action, e.g. {@code StopLogging} (required)
+ * @param awsRegion           the region the request was made to
+ * @param accountId           the account that received the event ({@code recipientAccountId}, else the S3 key's
+ *                            account, else the principal's)
+ * @param principal           who made the call ({@code userIdentity})
+ * @param sourceIp            {@code sourceIPAddress}: an IP address or, for AWS services, a service name
+ * @param userAgent           {@code userAgent}
+ * @param errorCode           {@code errorCode}, null for a successful call
+ * @param errorMessage        {@code errorMessage}
+ * @param readOnly            whether the call only reads
+ * @param managementEvent     whether this is a management event
+ * @param eventType           {@code AwsApiCall}, {@code AwsServiceEvent}, {@code AwsConsoleSignIn},
+ *                            {@code AwsConsoleAction}, {@code AwsCloudTrailInsight}, {@code AwsVpceEvent}
+ * @param eventCategory       {@code Management}, {@code Data}, {@code Insight} or {@code NetworkActivity}
+ * @param requestId           {@code requestID}
+ * @param sharedEventId       {@code sharedEventID}, linking the copies of a cross-account event
+ * @param vpcEndpointId       {@code vpcEndpointId}
+ * @param requestParameters   as received (policies inside stay JSON strings)
+ * @param responseElements    as received
+ * @param additionalEventData as received
+ * @param serviceEventDetails as received
+ * @param resources           {@code resources}, as received
+ * @param tlsDetails          {@code tlsDetails}, as received
+ * @param insightDetails      {@code insightDetails} of Insights events, as received
+ * @param raw                 the whole record exactly as received, unknown fields included
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record CloudTrailEvent(
+        String eventId,
+        Instant eventTime,
+        String eventVersion,
+        String eventSource,
+        String eventName,
+        String awsRegion,
+        String accountId,
+        Principal principal,
+        String sourceIp,
+        String userAgent,
+        String errorCode,
+        String errorMessage,
+        Boolean readOnly,
+        Boolean managementEvent,
+        String eventType,
+        String eventCategory,
+        String requestId,
+        String sharedEventId,
+        String vpcEndpointId,
+        JsonNode requestParameters,
+        JsonNode responseElements,
+        JsonNode additionalEventData,
+        JsonNode serviceEventDetails,
+        JsonNode resources,
+        JsonNode tlsDetails,
+        JsonNode insightDetails,
+        JsonNode raw) {
+
+    /** The CloudEvents type of these events. */
+    public static final String CE_TYPE = "io.trailwatch.cloudtrail.event.v1";
+
+    /** The schema version within {@code trailwatch.events.v1}. */
+    public static final String SCHEMA_VERSION = "1";
+
+    /** The CloudEvents source: {@code /aws/cloudtrail/<accountId>/<awsRegion>} (unknown parts are {@code -}). */
+    public String ceSource() {
+        return "/aws/cloudtrail/" + orDash(accountId) + "/" + orDash(awsRegion);
+    }
+
+    /** Whether the call failed (it carries an error code). */
+    public boolean failed() {
+        return errorCode != null && !errorCode.isEmpty();
+    }
+
+    private static String orDash(String s) {
+        return s == null || s.isEmpty() ? "-" : s;
+    }
+}

@@ -1,0 +1,34 @@
+package io.trailwatch.model;
+
+/**
+ * Default names of Trailwatch's Kafka topics. Every name is configurable per service; these are the defaults the
+ * services ship with and {@code docs/topics.md} documents.
+ *
+ * <p>Topics carrying public messages are named {@code trailwatch.<noun>.v<major>}: a change that breaks a consumer
+ * gets a new major version and a new topic. Dead-letter topics are {@code trailwatch.dlq.<service>.<channel>}.
+ */
+public final class Topics {
+
+    /** Normalized CloudTrail events, one per record. Key: account id. Value: {@link CloudTrailEvent}. */
+    public static final String EVENTS = "trailwatch.events.v1";
+
+    /** Compacted ledger of fully ingested S3 objects. Key: {@link IngestedObject#ledgerKey()}. */
+    public static final String INGEST_LEDGER = "trailwatch.ingest.ledger.v1";
+
+    /** SQS notification bodies ingest-service could not understand or refused. Value: {@link DeadLetter}. */
+    public static final String DLQ_INGEST_NOTIFICATIONS = dlq("ingest", "notifications");
+
+    /** S3 objects that can never be read as CloudTrail logs (corrupt, not JSON, too large). Value: {@link DeadLetter}. */
+    public static final String DLQ_INGEST_OBJECTS = dlq("ingest", "objects");
+
+    /** Single CloudTrail records that cannot be normalized (missing eventID, too large). Value: {@link DeadLetter}. */
+    public static final String DLQ_INGEST_RECORDS = dlq("ingest", "records");
+
+    private Topics() {
+    }
+
+    /** The dead-letter topic of a service's channel: {@code trailwatch.dlq.<service>.<channel>}. */
+    public static String dlq(String service, String channel) {
+        return "trailwatch.dlq." + service + "." + channel;
+    }
+}
