@@ -1,0 +1,151 @@
+package io.trailwatch.ingest.config;
+
+import io.quarkus.runtime.annotations.ConfigDocDefault;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything ingest-service is configured with, under {@code trailwatch.ingest}. Validated at start-up: a service
+ * with a bad configuration does not start. Kafka topic names are set on the channels ({@code mp.messaging.*}).
+ */
+@ConfigMapping(prefix = "trailwatch.ingest")
+public interface IngestConfig {
+
+    /** The SQS queue S3 notifications arrive on. */
+    Sqs sqs();
+
+    /** AWS access. */
+    Aws aws();
+
+    /** The buckets, key prefixes and accounts this deployment may read. Nothing else is ever fetched. */
+    Sources sources();
+
+    /** Objects processed at once. */
+    @WithDefault("4")
+    @Min(1)
+    @Max(256)
+    int concurrency();
+
+    /** Limits against hostile files. */
+    Caps caps();
+
+    /**
+     * How long to wait for Kafka to acknowledge an object's records before leaving its notification for redelivery.
+     */
+    @WithDefault("2m")
+    Duration publishTimeout();
+
+    /** Events awaiting Kafka acknowledgement at once, across all objects; the reader waits beyond this. */
+    @WithDefault("4096")
+    @Min(16)
+    int maxUnacknowledgedEvents();
+
+    /** Backfill: ingest objects listed under a prefix through the same pipeline and ledger. */
+    Backfill backfill();
+
+    interface Sqs {
+        /** Whether to poll SQS at all (off for a backfill-only replica). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The queue URL. Required when polling is enabled. */
+        Optional<String> queueUrl();
+
+        /** Long-poll wait per receive, in seconds (0 to 20). */
+        @WithDefault("20")
+        @Min(0)
+        @Max(20)
+        int waitTimeSeconds();
+
+        /** Messages per receive (1 to 10). */
+        @WithDefault("10")
+        @Min(1)
+        @Max(10)
+        int maxMessages();
+
+        /**
+         * Visibility timeout given to received messages, extended while their objects are still being processed.
+         */
+        @WithDefault("2m")
+        Duration visibilityTimeout();
+
+        /** How soon a message whose objects failed transiently becomes visible again. */
+        @WithDefault("30s")
+        Duration retryDelay();
+    }
+
+    interface Aws {
+        /** The region of the queue and buckets. */
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Endpoint override for S3 (an S3-compatible server); the AWS endpoint when absent. */
+        Optional<URI> s3Endpoint();
+
+        /** Path-style S3 addressing, as S3-compatible servers need. */
+        @WithDefault("false")
+        boolean s3PathStyle();
+
+        /** Endpoint override for SQS; the AWS endpoint when absent. */
+        Optional<URI> sqsEndpoint();
+
+        /**
+         * Static credentials for S3/SQS-compatible servers, as {@code accessKeyId:secretAccessKey}. Leave unset in
+         * AWS: the default credentials chain (IRSA, instance profile, environment) is used.
+         */
+        @ConfigDocDefault("the AWS default credentials chain")
+        Optional<String> staticCredentials();
+
+        /** Timeout of one S3 or SQS API call (not of streaming a whole object). */
+        @WithDefault("30s")
+        Duration apiCallTimeout();
+    }
+
+    interface Sources {
+        /** Buckets that may be read. */
+        @NotEmpty
+        Set<String> buckets();
+
+        /** Key prefixes that may be read; any when absent. */
+        Optional<List<String>> keyPrefixes();
+
+        /** Accounts whose files may be read (from the key layout); any when absent. */
+        Optional<Set<String>> accounts();
+
+        /**
+         * Keys matching this regular expression (searched, not matched whole) are not logs and are skipped without
+         * being read. Digests under {@code CloudTrail-Digest/} are always skipped.
+         */
+        @WithDefault("(^|/)CloudTrail-Digest/|_CloudTrail-Digest_|(^|/)ConfigWritabilityCheckFile$|\\.sig$|/$")
+        String skipKeyPattern();
+    }
+
+    interface Caps {
+        /** The most bytes one log file may decompress to. */
+        @WithDefault("2147483648")
+        @Min(1024)
+        long maxDecompressedBytes();
+
+        /** The most bytes one record may take. */
+        @WithDefault("16777216")
+        @Min(1024)
+        long maxRecordBytes();
+    }
+
+    interface Backfill {
+        /** Objects a backfill processes at once. */
+        @WithDefault("4")
+        @Min(1)
+        @Max(64)
+        int concurrency();
+    }
+}

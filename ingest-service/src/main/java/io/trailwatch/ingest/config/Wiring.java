@@ -1,0 +1,66 @@
+package io.trailwatch.ingest.config;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.ingest.core.Admission;
+import io.trailwatch.ingest.core.EventSink;
+import io.trailwatch.ingest.core.IngestMetrics;
+import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.ingest.core.ObjectIngestor;
+import io.trailwatch.ingest.core.ObjectSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Builds the framework-free core from the configuration: plain constructors, no magic. */
+@ApplicationScoped
+public class Wiring {
+
+    @Produces
+    @Singleton
+    Admission admission(IngestConfig config) {
+        var sources = config.sources();
+        Pattern skip;
+        try {
+            skip = Pattern.compile(sources.skipKeyPattern());
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("trailwatch.ingest.sources.skip-key-pattern is no regular expression: "
+                    + e.getDescription(), e);
+        }
+        return new Admission(sources.buckets(), sources.keyPrefixes().orElse(List.of()),
+                sources.accounts().orElse(Set.of()), skip);
+    }
+
+    @Produces
+    @Singleton
+    LogFileReader reader(IngestConfig config) {
+        return new LogFileReader(new Caps(config.caps().maxDecompressedBytes(), config.caps().maxRecordBytes()));
+    }
+
+    @Produces
+    @Singleton
+    Ledger ledger() {
+        return new Ledger();
+    }
+
+    @Produces
+    @Singleton
+    IngestMetrics metrics(MeterRegistry registry) {
+        return new IngestMetrics(registry);
+    }
+
+    @Produces
+    @Singleton
+    ObjectIngestor ingestor(IngestConfig config, Admission admission, ObjectSource source, EventSink sink, Ledger ledger,
+                            LogFileReader reader, IngestMetrics metrics) {
+        return new ObjectIngestor(admission, source, sink, ledger, reader, metrics, config.publishTimeout(),
+                Clock.systemUTC());
+    }
+}

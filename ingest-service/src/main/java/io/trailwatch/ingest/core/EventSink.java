@@ -1,0 +1,38 @@
+package io.trailwatch.ingest.core;
+
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.IngestedObject;
+
+import java.util.concurrent.CompletionStage;
+
+/** Where ingest-service writes: Kafka in production. Each stage completes when the broker acknowledged. */
+public interface EventSink {
+
+    /** Dead-letter channels of ingest-service. */
+    enum DeadLetterChannel {
+        NOTIFICATIONS("notifications"), OBJECTS("objects"), RECORDS("records");
+
+        private final String id;
+
+        DeadLetterChannel(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+    }
+
+    /**
+     * Publishes one event. May block while too many events await acknowledgement, so that a fast reader never
+     * buffers a whole file.
+     */
+    CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex);
+
+    /** Publishes a dead letter keyed by {@code key} (may be null). */
+    CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key);
+
+    /** Records a completed object in the ledger. */
+    CompletionStage<Void> completed(IngestedObject object);
+}

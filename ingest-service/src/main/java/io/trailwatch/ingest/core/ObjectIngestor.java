@@ -1,0 +1,283 @@
+package io.trailwatch.ingest.core;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trailwatch.cloudtrail.InvalidRecordException;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.cloudtrail.Normalizer;
+import io.trailwatch.cloudtrail.UnreadableLogException;
+import io.trailwatch.ingest.core.EventSink.DeadLetterChannel;
+import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.IngestedObject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Ingests one S3 object: admits it, skips it when the ledger says it is done, streams its records through the
+ * normalizer to the events topic, dead-letters what cannot be read, and records it in the ledger once Kafka
+ * acknowledged every record. Thread-safe; one call per object, many objects in parallel.
+ */
+public final class ObjectIngestor {
+
+    /** What the caller should do with the notification the object came from. */
+    public enum Outcome {
+        /** Nothing more to do for this object: ingested, skipped, refused or dead-lettered. */
+        DONE,
+        /** A transient failure: leave the notification for redelivery. */
+        RETRY
+    }
+
+    private static final Logger LOG = Logger.getLogger(ObjectIngestor.class);
+    private static final String SERVICE = "ingest";
+
+    private final Admission admission;
+    private final ObjectSource source;
+    private final EventSink sink;
+    private final Ledger ledger;
+    private final LogFileReader reader;
+    private final IngestMetrics metrics;
+    private final Duration publishTimeout;
+    private final Clock clock;
+
+    public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
+                          IngestMetrics metrics, Duration publishTimeout, Clock clock) {
+        this.admission = admission;
+        this.source = source;
+        this.sink = sink;
+        this.ledger = ledger;
+        this.reader = reader;
+        this.metrics = metrics;
+        this.publishTimeout = publishTimeout;
+        this.clock = clock;
+    }
+
+    /**
+     * Ingests an object.
+     *
+     * @param ref        the object
+     * @param provenance where the request came from, for dead letters (e.g. {@code sqsMessageId}, {@code backfill})
+     */
+    public Outcome ingest(ObjectRef ref, Map<String, String> provenance) {
+        metrics.inFlight().incrementAndGet();
+        try {
+            return doIngest(ref, provenance);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            metrics.object("retried", "interrupted");
+            return Outcome.RETRY;
+        } finally {
+            metrics.inFlight().decrementAndGet();
+        }
+    }
+
+    private Outcome doIngest(ObjectRef ref, Map<String, String> provenance) throws InterruptedException {
+        Admission.Decision decision = admission.decide(ref.bucket(), ref.key());
+        if (decision instanceof Admission.Refuse refuse) {
+            LOG.warnf("Refused %s: %s; it is never fetched", ref.uri(), refuse.detail());
+            metrics.object("refused", refuse.reason());
+            return deadLetter(DeadLetterChannel.OBJECTS, refuse.reason(), refuse.detail(), ref, provenance, null,
+                    "refused", refuse.reason());
+        }
+        if (decision instanceof Admission.Skip skip) {
+            LOG.debugf("Skipped %s: %s", ref.uri(), skip.reason());
+            metrics.object("skipped", skip.reason());
+            return Outcome.DONE;
+        }
+        String account = ((Admission.Accept) decision).accountOrNull();
+        if (ref.etag() != null && ledger.contains(IngestedObject.ledgerKey(ref.bucket(), ref.key(), ref.etag(), ref.versionId()))) {
+            LOG.debugf("Skipped %s: already ingested", ref.uri());
+            metrics.object("skipped", "already-ingested");
+            return Outcome.DONE;
+        }
+
+        ObjectSource.OpenedObject object;
+        try {
+            object = source.open(ref);
+        } catch (ObjectSource.ObjectMissingException e) {
+            LOG.warnf("Object %s does not exist: %s", ref.uri(), e.getMessage());
+            return deadLetter(DeadLetterChannel.OBJECTS, "object-not-found", e.getMessage(), ref, provenance, null,
+                    "failed", "object-not-found");
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Could not open %s, will retry: %s", ref.uri(), e.getMessage());
+            metrics.object("retried", "s3-error");
+            return Outcome.RETRY;
+        }
+
+        String ledgerKey = IngestedObject.ledgerKey(ref.bucket(), ref.key(), object.etag(), object.versionId());
+        var pending = new Pending();
+        try (object) {
+            if (ledger.contains(ledgerKey)) {
+                LOG.debugf("Skipped %s: already ingested", ref.uri());
+                metrics.object("skipped", "already-ingested");
+                return Outcome.DONE;
+            }
+            LogFileReader.Summary summary;
+            try {
+                summary = reader.read(object.body(), new RecordSink(ref, account, provenance, pending));
+            } catch (UnreadableLogException e) {
+                LOG.warnf("Log file %s is unreadable (%s): %s", ref.uri(), e.reason(), e.getMessage());
+                if (!pending.await(publishTimeout)) {
+                    metrics.object("retried", "kafka-error");
+                    return Outcome.RETRY;
+                }
+                return deadLetter(DeadLetterChannel.OBJECTS, e.reason(), e.getMessage(), ref, provenance, null,
+                        "failed", e.reason());
+            } catch (LogFileReader.SourceException e) {
+                LOG.warnf("Reading %s failed, will retry: %s", ref.uri(), e.getMessage());
+                pending.await(publishTimeout);
+                metrics.object("retried", "s3-error");
+                return Outcome.RETRY;
+            }
+            metrics.bytes(summary.compressedBytes(), summary.decompressedBytes());
+            if (!pending.await(publishTimeout)) {
+                LOG.warnf("Kafka did not acknowledge every record of %s, will retry: %s", ref.uri(), pending.failureText());
+                metrics.object("retried", "kafka-error");
+                return Outcome.RETRY;
+            }
+            var done = new IngestedObject(ref.bucket(), ref.key(), IngestedObject.stripQuotes(object.etag()),
+                    object.versionId(), pending.published.get(), pending.deadLettered.get(),
+                    summary.decompressedBytes(), clock.instant());
+            if (!await(sink.completed(done), publishTimeout)) {
+                metrics.object("retried", "kafka-error");
+                return Outcome.RETRY;
+            }
+            ledger.add(ledgerKey);
+            if (object.lastModified() != null) {
+                metrics.lag(Duration.between(object.lastModified(), clock.instant()));
+            }
+            metrics.object("ingested", "ok");
+            LOG.debugf("Ingested %s: %d records, %d dead-lettered", ref.uri(), done.records(), done.deadLettered());
+            return Outcome.DONE;
+        } catch (IOException e) {
+            // closing the S3 stream failed after everything was read; nothing lost
+            LOG.debugf("Closing %s failed: %s", ref.uri(), e.getMessage());
+            return Outcome.DONE;
+        }
+    }
+
+    private Outcome deadLetter(DeadLetterChannel channel, String reason, String detail, ObjectRef ref,
+                               Map<String, String> provenance, String payload, String outcome, String metricReason)
+            throws InterruptedException {
+        Map<String, String> where = new LinkedHashMap<>(provenance);
+        where.put("bucket", ref.bucket());
+        where.put("key", ref.key());
+        var letter = DeadLetter.of(SERVICE, channel.id(), reason, detail, clock.instant(), where, payload);
+        if (!await(sink.deadLetter(channel, letter, ref.uri()), publishTimeout)) {
+            metrics.object("retried", "kafka-error");
+            return Outcome.RETRY;
+        }
+        metrics.deadLetter(channel.id(), reason);
+        if (!"refused".equals(outcome)) {
+            metrics.object(outcome, metricReason);
+        }
+        return Outcome.DONE;
+    }
+
+    private static boolean await(CompletionStage<Void> stage, Duration timeout) throws InterruptedException {
+        try {
+            stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("Kafka did not acknowledge: %s", e.getCause() == null ? e.toString() : e.getCause().getMessage());
+            return false;
+        }
+    }
+
+    /** Normalizes and publishes the records of one object as the reader hands them out. */
+    private final class RecordSink implements LogFileReader.Sink {
+        private final ObjectRef ref;
+        private final String account;
+        private final Map<String, String> provenance;
+        private final Pending pending;
+
+        RecordSink(ObjectRef ref, String account, Map<String, String> provenance, Pending pending) {
+            this.ref = ref;
+            this.account = account;
+            this.provenance = provenance;
+            this.pending = pending;
+        }
+
+        @Override
+        public void record(int index, ObjectNode record) {
+            try {
+                var event = Normalizer.normalize(record, account);
+                pending.track(sink.publish(event, ref, index), pending.published);
+                metrics.recordPublished();
+            } catch (InvalidRecordException e) {
+                LOG.warnf("Record %d of %s is invalid (%s): %s", index, ref.uri(), e.reason(), e.getMessage());
+                deadLetterRecord(index, e.reason(), e.getMessage(), record.toString(),
+                        record.path("eventID").isTextual() ? record.get("eventID").asText() : null);
+            }
+        }
+
+        @Override
+        public void badRecord(int index, String reason, String detail) {
+            LOG.warnf("Record %d of %s is unreadable (%s): %s", index, ref.uri(), reason, detail);
+            deadLetterRecord(index, reason, detail, null, null);
+        }
+
+        private void deadLetterRecord(int index, String reason, String detail, String payload, String key) {
+            Map<String, String> where = new LinkedHashMap<>(provenance);
+            where.put("bucket", ref.bucket());
+            where.put("key", ref.key());
+            where.put("recordIndex", String.valueOf(index));
+            var letter = DeadLetter.of(SERVICE, DeadLetterChannel.RECORDS.id(), reason, detail, clock.instant(), where, payload);
+            pending.track(sink.deadLetter(DeadLetterChannel.RECORDS, letter, key), pending.deadLettered);
+            metrics.deadLetter(DeadLetterChannel.RECORDS.id(), reason);
+        }
+    }
+
+    /** Acknowledgements still owed by Kafka for one object. */
+    private static final class Pending {
+        final AtomicLong published = new AtomicLong();
+        final AtomicLong deadLettered = new AtomicLong();
+        private final AtomicLong outstanding = new AtomicLong(1);
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final CompletableFuture<Void> settled = new CompletableFuture<>();
+
+        void track(CompletionStage<Void> stage, AtomicLong counter) {
+            outstanding.incrementAndGet();
+            counter.incrementAndGet();
+            stage.whenComplete((ok, error) -> {
+                if (error != null) {
+                    failure.compareAndSet(null, error);
+                }
+                release();
+            });
+        }
+
+        private void release() {
+            if (outstanding.decrementAndGet() == 0) {
+                settled.complete(null);
+            }
+        }
+
+        /** Waits for every acknowledgement; true when all came and none failed. */
+        boolean await(Duration timeout) throws InterruptedException {
+            release();
+            try {
+                settled.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                failure.compareAndSet(null, e);
+                return false;
+            }
+            return failure.get() == null;
+        }
+
+        String failureText() {
+            Throwable t = failure.get();
+            return t == null ? "timeout" : t.getMessage();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.trailwatch.ingest.core;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/** Where log files come from: S3 in production. */
+public interface ObjectSource {
+
+    /**
+     * Opens an object for streaming.
+     *
+     * @throws ObjectMissingException the object does not exist (a permanent condition)
+     * @throws IOException            anything else; worth a retry
+     */
+    OpenedObject open(ObjectRef ref) throws ObjectMissingException, IOException;
+
+    /**
+     * Lists the objects under a prefix, in key order, handing each to the consumer. Pages are fetched as the consumer
+     * keeps up.
+     */
+    void list(String bucket, String prefix, String startAfter, Consumer<ObjectRef> each) throws IOException;
+
+    /**
+     * An object being read.
+     *
+     * @param body         its content; close it
+     * @param etag         the ETag S3 returned
+     * @param versionId    the version id, when versioned
+     * @param lastModified when it was written
+     * @param size         its size
+     */
+    record OpenedObject(InputStream body, String etag, String versionId, Instant lastModified, long size) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+    }
+
+    /** The object does not exist (S3 404 NoSuchKey). */
+    final class ObjectMissingException extends Exception {
+        public ObjectMissingException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+package io.trailwatch.ingest.inbound;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.trailwatch.ingest.config.IngestConfig;
+import io.trailwatch.ingest.core.Envelopes;
+import io.trailwatch.ingest.core.EventSink;
+import io.trailwatch.ingest.core.IngestMetrics;
+import io.trailwatch.ingest.core.InvalidNotificationException;
+import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.ingest.core.Notification;
+import io.trailwatch.ingest.core.ObjectIngestor;
+import io.trailwatch.ingest.core.ObjectRef;
+import io.trailwatch.model.DeadLetter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Long-polls the SQS queue and hands each announced object to the {@link ObjectIngestor}, at most
+ * {@code concurrency} objects at once. A message is deleted only when every object in it is done (ingested, skipped,
+ * refused or dead-lettered, all acknowledged by Kafka); while its objects are processed its visibility timeout is kept
+ * extended; when one failed transiently the message becomes visible again after the retry delay.
+ *
+ * <p>SQS has no SmallRye connector that resolves here, so this is the one hand-written poll loop of the service.
+ */
+@ApplicationScoped
+public class SqsPoller {
+
+    private static final Logger LOG = Logger.getLogger(SqsPoller.class);
+
+    private final SqsClient sqs;
+    private final IngestConfig config;
+    private final ObjectIngestor ingestor;
+    private final EventSink sink;
+    private final IngestMetrics metrics;
+    private final Ledger ledger;
+    private final Semaphore slots;
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final AtomicReference<String> lastSqsError = new AtomicReference<>("not polled yet");
+    private volatile boolean running;
+    private ExecutorService workers;
+    private ScheduledExecutorService extender;
+    private Thread poller;
+
+    SqsPoller(SqsClient sqs, IngestConfig config, ObjectIngestor ingestor, EventSink sink, IngestMetrics metrics,
+              Ledger ledger) {
+        this.sqs = sqs;
+        this.config = config;
+        this.ingestor = ingestor;
+        this.sink = sink;
+        this.metrics = metrics;
+        this.ledger = ledger;
+        this.slots = new Semaphore(config.concurrency());
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        if (!config.sqs().enabled()) {
+            LOG.info("SQS polling is disabled (trailwatch.ingest.sqs.enabled=false)");
+            lastSqsError.set(null);
+            return;
+        }
+        String queue = config.sqs().queueUrl().orElseThrow(() -> new IllegalStateException(
+                "trailwatch.ingest.sqs.queue-url is required while SQS polling is enabled"));
+        running = true;
+        workers = Executors.newFixedThreadPool(config.concurrency(), named("ingest-object"));
+        extender = Executors.newSingleThreadScheduledExecutor(named("sqs-visibility"));
+        long every = Math.max(1, config.sqs().visibilityTimeout().toMillis() / 3);
+        extender.scheduleWithFixedDelay(this::extendVisibility, every, every, TimeUnit.MILLISECONDS);
+        poller = named("sqs-poller").newThread(() -> pollLoop(queue));
+        poller.start();
+        LOG.infof("Polling %s with %d objects in flight", queue, config.concurrency());
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        running = false;
+        if (poller != null) {
+            poller.interrupt();
+        }
+        if (workers != null) {
+            workers.shutdown();
+            try {
+                if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                    workers.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (extender != null) {
+            extender.shutdownNow();
+        }
+    }
+
+    /** Null when the last SQS call succeeded (or polling is off), else what went wrong. */
+    public String sqsProblem() {
+        return lastSqsError.get();
+    }
+
+    /** Messages whose objects are being processed. */
+    public int messagesInFlight() {
+        return inFlight.size();
+    }
+
+    private void pollLoop(String queue) {
+        Duration backoff = Duration.ofMillis(500);
+        while (running) {
+            try {
+                if (!ledger.isLoaded()) {
+                    TimeUnit.MILLISECONDS.sleep(100);
+                    continue;
+                }
+                if (lastSqsError.get() != null) {
+                    // A cheap call proves the queue is reachable before a long poll, for readiness.
+                    sqs.getQueueAttributes(b -> b.queueUrl(queue).attributeNamesWithStrings("QueueArn"));
+                    lastSqsError.set(null);
+                }
+                // Receive only as many messages as there are free object slots (at least one).
+                slots.acquire();
+                int free = slots.availablePermits() + 1;
+                slots.release();
+                List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue)
+                        .maxNumberOfMessages(Math.min(config.sqs().maxMessages(), free))
+                        .waitTimeSeconds(config.sqs().waitTimeSeconds())
+                        .visibilityTimeout((int) config.sqs().visibilityTimeout().toSeconds())
+                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+                        .messages();
+                lastSqsError.set(null);
+                backoff = Duration.ofMillis(500);
+                for (Message m : messages) {
+                    handle(queue, m);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (SdkException e) {
+                lastSqsError.set(e.getMessage());
+                metrics.sqsError("receive");
+                LOG.warnf("Receiving from SQS failed, retrying in %s: %s", backoff, e.getMessage());
+                try {
+                    TimeUnit.MILLISECONDS.sleep(backoff.toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
+                        : backoff.multipliedBy(2);
+            } catch (RuntimeException e) {
+                LOG.error("Unexpected failure in the SQS poll loop; going on", e);
+            }
+        }
+    }
+
+    private void handle(String queue, Message message) throws InterruptedException {
+        Notification notification;
+        try {
+            notification = Envelopes.parse(message.body());
+        } catch (InvalidNotificationException e) {
+            LOG.warnf("SQS message %s is no notification (%s): %s", message.messageId(), e.reason(), e.getMessage());
+            var letter = DeadLetter.of("ingest", EventSink.DeadLetterChannel.NOTIFICATIONS.id(), e.reason(),
+                    e.getMessage(), Instant.now(), Map.of("sqsMessageId", message.messageId()), message.body());
+            try {
+                sink.deadLetter(EventSink.DeadLetterChannel.NOTIFICATIONS, letter, message.messageId())
+                        .toCompletableFuture().get(config.publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception failure) {
+                LOG.warnf("Dead-lettering SQS message %s failed; it stays on the queue: %s", message.messageId(),
+                        failure.getMessage());
+                metrics.sqsError("dead-letter");
+                return;
+            }
+            metrics.deadLetter(EventSink.DeadLetterChannel.NOTIFICATIONS.id(), e.reason());
+            metrics.notification(e.envelope(), "dead-lettered");
+            delete(queue, message);
+            return;
+        }
+        if (notification.objects().isEmpty()) {
+            LOG.infof("SQS message %s needs no ingestion: %s", message.messageId(), notification.ignored());
+            metrics.notification(notification.envelope(), "ignored");
+            delete(queue, message);
+            return;
+        }
+        metrics.notification(notification.envelope(), "accepted");
+        var flight = new InFlight(queue, message, notification.objects().size());
+        inFlight.put(message.receiptHandle(), flight);
+        for (ObjectRef ref : notification.objects()) {
+            slots.acquire();
+            try {
+                workers.execute(() -> {
+                    ObjectIngestor.Outcome outcome = ObjectIngestor.Outcome.RETRY;
+                    try {
+                        outcome = ingestor.ingest(ref, Map.of("sqsMessageId", message.messageId()));
+                    } catch (RuntimeException e) {
+                        LOG.errorf(e, "Ingesting %s failed unexpectedly; the message will be redelivered", ref.uri());
+                    } finally {
+                        slots.release();
+                        flight.objectDone(outcome);
+                    }
+                });
+            } catch (RuntimeException rejected) {
+                slots.release();
+                flight.objectDone(ObjectIngestor.Outcome.RETRY);
+            }
+        }
+    }
+
+    private void finished(InFlight flight) {
+        inFlight.remove(flight.message.receiptHandle());
+        if (flight.retry.get() == 0) {
+            delete(flight.queue, flight.message);
+        } else {
+            int delay = (int) config.sqs().retryDelay().toSeconds();
+            try {
+                sqs.changeMessageVisibility(b -> b.queueUrl(flight.queue).receiptHandle(flight.message.receiptHandle())
+                        .visibilityTimeout(delay));
+            } catch (SdkException e) {
+                metrics.sqsError("change-visibility");
+                LOG.warnf("Could not shorten the visibility of %s; it returns after its timeout: %s",
+                        flight.message.messageId(), e.getMessage());
+            }
+        }
+    }
+
+    private void delete(String queue, Message message) {
+        try {
+            sqs.deleteMessage(b -> b.queueUrl(queue).receiptHandle(message.receiptHandle()));
+        } catch (SdkException e) {
+            metrics.sqsError("delete");
+            LOG.warnf("Deleting SQS message %s failed; its redelivery will find the objects in the ledger: %s",
+                    message.messageId(), e.getMessage());
+        }
+    }
+
+    private void extendVisibility() {
+        int seconds = (int) config.sqs().visibilityTimeout().toSeconds();
+        for (InFlight flight : inFlight.values()) {
+            try {
+                sqs.changeMessageVisibility(b -> b.queueUrl(flight.queue).receiptHandle(flight.message.receiptHandle())
+                        .visibilityTimeout(seconds));
+            } catch (SdkException e) {
+                metrics.sqsError("extend-visibility");
+                LOG.warnf("Extending the visibility of %s failed: %s", flight.message.messageId(), e.getMessage());
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String name) {
+        var counter = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + counter.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** A received message and its objects still being processed. */
+    private final class InFlight {
+        final String queue;
+        final Message message;
+        final AtomicInteger remaining;
+        final AtomicInteger retry = new AtomicInteger();
+
+        InFlight(String queue, Message message, int objects) {
+            this.queue = queue;
+            this.message = message;
+            this.remaining = new AtomicInteger(objects);
+        }
+
+        void objectDone(ObjectIngestor.Outcome outcome) {
+            if (outcome == ObjectIngestor.Outcome.RETRY) {
+                retry.incrementAndGet();
+            }
+            if (remaining.decrementAndGet() == 0) {
+                finished(this);
+            }
+        }
+    }
+}
