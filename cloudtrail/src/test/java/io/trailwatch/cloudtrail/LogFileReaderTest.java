@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LogFileReaderTest {
 
-    private static final byte[] MIXED = Fixtures.bytes("logs/mixed-event-types.json");
+    private static final byte[] MIXED = Fixtures.bytes("cloudtrail/mixed-event-types.json");
 
     private final LogFileReader reader = new LogFileReader(Caps.DEFAULT);
     private final Collected collected = new Collected();

@@ -24,7 +24,7 @@ class NormalizerTest {
 
     @BeforeAll
     static void readFixture() throws Exception {
-        new LogFileReader(Caps.DEFAULT).read(new ByteArrayInputStream(Fixtures.bytes("logs/mixed-event-types.json")),
+        new LogFileReader(Caps.DEFAULT).read(new ByteArrayInputStream(Fixtures.bytes("cloudtrail/mixed-event-types.json")),
                 new LogFileReader.Sink() {
                     @Override
                     public void record(int index, ObjectNode record) {

@@ -1,0 +1,204 @@
+package io.trailwatch.ingest.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.trailwatch.cloudtrail.UnreadableLogException;
+import io.trailwatch.ingest.Notifications;
+import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.Headers;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.model.SchemaCheck;
+import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.testsupport.TopicReader;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+
+import static io.trailwatch.ingest.it.IngestHarness.ACCOUNT;
+import static io.trailwatch.ingest.it.IngestHarness.awaitQueueDrained;
+import static io.trailwatch.ingest.it.IngestHarness.deadLetter;
+import static io.trailwatch.ingest.it.IngestHarness.eventsOf;
+import static io.trailwatch.ingest.it.IngestHarness.metric;
+import static io.trailwatch.ingest.it.IngestHarness.newKey;
+import static io.trailwatch.ingest.it.IngestHarness.notifyS3;
+import static io.trailwatch.ingest.it.IngestHarness.send;
+import static io.trailwatch.ingest.it.IngestHarness.upload;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every kind of bad input gives a dead letter with its reason and a metric, its SQS message is deleted, and the
+ * service goes on with the next message.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = IngestResources.class, restrictToAnnotatedClass = false)
+class BadInputIT {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+
+    @Test
+    void corruptGzip_isDeadLettered() throws Exception {
+        byte[] gz = gzip(CloudTrailLogs.file(new CloudTrailLogs(1).records(ACCOUNT, "eu-west-1", Instant.now(), 50), false));
+        for (int i = 30; i < 90; i++) {
+            gz[i] ^= 0x33;
+        }
+        assertObjectDeadLettered(gz, UnreadableLogException.CORRUPT_GZIP);
+    }
+
+    @Test
+    void truncatedGzip_isDeadLettered() throws Exception {
+        byte[] gz = CloudTrailLogs.file(new CloudTrailLogs(2).records(ACCOUNT, "eu-west-1", Instant.now(), 400), true);
+        assertObjectDeadLettered(Arrays.copyOf(gz, gz.length / 2), UnreadableLogException.TRUNCATED_GZIP);
+    }
+
+    @Test
+    void gzipBomb_isDeadLettered_atTheDecompressedSizeCap() throws Exception {
+        var out = new ByteArrayOutputStream();
+        try (var gz = new GZIPOutputStream(out)) {
+            gz.write("{\"Records\":[".getBytes(StandardCharsets.UTF_8));
+            byte[] spaces = new byte[1 << 20];
+            Arrays.fill(spaces, (byte) ' ');
+            for (long written = 0; written <= IngestResources.MAX_DECOMPRESSED; written += spaces.length) {
+                gz.write(spaces);
+            }
+        }
+        assertThat(out.size()).isLessThan(1 << 20);
+        assertObjectDeadLettered(out.toByteArray(), UnreadableLogException.TOO_LARGE);
+    }
+
+    @Test
+    void fileThatIsNoJson_isDeadLettered() throws Exception {
+        assertObjectDeadLettered(gzip("<Error><Code>AccessDenied</Code></Error>".getBytes(StandardCharsets.UTF_8)),
+                UnreadableLogException.NOT_JSON);
+    }
+
+    @Test
+    void jsonWithoutRecords_isDeadLettered() throws Exception {
+        assertObjectDeadLettered("{\"awsAccountId\":\"111122223333\",\"logFiles\":[]}".getBytes(StandardCharsets.UTF_8),
+                UnreadableLogException.NOT_CLOUDTRAIL);
+    }
+
+    @Test
+    void recordWithoutEventId_isDeadLettered_andItsSiblingsArePublished() throws Exception {
+        var recs = new CloudTrailLogs(3).records(ACCOUNT, "eu-west-1", Instant.parse("2026-03-02T10:00:00Z"), 3);
+        String lostId = recs.get(1).get("eventID").asText();
+        recs.get(1).remove("eventID");
+        recs.get(1).put("marker", lostId);
+        String key = newKey("eu-west-1");
+        upload(key, CloudTrailLogs.file(recs, true));
+        double before = metric("trailwatch_ingest_dead_letters_total", "channel=\"records\"", "reason=\"missing-field\"");
+
+        notifyS3("s3-object-created.json", key, 1);
+
+        assertThat(eventsOf(key, 2)).extracting(e -> TopicReader.header(e, Headers.RECORD_INDEX)).containsExactly("0", "2");
+        DeadLetter letter = letter(deadLetter(Topics.DLQ_INGEST_RECORDS, lostId));
+        assertThat(letter.reason()).isEqualTo("missing-field");
+        assertThat(letter.detail()).contains("eventID");
+        assertThat(letter.source()).containsEntry("key", key).containsEntry("recordIndex", "1");
+        assertThat(JSON.readTree(letter.payload()).get("marker").asText()).isEqualTo(lostId);
+        assertThat(metric("trailwatch_ingest_dead_letters_total", "channel=\"records\"", "reason=\"missing-field\""))
+                .isEqualTo(before + 1);
+    }
+
+    @Test
+    void objectInAForeignBucket_isRefusedWithoutBeingFetched() throws Exception {
+        // The object does not even exist: had it been fetched, the reason would be object-not-found.
+        String key = newKey("eu-west-1");
+        double before = metric("trailwatch_ingest_objects_total", "outcome=\"refused\"", "reason=\"bucket-not-allowed\"");
+
+        send(Notifications.render("s3-object-created.json", Map.of("bucket", IngestResources.FOREIGN_BUCKET, "key", key)));
+
+        DeadLetter letter = letter(deadLetter(Topics.DLQ_INGEST_OBJECTS, key));
+        assertThat(letter.reason()).isEqualTo("bucket-not-allowed");
+        assertThat(letter.source()).containsEntry("bucket", IngestResources.FOREIGN_BUCKET);
+        awaitQueueDrained();
+        assertThat(metric("trailwatch_ingest_objects_total", "outcome=\"refused\"", "reason=\"bucket-not-allowed\""))
+                .isEqualTo(before + 1);
+        assertStillIngests();
+    }
+
+    @Test
+    void missingObject_isDeadLettered() throws Exception {
+        String key = newKey("eu-west-1");
+
+        notifyS3("s3-object-created.json", key, 10);
+
+        DeadLetter letter = letter(deadLetter(Topics.DLQ_INGEST_OBJECTS, key));
+        assertThat(letter.reason()).isEqualTo("object-not-found");
+        awaitQueueDrained();
+        assertStillIngests();
+    }
+
+    @Test
+    void sqsBodyThatIsNoNotification_isDeadLetteredWithTheBody() throws Exception {
+        String marker = "garbage-" + System.nanoTime();
+        double before = metric("trailwatch_ingest_dead_letters_total", "channel=\"notifications\"", "reason=\"not-json\"");
+
+        send("this is " + marker + ", not JSON");
+        send("{\"unexpected\":\"" + marker + "-2\"}");
+
+        ConsumerRecord<String, String> record = deadLetter(Topics.DLQ_INGEST_NOTIFICATIONS, marker + ",");
+        DeadLetter letter = letter(record);
+        assertThat(letter.reason()).isEqualTo("not-json");
+        assertThat(letter.payload()).isEqualTo("this is " + marker + ", not JSON");
+        assertThat(letter.source()).containsKey("sqsMessageId");
+        assertThat(TopicReader.header(record, Headers.DLQ_REASON)).isEqualTo("not-json");
+        assertThat(letter(deadLetter(Topics.DLQ_INGEST_NOTIFICATIONS, marker + "-2")).reason()).isEqualTo("unknown-envelope");
+        awaitQueueDrained();
+        assertThat(metric("trailwatch_ingest_dead_letters_total", "channel=\"notifications\"", "reason=\"not-json\""))
+                .isEqualTo(before + 1);
+        assertStillIngests();
+    }
+
+    private static void assertObjectDeadLettered(byte[] content, String reason) throws Exception {
+        String key = newKey("eu-west-1");
+        upload(key, content);
+        double before = metric("trailwatch_ingest_dead_letters_total", "channel=\"objects\"", "reason=\"" + reason + "\"");
+
+        notifyS3("s3-object-created.json", key, content.length);
+
+        ConsumerRecord<String, String> record = deadLetter(Topics.DLQ_INGEST_OBJECTS, key);
+        assertThat(SchemaCheck.violations("schemas/trailwatch.dlq.v1/v1.schema.json", record.value())).isEmpty();
+        DeadLetter letter = letter(record);
+        assertThat(letter.reason()).isEqualTo(reason);
+        assertThat(letter.service()).isEqualTo("ingest");
+        assertThat(letter.source()).containsEntry("bucket", IngestResources.BUCKET).containsEntry("key", key)
+                .containsKey("sqsMessageId");
+        assertThat(TopicReader.header(record, Headers.DLQ_REASON)).isEqualTo(reason);
+        awaitQueueDrained();
+        assertThat(metric("trailwatch_ingest_dead_letters_total", "channel=\"objects\"", "reason=\"" + reason + "\""))
+                .isEqualTo(before + 1);
+        assertThat(metric("trailwatch_ingest_objects_total", "outcome=\"failed\"", "reason=\"" + reason + "\""))
+                .isGreaterThanOrEqualTo(1);
+        assertStillIngests();
+    }
+
+    /** The next good file after a bad one still flows. */
+    private static void assertStillIngests() {
+        String key = newKey("eu-west-1");
+        IngestPipelineIT.generated(key, 3);
+        notifyS3("s3-object-created.json", key, 1);
+        eventsOf(key, 3);
+    }
+
+    private static DeadLetter letter(ConsumerRecord<String, String> record) throws Exception {
+        JsonNode tree = JSON.readTree(record.value());
+        return JSON.treeToValue(tree, DeadLetter.class);
+    }
+
+    private static byte[] gzip(byte[] plain) throws Exception {
+        var out = new ByteArrayOutputStream();
+        try (var gz = new GZIPOutputStream(out)) {
+            gz.write(plain);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,58 @@
+package io.trailwatch.ingest.it;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.S3Server;
+import io.trailwatch.testsupport.SqsServer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Starts the real components ingest-service talks to, once per test JVM: a Kafka broker, an S3 server and an SQS
+ * server, with the bucket, a foreign bucket and the queue. The service is configured against them.
+ */
+public class IngestResources implements QuarkusTestResourceLifecycleManager {
+
+    public static final String BUCKET = "cloudtrail-logs";
+    public static final String FOREIGN_BUCKET = "someone-elses-bucket";
+    public static final String QUEUE = "trailwatch-ingest-it";
+    /** Small enough that a test's gzip bomb trips it quickly. */
+    public static final long MAX_DECOMPRESSED = 64L * 1024 * 1024;
+
+    @Override
+    public Map<String, String> start() {
+        KafkaBroker kafka = KafkaBroker.shared();
+        kafka.createTopics(Topics.EVENTS, Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS);
+        kafka.createTopics(3, Topics.INGEST_LEDGER);
+        S3Server s3 = S3Server.shared();
+        s3.createBucket(BUCKET);
+        s3.createBucket(FOREIGN_BUCKET);
+        SqsServer sqs = SqsServer.shared();
+        String queueUrl = sqs.createQueue(QUEUE, 10);
+
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        config.put("trailwatch.ingest.sqs.queue-url", queueUrl);
+        config.put("trailwatch.ingest.aws.s3-endpoint", s3.endpoint().toString());
+        config.put("trailwatch.ingest.aws.s3-path-style", "true");
+        config.put("trailwatch.ingest.aws.sqs-endpoint", sqs.endpoint().toString());
+        config.put("trailwatch.ingest.aws.static-credentials", S3Server.ACCESS_KEY + ":" + S3Server.SECRET_KEY);
+        config.put("trailwatch.ingest.sources.buckets", BUCKET);
+        config.put("trailwatch.ingest.caps.max-decompressed-bytes", String.valueOf(MAX_DECOMPRESSED));
+        config.put("trailwatch.ingest.caps.max-record-bytes", String.valueOf(256 * 1024));
+        // Fail fast while the broker is down, so the outage test sees a redelivery within seconds.
+        for (String channel : new String[]{"events", "ledger", "dlq-notifications", "dlq-objects", "dlq-records"}) {
+            config.put("mp.messaging.outgoing." + channel + ".max.block.ms", "4000");
+            config.put("mp.messaging.outgoing." + channel + ".delivery.timeout.ms", "8000");
+            config.put("mp.messaging.outgoing." + channel + ".request.timeout.ms", "3000");
+        }
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        // Shared components stop with the JVM.
+    }
+}
