@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trailwatch.cloudtrail.Caps;
 import io.trailwatch.cloudtrail.LogFileReader;
 import io.trailwatch.ingest.core.Admission;
+import io.trailwatch.ingest.core.Backfill;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.IngestMetrics;
 import io.trailwatch.ingest.core.Ledger;
@@ -16,6 +17,7 @@ import jakarta.inject.Singleton;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -62,5 +64,16 @@ public class Wiring {
                             LogFileReader reader, IngestMetrics metrics) {
         return new ObjectIngestor(admission, source, sink, ledger, reader, metrics, config.publishTimeout(),
                 Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    Backfill backfill(IngestConfig config, ObjectSource source, ObjectIngestor ingestor) {
+        int concurrency = config.backfill().concurrency();
+        return new Backfill(source, ingestor, Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "backfill-object");
+            t.setDaemon(true);
+            return t;
+        }), concurrency, Clock.systemUTC());
     }
 }

@@ -32,10 +32,21 @@ public final class ObjectIngestor {
 
     /** What the caller should do with the notification the object came from. */
     public enum Outcome {
-        /** Nothing more to do for this object: ingested, skipped, refused or dead-lettered. */
-        DONE,
+        /** Every record is on Kafka and the object is in the ledger. */
+        INGESTED,
+        /** Not a log file, or already in the ledger. */
+        SKIPPED,
+        /** Outside the configured sources; dead-lettered without being fetched. */
+        REFUSED,
+        /** Never readable; dead-lettered. */
+        DEAD_LETTERED,
         /** A transient failure: leave the notification for redelivery. */
-        RETRY
+        RETRY;
+
+        /** Whether nothing more is to be done for the object. */
+        public boolean isDone() {
+            return this != RETRY;
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(ObjectIngestor.class);
@@ -92,13 +103,13 @@ public final class ObjectIngestor {
         if (decision instanceof Admission.Skip skip) {
             LOG.debugf("Skipped %s: %s", ref.uri(), skip.reason());
             metrics.object("skipped", skip.reason());
-            return Outcome.DONE;
+            return Outcome.SKIPPED;
         }
         String account = ((Admission.Accept) decision).accountOrNull();
         if (ref.etag() != null && ledger.contains(IngestedObject.ledgerKey(ref.bucket(), ref.key(), ref.etag(), ref.versionId()))) {
             LOG.debugf("Skipped %s: already ingested", ref.uri());
             metrics.object("skipped", "already-ingested");
-            return Outcome.DONE;
+            return Outcome.SKIPPED;
         }
 
         ObjectSource.OpenedObject object;
@@ -120,7 +131,7 @@ public final class ObjectIngestor {
             if (ledger.contains(ledgerKey)) {
                 LOG.debugf("Skipped %s: already ingested", ref.uri());
                 metrics.object("skipped", "already-ingested");
-                return Outcome.DONE;
+                return Outcome.SKIPPED;
             }
             LogFileReader.Summary summary;
             try {
@@ -158,11 +169,11 @@ public final class ObjectIngestor {
             }
             metrics.object("ingested", "ok");
             LOG.debugf("Ingested %s: %d records, %d dead-lettered", ref.uri(), done.records(), done.deadLettered());
-            return Outcome.DONE;
+            return Outcome.INGESTED;
         } catch (IOException e) {
             // closing the S3 stream failed after everything was read; nothing lost
             LOG.debugf("Closing %s failed: %s", ref.uri(), e.getMessage());
-            return Outcome.DONE;
+            return Outcome.INGESTED;
         }
     }
 
@@ -178,10 +189,11 @@ public final class ObjectIngestor {
             return Outcome.RETRY;
         }
         metrics.deadLetter(channel.id(), reason);
-        if (!"refused".equals(outcome)) {
-            metrics.object(outcome, metricReason);
+        if ("refused".equals(outcome)) {
+            return Outcome.REFUSED;
         }
-        return Outcome.DONE;
+        metrics.object(outcome, metricReason);
+        return Outcome.DEAD_LETTERED;
     }
 
     private static boolean await(CompletionStage<Void> stage, Duration timeout) throws InterruptedException {

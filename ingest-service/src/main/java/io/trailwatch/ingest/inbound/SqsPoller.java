@@ -283,7 +283,7 @@ public class SqsPoller {
         }
 
         void objectDone(ObjectIngestor.Outcome outcome) {
-            if (outcome == ObjectIngestor.Outcome.RETRY) {
+            if (!outcome.isDone()) {
                 retry.incrementAndGet();
             }
             if (remaining.decrementAndGet() == 0) {
