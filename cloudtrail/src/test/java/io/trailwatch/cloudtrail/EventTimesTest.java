@@ -25,13 +25,16 @@ class EventTimesTest {
             "2026-03-01 10:15:30 UTC       | 2026-03-01T10:15:30Z",
             "2026-03-01t10:15:30z          | 2026-03-01T10:15:30Z",
             "2026-03-01T10:15Z             | 2026-03-01T10:15:00Z",
+            "2024-02-29T23:59:59.999999999Z | 2024-02-29T23:59:59.999999999Z",
+            "1999-12-31T00:00:00.1Z        | 1999-12-31T00:00:00.100Z",
     })
     void parse_acceptsEveryFormRealTrailsContain(String text, String expected) {
         assertThat(EventTimes.parse(text)).isEqualTo(Instant.parse(expected));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "yesterday", "2026-13-01T00:00:00Z", "1709287200", "2026-03-01"})
+    @ValueSource(strings = {"", "yesterday", "2026-13-01T00:00:00Z", "1709287200", "2026-03-01", "2026-02-30T00:00:00Z",
+            "2026-03-01T24:00:00Z", "2026-03-01T10:15:30.1234567890Z", "2026-03-01T10:15:3xZ"})
     void parse_rejectsWhatIsNoDateTime(String text) {
         assertThatThrownBy(() -> EventTimes.parse(text)).isInstanceOf(DateTimeParseException.class);
     }
