@@ -71,7 +71,16 @@ public final class KafkaBroker implements AutoCloseable {
     /** A new broker of its own, formatted in a fresh temporary directory. */
     public static KafkaBroker start() {
         try {
-            Path dir = Files.createTempDirectory("trailwatch-kafka-");
+            return start(Files.createTempDirectory("trailwatch-kafka-"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A new broker of its own, with its configuration, data and log in {@code dir}, formatted afresh. */
+    public static KafkaBroker start(Path dir) {
+        try {
+            Files.createDirectories(dir);
             var broker = new KafkaBroker(dir, Ports.free(), Ports.free(), null);
             broker.format();
             broker.launch();

@@ -50,10 +50,23 @@ public final class S3Server implements AutoCloseable {
         return shared;
     }
 
-    /** A new server of its own. */
+    /** A new server of its own, keeping objects in memory. */
     public static S3Server start() {
+        return start(null);
+    }
+
+    /** A new server of its own, keeping objects under {@code dir} (in memory when null). */
+    public static S3Server start(java.nio.file.Path dir) {
         var props = new Properties();
-        BlobStoreContext context = ContextBuilder.newBuilder("transient-nio2")
+        if (dir != null) {
+            try {
+                java.nio.file.Files.createDirectories(dir);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            props.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+        }
+        BlobStoreContext context = ContextBuilder.newBuilder(dir == null ? "transient-nio2" : "filesystem-nio2")
                 .credentials(ACCESS_KEY, SECRET_KEY)
                 .overrides(props)
                 .build(BlobStoreContext.class);

@@ -52,6 +52,9 @@ public interface IngestConfig {
     /** Backfill: ingest objects listed under a prefix through the same pipeline and ledger. */
     Backfill backfill();
 
+    /** The ledger of completed objects. */
+    Ledger ledger();
+
     interface Sqs {
         /** Whether to poll SQS at all (off for a backfill-only replica). */
         @WithDefault("true")
@@ -139,6 +142,13 @@ public interface IngestConfig {
         @WithDefault("16777216")
         @Min(1024)
         long maxRecordBytes();
+    }
+
+    interface Ledger {
+        /** Partitions of the compacted ledger topic when the service creates it. */
+        @WithDefault("6")
+        @Min(1)
+        int partitions();
     }
 
     interface Backfill {

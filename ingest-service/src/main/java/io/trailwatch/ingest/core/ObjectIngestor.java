@@ -149,6 +149,11 @@ public final class ObjectIngestor {
                 pending.await(publishTimeout);
                 metrics.object("retried", "s3-error");
                 return Outcome.RETRY;
+            } catch (PublishFailed e) {
+                pending.await(publishTimeout);
+                LOG.warnf("Kafka refused a record of %s, will retry: %s", ref.uri(), pending.failureText());
+                metrics.object("retried", "kafka-error");
+                return Outcome.RETRY;
             }
             metrics.bytes(summary.compressedBytes(), summary.decompressedBytes());
             if (!pending.await(publishTimeout)) {
@@ -222,6 +227,10 @@ public final class ObjectIngestor {
 
         @Override
         public void record(int index, ObjectNode record) {
+            if (pending.failed()) {
+                // Kafka already refused a record of this object: the object will be retried whole, so stop reading.
+                throw new PublishFailed();
+            }
             try {
                 var event = Normalizer.normalize(record, account);
                 pending.track(sink.publish(event, ref, index), pending.published);
@@ -247,6 +256,13 @@ public final class ObjectIngestor {
             var letter = DeadLetter.of(SERVICE, DeadLetterChannel.RECORDS.id(), reason, detail, clock.instant(), where, payload);
             pending.track(sink.deadLetter(DeadLetterChannel.RECORDS, letter, key), pending.deadLettered);
             metrics.deadLetter(DeadLetterChannel.RECORDS.id(), reason);
+        }
+    }
+
+    /** Stops reading an object once Kafka refused one of its records. */
+    private static final class PublishFailed extends RuntimeException {
+        PublishFailed() {
+            super(null, null, false, false);
         }
     }
 
@@ -285,6 +301,10 @@ public final class ObjectIngestor {
                 return false;
             }
             return failure.get() == null;
+        }
+
+        boolean failed() {
+            return failure.get() != null;
         }
 
         String failureText() {

@@ -2,6 +2,7 @@ package io.trailwatch.ingest.inbound;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.trailwatch.ingest.config.IngestConfig;
 import io.trailwatch.ingest.core.Ledger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -45,11 +46,11 @@ public class LedgerReader {
     LedgerReader(Ledger ledger,
                  @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                  @ConfigProperty(name = "mp.messaging.outgoing.ledger.topic") String topic,
-                 @ConfigProperty(name = "trailwatch.ingest.ledger.partitions", defaultValue = "6") int partitions) {
+                 IngestConfig config) {
         this.ledger = ledger;
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
-        this.partitions = partitions;
+        this.partitions = config.ledger().partitions();
     }
 
     void start(@Observes StartupEvent ignored) {

@@ -1,0 +1,184 @@
+package io.trailwatch.ingest.core;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.IngestedObject;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The decisions of one object's ingestion, with an in-memory source and sink standing in for S3 and Kafka. */
+class ObjectIngestorTest {
+
+    private static final String KEY = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/111122223333_CloudTrail_eu-west-1_20260302T1005Z_a.json";
+
+    private final Map<String, byte[]> objects = new HashMap<>();
+    private final List<String> opened = new ArrayList<>();
+    private final Sink sink = new Sink();
+    private final Ledger ledger = new Ledger();
+    private final ObjectIngestor ingestor = new ObjectIngestor(
+            new Admission(Set.of("trail"), List.of(), Set.of(), Pattern.compile("CloudTrail-Digest/")),
+            new Source(), sink, ledger, new LogFileReader(Caps.DEFAULT), new IngestMetrics(new SimpleMeterRegistry()),
+            Duration.ofSeconds(5), Clock.fixed(Instant.parse("2026-03-02T10:10:00Z"), ZoneOffset.UTC));
+
+    @Test
+    void goodFile_everyRecordPublished_thenLedgered() {
+        objects.put(KEY, file(3));
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+
+        assertThat(sink.events).extracting(CloudTrailEvent::eventId).containsExactly("e0", "e1", "e2");
+        assertThat(sink.events).extracting(CloudTrailEvent::accountId).containsOnly("111122223333");
+        assertThat(sink.ledger).singleElement().satisfies(o -> {
+            assertThat(o.records()).isEqualTo(3);
+            assertThat(o.etag()).isEqualTo("etag-1");
+        });
+        assertThat(ledger.contains(IngestedObject.ledgerKey("trail", KEY, "etag-1", null))).isTrue();
+    }
+
+    @Test
+    void objectInTheLedger_isSkipped_beforeItIsFetchedWhenTheEtagIsKnown() {
+        objects.put(KEY, file(3));
+        ledger.add(IngestedObject.ledgerKey("trail", KEY, "etag-1", null));
+
+        assertThat(ingestor.ingest(new ObjectRef("trail", KEY, 1, "etag-1", null, null), Map.of()))
+                .isEqualTo(ObjectIngestor.Outcome.SKIPPED);
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.SKIPPED);
+
+        assertThat(opened).containsExactly(KEY);
+        assertThat(sink.events).isEmpty();
+    }
+
+    @Test
+    void foreignBucket_isRefusedAndNeverOpened() {
+        assertThat(ingestor.ingest(new ObjectRef("elsewhere", KEY, 1, null, null, null), Map.of("sqsMessageId", "m1")))
+                .isEqualTo(ObjectIngestor.Outcome.REFUSED);
+
+        assertThat(opened).isEmpty();
+        assertThat(sink.deadLetters).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo("bucket-not-allowed");
+            assertThat(d.source()).containsEntry("sqsMessageId", "m1").containsEntry("bucket", "elsewhere");
+        });
+    }
+
+    @Test
+    void kafkaRefusingARecord_stopsReading_andAsksForARetry_withoutLedgering() {
+        objects.put(KEY, file(50));
+        sink.failFrom = 2;
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.RETRY);
+
+        assertThat(sink.attempts).as("reading stopped soon after the first refusal").isLessThan(10);
+        assertThat(sink.ledger).isEmpty();
+    }
+
+    @Test
+    void unreadableFile_isDeadLettered_afterItsEarlierRecordsWereAcknowledged() {
+        byte[] whole = file(3);
+        objects.put(KEY, java.util.Arrays.copyOf(whole, whole.length - 10));
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.DEAD_LETTERED);
+
+        assertThat(sink.deadLetters).extracting(DeadLetter::reason).containsExactly("truncated-json");
+        assertThat(sink.ledger).isEmpty();
+    }
+
+    @Test
+    void missingObject_isDeadLettered_andTransientS3Errors_areRetried() {
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.DEAD_LETTERED);
+        assertThat(sink.deadLetters).extracting(DeadLetter::reason).containsExactly("object-not-found");
+
+        objects.put(KEY, null);
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.RETRY);
+    }
+
+    @Test
+    void digest_isSkippedUnopened() {
+        String digest = "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/03/02/x.json.gz";
+
+        assertThat(ingestor.ingest(ref(digest), Map.of())).isEqualTo(ObjectIngestor.Outcome.SKIPPED);
+        assertThat(opened).isEmpty();
+    }
+
+    private static ObjectRef ref(String key) {
+        return new ObjectRef("trail", key, -1, null, null, null);
+    }
+
+    private static byte[] file(int n) {
+        var sb = new StringBuilder("{\"Records\":[");
+        for (int i = 0; i < n; i++) {
+            sb.append(i == 0 ? "" : ",").append("{\"eventID\":\"e").append(i)
+                    .append("\",\"eventTime\":\"2026-03-02T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}");
+        }
+        return sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private final class Source implements ObjectSource {
+        @Override
+        public OpenedObject open(ObjectRef ref) throws ObjectMissingException, IOException {
+            opened.add(ref.key());
+            if (!objects.containsKey(ref.key())) {
+                throw new ObjectMissingException("no " + ref.key());
+            }
+            byte[] bytes = objects.get(ref.key());
+            if (bytes == null) {
+                throw new IOException("S3 answered 503 SlowDown");
+            }
+            return new OpenedObject(new ByteArrayInputStream(bytes), "\"etag-1\"", null, Instant.parse("2026-03-02T10:06:00Z"), bytes.length);
+        }
+
+        @Override
+        public void list(String bucket, String prefix, String startAfter, Consumer<ObjectRef> each) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    private static final class Sink implements EventSink {
+        final List<CloudTrailEvent> events = new ArrayList<>();
+        final List<DeadLetter> deadLetters = new ArrayList<>();
+        final List<IngestedObject> ledger = new ArrayList<>();
+        int failFrom = Integer.MAX_VALUE;
+        int attempts;
+
+        @Override
+        public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
+            if (attempts++ >= failFrom) {
+                return CompletableFuture.failedFuture(new IllegalStateException("broker gone"));
+            }
+            events.add(event);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key) {
+            deadLetters.add(letter);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> completed(IngestedObject object) {
+            ledger.add(object);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+}
