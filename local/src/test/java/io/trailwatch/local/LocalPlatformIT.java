@@ -6,6 +6,7 @@ import io.trailwatch.model.Headers;
 import io.trailwatch.model.Topics;
 import io.trailwatch.testsupport.CloudTrailLogs;
 import io.trailwatch.testsupport.TopicReader;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +36,7 @@ class LocalPlatformIT {
         });
         try {
             runner.start();
-            awaitFile(state.resolve("ready"), Duration.ofMinutes(3));
+            Awaitility.await().atMost(Duration.ofMinutes(3)).until(() -> Files.exists(state.resolve("ready")));
             JsonNode endpoints = new ObjectMapper().readTree(state.resolve("endpoints.json").toFile());
             assertThat(endpoints.get("bucket").asText()).isEqualTo(LocalPlatform.BUCKET);
             for (String field : new String[]{"kafkaBootstrapServers", "s3Endpoint", "sqsEndpoint", "queueUrl", "ingestService"}) {
@@ -57,15 +58,5 @@ class LocalPlatformIT {
             runner.join(30_000);
         }
         assertThat(state.resolve("ready")).doesNotExist();
-    }
-
-    private static void awaitFile(Path file, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!Files.exists(file)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(file + " did not appear within " + timeout);
-            }
-            Thread.sleep(200);
-        }
     }
 }

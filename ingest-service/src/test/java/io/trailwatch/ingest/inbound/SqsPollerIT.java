@@ -1,0 +1,170 @@
+package io.trailwatch.ingest.inbound;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.ingest.config.IngestConfig;
+import io.trailwatch.ingest.core.Admission;
+import io.trailwatch.ingest.core.EventSink;
+import io.trailwatch.ingest.core.IngestMetrics;
+import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.ingest.core.ObjectIngestor;
+import io.trailwatch.ingest.core.ObjectRef;
+import io.trailwatch.ingest.core.ObjectSource;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.IngestedObject;
+import io.trailwatch.testsupport.SqsServer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The poll loop against a real SQS server: visibility is kept extended, and transient failures come back. */
+class SqsPollerIT {
+
+    private static final String BODY = "{\"s3Bucket\":\"trail\",\"s3ObjectKey\":[\"AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/"
+            + "111122223333_CloudTrail_eu-west-1_20260302T1005Z_a.json\"]}";
+
+    private final SqsServer sqs = SqsServer.shared();
+    private final AtomicInteger opens = new AtomicInteger();
+    private final AtomicInteger published = new AtomicInteger();
+    private SqsPoller poller;
+
+    @AfterEach
+    void stop() {
+        if (poller != null) {
+            poller.stop(null);
+        }
+    }
+
+    @Test
+    void slowObject_keepsItsMessageInvisible_untilDone_thenDeletesIt() {
+        String queue = sqs.createQueue("poller-slow-" + UUID.randomUUID(), 2);
+        poller = poller(queue, ref -> slowly(file(), Duration.ofSeconds(6)));
+
+        sqs.send(queue, BODY);
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> published.get() == 1 && sqs.undeleted(queue) == 0);
+        assertThat(opens.get()).as("never redelivered while processed for 3 visibility timeouts").isEqualTo(1);
+    }
+
+    @Test
+    void transientFailure_bringsTheMessageBackAfterTheRetryDelay_andItIsIngestedThen() {
+        String queue = sqs.createQueue("poller-retry-" + UUID.randomUUID(), 30);
+        poller = poller(queue, ref -> {
+            if (opens.get() == 1) {
+                throw new IOException("S3 answered 503 SlowDown");
+            }
+            return new ByteArrayInputStream(file());
+        });
+
+        sqs.send(queue, BODY);
+
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> published.get() == 1 && sqs.undeleted(queue) == 0);
+        assertThat(opens.get()).isEqualTo(2);
+    }
+
+    private SqsPoller poller(String queue, Opener opener) {
+        IngestConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(Map.of(
+                        "trailwatch.ingest.sources.buckets", "trail",
+                        "trailwatch.ingest.sqs.queue-url", queue,
+                        "trailwatch.ingest.sqs.wait-time-seconds", "1",
+                        "trailwatch.ingest.sqs.visibility-timeout", "PT2S",
+                        "trailwatch.ingest.sqs.retry-delay", "PT1S"), "test", 100))
+                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                .withMapping(IngestConfig.class)
+                .build().getConfigMapping(IngestConfig.class);
+        var metrics = new IngestMetrics(new SimpleMeterRegistry());
+        var ledger = new Ledger();
+        ledger.markLoaded();
+        EventSink sink = new CountingSink();
+        ObjectSource source = new ObjectSource() {
+            @Override
+            public OpenedObject open(ObjectRef ref) throws IOException {
+                opens.incrementAndGet();
+                InputStream body = opener.open(ref);
+                return new OpenedObject(body, "\"e-" + opens.get() + "\"", null, Instant.now(), -1);
+            }
+
+            @Override
+            public void list(String bucket, String prefix, String startAfter, Consumer<ObjectRef> each) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        var ingestor = new ObjectIngestor(new Admission(Set.of("trail"), List.of(), Set.of(), Pattern.compile("Digest")),
+                source, sink, ledger, new LogFileReader(Caps.DEFAULT), metrics, Duration.ofSeconds(10), Clock.systemUTC());
+        var p = new SqsPoller(sqs.client(), config, ingestor, sink, metrics, ledger);
+        p.start(null);
+        return p;
+    }
+
+    private static byte[] file() {
+        return ("{\"Records\":[{\"eventID\":\"e1\",\"eventTime\":\"2026-03-02T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
+                + "\"eventName\":\"GetObject\"}]}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A stream that takes its time: the bytes arrive only after the delay. */
+    private static InputStream slowly(byte[] bytes, Duration delay) {
+        return new ByteArrayInputStream(bytes) {
+            private boolean waited;
+
+            @Override
+            public synchronized int read(byte[] b, int off, int len) {
+                if (!waited) {
+                    waited = true;
+                    try {
+                        Thread.sleep(delay.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.read(b, off, len);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface Opener {
+        InputStream open(ObjectRef ref) throws IOException;
+    }
+
+    private final class CountingSink implements EventSink {
+        @Override
+        public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
+            published.incrementAndGet();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> completed(IngestedObject object) {
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+}
