@@ -209,6 +209,7 @@ public final class IngestBench {
                 long end = run(sqs, queue, corpus, "warmup/", consumer, tp, expectedEvents, service);
                 System.out.printf(Locale.ROOT, "    (warm-up pass: %,d events)%n", end);
                 long cpu0 = cpuNanos(service);
+                Map<String, Long> threads0 = threadTicks(service);
                 long t0 = System.nanoTime();
                 long peakRss = 0;
                 long target = end + expectedEvents;
@@ -226,6 +227,7 @@ public final class IngestBench {
                 end -= target - expectedEvents;
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long cpu = cpuNanos(service) - cpu0;
+                printThreadShare(threads0, threadTicks(service));
                 consumer.close();
                 if (!service.isAlive()) {
                     throw new IllegalStateException("ingest-service died; see " + log);
@@ -271,6 +273,40 @@ public final class IngestBench {
             Thread.sleep(250);
         }
         throw new IllegalStateException("ingest-service not ready; see " + log);
+    }
+
+    /** CPU clock ticks per thread group of a process (Linux /proc), keyed by thread name without its number. */
+    private static Map<String, Long> threadTicks(Process p) {
+        Map<String, Long> ticks = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks.merge(name.replaceAll("[#-]?\\d+$", "").replaceAll("\\d+", "N"), t, Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            // not on Linux
+        }
+        return ticks;
+    }
+
+    private static void printThreadShare(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> delta = new java.util.HashMap<>();
+        after.forEach((k, v) -> delta.put(k, v - before.getOrDefault(k, 0L)));
+        long total = delta.values().stream().mapToLong(Long::longValue).sum();
+        if (total <= 0) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("    service CPU by thread:");
+        delta.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+                .forEach(e -> sb.append(String.format(Locale.ROOT, " %s %.0f%%,", e.getKey(), 100.0 * e.getValue() / total)));
+        System.out.println(sb.substring(0, sb.length() - 1));
     }
 
     private static long cpuNanos(Process p) {
