@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -95,7 +94,9 @@ public final class LocalPlatform implements AutoCloseable {
         Files.deleteIfExists(state.resolve("ready"));
         say("state in " + state);
 
-        kafka = KafkaBroker.start(state.resolve("kafka-" + UUID.randomUUID().toString().substring(0, 8)));
+        // Each run starts from an empty broker: the S3 objects under state/s3 stay, the topics start afresh.
+        deleteRecursively(state.resolve("kafka"));
+        kafka = KafkaBroker.start(state.resolve("kafka"));
         started.add(kafka);
         kafka.createTopics(Topics.EVENTS, Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS);
         kafka.createTopics(3, Topics.INGEST_LEDGER);
@@ -298,6 +299,17 @@ public final class LocalPlatform implements AutoCloseable {
             Files.deleteIfExists(options.state().resolve("ready"));
         } catch (IOException e) {
             // going down anyway
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
