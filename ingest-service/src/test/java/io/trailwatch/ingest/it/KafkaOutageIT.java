@@ -2,6 +2,7 @@ package io.trailwatch.ingest.it;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.trailwatch.testsupport.KafkaBroker;
 import io.trailwatch.testsupport.SqsServer;
 import org.awaitility.Awaitility;
@@ -17,8 +18,9 @@ import static io.trailwatch.ingest.it.IngestHarness.awaitQueueDrained;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The broker goes away while a file is processed: the SQS message is kept and redelivered, the records reach the
- * topic once the broker is back, and the ledger keeps a later redelivery from adding a second copy.
+ * The broker goes away while a file is processed: the SQS message is kept and redelivered, readiness goes down and
+ * comes back, the records reach the topic once the broker is back, and the ledger keeps a later redelivery from
+ * adding a second copy.
  */
 @QuarkusTest
 @QuarkusTestResource(value = IngestResources.class, restrictToAnnotatedClass = false)
@@ -37,9 +39,11 @@ class KafkaOutageIT {
             Awaitility.await().atMost(WAIT).until(() ->
                     metric("trailwatch_ingest_objects_total", "outcome=\"retried\"", "reason=\"kafka-error\"") > retriedBefore);
             assertThat(SqsServer.shared().undeleted(IngestHarness.queueUrl())).as("message kept for redelivery").isEqualTo(1);
+            Awaitility.await().atMost(WAIT).until(() -> RestAssured.get("/q/health/ready").statusCode() == 503);
         } finally {
             broker.restart();
         }
+        Awaitility.await().atMost(WAIT).until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
 
         eventsOf(key, 200);
 
