@@ -73,12 +73,15 @@ public final class IngestBench {
                 corpusDir == null ? "generated, seed 42" : corpusDir);
 
         var reader = new LogFileReader(Caps.DEFAULT);
-        Floor parse = floor(reader, corpus, false);
+        Floor parse = floor(reader, corpus, Stage.PARSE);
         System.out.printf(Locale.ROOT, "(a) gunzip+parse, 1 thread:           %,10.0f events/s  %,10.0f events/CPU-s  (%d events)%n",
                 parse.perSecond(), parse.perCpuSecond(), parse.events);
-        Floor normalize = floor(reader, corpus, true);
+        Floor normalize = floor(reader, corpus, Stage.NORMALIZE);
         System.out.printf(Locale.ROOT, "    gunzip+parse+normalize, 1 thread: %,10.0f events/s  %,10.0f events/CPU-s%n",
                 normalize.perSecond(), normalize.perCpuSecond());
+        Floor serialize = floor(reader, corpus, Stage.SERIALIZE);
+        System.out.printf(Locale.ROOT, "    ...+serialize to JSON, 1 thread:  %,10.0f events/s  %,10.0f events/CPU-s%n",
+                serialize.perSecond(), serialize.perCpuSecond());
         heap(reader);
 
         if (pipeline) {
@@ -99,8 +102,12 @@ public final class IngestBench {
         }
     }
 
+    private enum Stage { PARSE, NORMALIZE, SERIALIZE }
+
+    private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = io.trailwatch.model.ModelJson.newMapper().writer();
+
     /** The best of three rounds, after a warm-up round. */
-    private static Floor floor(LogFileReader reader, List<Corpus.File> corpus, boolean normalize) throws Exception {
+    private static Floor floor(LogFileReader reader, List<Corpus.File> corpus, Stage stage) throws Exception {
         var threads = ManagementFactory.getThreadMXBean();
         Floor best = null;
         for (int round = 0; round < 4; round++) {
@@ -111,10 +118,13 @@ public final class IngestBench {
                 reader.read(new ByteArrayInputStream(f.bytes()), new LogFileReader.Sink() {
                     @Override
                     public void record(int index, ObjectNode record) {
-                        if (normalize) {
+                        if (stage != Stage.PARSE) {
                             try {
-                                Normalizer.normalize(record, null);
-                            } catch (InvalidRecordException e) {
+                                var event = Normalizer.normalize(record, null);
+                                if (stage == Stage.SERIALIZE) {
+                                    WRITER.writeValueAsBytes(event);
+                                }
+                            } catch (InvalidRecordException | com.fasterxml.jackson.core.JsonProcessingException e) {
                                 return;
                             }
                         }
