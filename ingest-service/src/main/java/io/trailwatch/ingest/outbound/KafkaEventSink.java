@@ -41,7 +41,7 @@ import java.util.concurrent.Semaphore;
 @ApplicationScoped
 public class KafkaEventSink implements EventSink {
 
-    /** The records emitter's buffer is larger than the unacknowledged-event cap, so a send never overflows. */
+    /** The record dead letters' emitter buffer is larger than the unacknowledged cap, so a send never overflows. */
     static final int EMITTER_BUFFER = 16384;
 
     /** Declares the events channel, so SmallRye builds its producer; events are sent through that producer. */
@@ -133,12 +133,17 @@ public class KafkaEventSink implements EventSink {
                 .add(Headers.DLQ_SERVICE, utf8(letter.service()))
                 .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
                 .add(Headers.SCHEMA_VERSION, utf8("1"));
-        Emitter<DeadLetter> emitter = switch (channel) {
-            case NOTIFICATIONS -> dlqNotifications;
-            case OBJECTS -> dlqObjects;
-            case RECORDS -> dlqRecords;
-        };
-        return send(emitter, letter, key, headers, null);
+        if (channel != DeadLetterChannel.RECORDS) {
+            return send(channel == DeadLetterChannel.OBJECTS ? dlqObjects : dlqNotifications, letter, key, headers, null);
+        }
+        // A poison file can dead-letter every one of its records: those wait for acknowledgement like events do.
+        try {
+            unacknowledged.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        }
+        return send(dlqRecords, letter, key, headers, unacknowledged);
     }
 
     @Override

@@ -109,6 +109,23 @@ class BadInputIT {
     }
 
     @Test
+    void fileWhoseEveryRecordIsBad_deadLettersThemAll_andTheServiceGoesOn() throws Exception {
+        int n = 20_000;
+        var recs = new CloudTrailLogs(4).records(ACCOUNT, "eu-west-1", Instant.parse("2026-03-02T10:00:00Z"), n);
+        recs.forEach(r -> r.put("eventTime", "not a time"));
+        String key = newKey("eu-west-1");
+        upload(key, CloudTrailLogs.file(recs, true));
+        double before = metric("trailwatch_ingest_dead_letters_total", "channel=\"records\"", "reason=\"invalid-field\"");
+
+        notifyS3("s3-object-created.json", key, 1);
+
+        awaitQueueDrained();
+        assertThat(metric("trailwatch_ingest_dead_letters_total", "channel=\"records\"", "reason=\"invalid-field\""))
+                .isEqualTo(before + n);
+        assertStillIngests();
+    }
+
+    @Test
     void objectInAForeignBucket_isRefusedWithoutBeingFetched() throws Exception {
         // The object does not even exist: had it been fetched, the reason would be object-not-found.
         String key = newKey("eu-west-1");
