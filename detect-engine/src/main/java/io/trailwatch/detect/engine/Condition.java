@@ -1,0 +1,81 @@
+package io.trailwatch.detect.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/** A rule's match logic: predicates on field values, combined with all / any / not. */
+public sealed interface Condition permits Condition.All, Condition.Any, Condition.Not, Condition.Field {
+
+    boolean test(EventView event);
+
+    /** Every condition holds. */
+    record All(List<Condition> conditions) implements Condition {
+        @Override
+        public boolean test(EventView event) {
+            for (Condition c : conditions) {
+                if (!c.test(event)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** At least one condition holds. */
+    record Any(List<Condition> conditions) implements Condition {
+        @Override
+        public boolean test(EventView event) {
+            for (Condition c : conditions) {
+                if (c.test(event)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** The condition does not hold. */
+    record Not(Condition condition) implements Condition {
+        @Override
+        public boolean test(EventView event) {
+            return !condition.test(event);
+        }
+    }
+
+    /**
+     * A predicate on the values a field path reaches.
+     *
+     * @param path      the field
+     * @param operator  the operator's name (for indexing and messages)
+     * @param argument  the operator's argument as written
+     * @param all       true: every value must match (and there must be one); false: any value
+     * @param ignoreCase whether strings compare regardless of case
+     * @param predicate the compiled per-value test; null for {@code exists}
+     */
+    record Field(FieldPath path, String operator, JsonNode argument, boolean all, boolean ignoreCase,
+                 Predicate<JsonNode> predicate)
+            implements Condition {
+        @Override
+        public boolean test(EventView event) {
+            List<JsonNode> values = path.values(event);
+            if (predicate == null) {
+                return values.isEmpty() != argument.asBoolean();
+            }
+            if (values.isEmpty()) {
+                return false;
+            }
+            for (JsonNode v : values) {
+                boolean ok = predicate.test(v);
+                if (all && !ok) {
+                    return false;
+                }
+                if (!all && ok) {
+                    return true;
+                }
+            }
+            return all;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.trailwatch.detect.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.trailwatch.model.CloudTrailEvent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Evaluates events against a rule pack. Rules are indexed by the eventName (else eventSource) their match requires,
+ * so each event runs only the rules that can match it. Stateless and thread-safe; thresholds and first-use state
+ * live outside, on what this reports.
+ */
+public final class Engine {
+
+    private final Map<String, List<Rule>> byName = new HashMap<>();
+    private final Map<String, List<Rule>> bySource = new HashMap<>();
+    private final List<Rule> unindexed = new ArrayList<>();
+    private final List<Rule> rules;
+    private final Rule.Exceptions extra;
+
+    /**
+     * @param rules  the pack
+     * @param extra  exceptions the deployment adds to every rule
+     */
+    public Engine(List<Rule> rules, Rule.Exceptions extra) {
+        this.rules = List.copyOf(rules);
+        this.extra = extra;
+        for (Rule r : rules) {
+            Set<String> names = Index.required(r.match(), "eventName");
+            Set<String> sources = Index.required(r.match(), "eventSource");
+            if (names != null) {
+                names.forEach(n -> byName.computeIfAbsent(n, k -> new ArrayList<>()).add(r));
+            } else if (sources != null) {
+                sources.forEach(s -> bySource.computeIfAbsent(s, k -> new ArrayList<>()).add(r));
+            } else {
+                unindexed.add(r);
+            }
+        }
+    }
+
+    public List<Rule> rules() {
+        return rules;
+    }
+
+    /** The rules whose condition the event meets and whose exceptions do not cover it. */
+    public List<Rule> matches(CloudTrailEvent event) {
+        var view = new EventView(event);
+        List<Rule> out = new ArrayList<>(2);
+        test(byName.getOrDefault(event.eventName(), List.of()), view, out);
+        test(bySource.getOrDefault(event.eventSource(), List.of()), view, out);
+        test(unindexed, view, out);
+        return out;
+    }
+
+    /** How many rules an event with this source and name is tested against (for the benchmark and tests). */
+    public int candidates(String eventSource, String eventName) {
+        return byName.getOrDefault(eventName, List.of()).size() + bySource.getOrDefault(eventSource, List.of()).size()
+                + unindexed.size();
+    }
+
+    /** Whether one rule matches the event (its condition, less its exceptions). */
+    public boolean matches(Rule rule, CloudTrailEvent event) {
+        var view = new EventView(event);
+        return rule.match().test(view) && !excepted(rule.exceptions(), event) && !excepted(extra, event);
+    }
+
+    private void test(List<Rule> candidates, EventView view, List<Rule> out) {
+        for (Rule r : candidates) {
+            if (r.match().test(view) && !excepted(r.exceptions(), view.event()) && !excepted(extra, view.event())) {
+                out.add(r);
+            }
+        }
+    }
+
+    static boolean excepted(Rule.Exceptions ex, CloudTrailEvent e) {
+        if (ex == null || ex == Rule.Exceptions.NONE) {
+            return false;
+        }
+        var p = e.principal();
+        if (p != null) {
+            if ((p.arn() != null && ex.principals().contains(p.arn()))
+                    || (p.userName() != null && ex.principals().contains(p.userName()))) {
+                return true;
+            }
+            if (p.sessionIssuer() != null && p.sessionIssuer().arn() != null && ex.roleArns().contains(p.sessionIssuer().arn())) {
+                return true;
+            }
+        }
+        if (e.accountId() != null && ex.accounts().contains(e.accountId())) {
+            return true;
+        }
+        if (e.sourceIp() != null && !ex.sourceCidrs().isEmpty()) {
+            byte[] ip = Operators.Cidr.address(e.sourceIp());
+            if (ip != null) {
+                for (String c : ex.sourceCidrs()) {
+                    if (Operators.Cidr.parse(c).contains(ip)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Finds the values a condition requires of a top-level field, to index on. */
+    static final class Index {
+        private Index() {
+        }
+
+        /** The values the field must take for the condition to hold, or null when it is not so constrained. */
+        static Set<String> required(Condition c, String field) {
+            if (c instanceof Condition.Field f && f.path().isSingle() && f.path().head().equals(field) && !f.ignoreCase()) {
+                JsonNode arg = f.argument();
+                if (f.operator().equals("equals") && arg.isValueNode()) {
+                    return Set.of(arg.asText());
+                }
+                if (f.operator().equals("in") && arg.isArray()) {
+                    Set<String> s = new java.util.HashSet<>();
+                    arg.forEach(v -> s.add(v.asText()));
+                    return s;
+                }
+                return null;
+            }
+            if (c instanceof Condition.All all) {
+                for (Condition part : all.conditions()) {
+                    Set<String> s = required(part, field);
+                    if (s != null) {
+                        return s;
+                    }
+                }
+                return null;
+            }
+            if (c instanceof Condition.Any any) {
+                Set<String> union = new java.util.HashSet<>();
+                for (Condition part : any.conditions()) {
+                    Set<String> s = required(part, field);
+                    if (s == null) {
+                        return null;
+                    }
+                    union.addAll(s);
+                }
+                return union;
+            }
+            return null;
+        }
+    }
+}

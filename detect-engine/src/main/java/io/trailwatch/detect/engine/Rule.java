@@ -1,0 +1,77 @@
+package io.trailwatch.detect.engine;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One detection rule, as read from its YAML file. Immutable.
+ *
+ * @param id          matches the file name without {@code .yaml}
+ * @param title       one line, for people
+ * @param description what the rule finds and why it matters
+ * @param severity    the one source of truth for the finding's severity
+ * @param category    exactly one of {@link Categories#ALL}
+ * @param mitre       MITRE ATT&amp;CK technique ids, e.g. {@code T1562.008}
+ * @param references  links
+ * @param runbook     what a responder does
+ * @param maturity    stable, incubating or deprecated
+ * @param match       the condition an event must meet
+ * @param dedup       how findings of this rule are grouped, or null
+ * @param threshold   how many matches within a window make a finding, or null (every match is one)
+ * @param exceptions  principals, roles, accounts and networks the rule never fires for
+ * @param tests       the rule's own test events
+ * @param source      the file it came from
+ */
+public record Rule(String id, String title, String description, Severity severity, String category, List<String> mitre,
+                   List<String> references, String runbook, Maturity maturity, Condition match, Dedup dedup,
+                   Threshold threshold, Exceptions exceptions, List<Test> tests, String source) {
+
+    public enum Severity { INFO, LOW, MEDIUM, HIGH, CRITICAL }
+
+    public enum Maturity { STABLE, INCUBATING, DEPRECATED }
+
+    /**
+     * Findings with the same rule and the same values of these fields within the period are one finding.
+     *
+     * @param key    field paths
+     * @param period the window
+     */
+    public record Dedup(List<FieldPath> key, Duration period) {
+    }
+
+    /**
+     * A finding only when {@code count} matches with the same group key fall within {@code window} of event time.
+     *
+     * @param count   matches needed
+     * @param window  the window, on event time
+     * @param groupBy field paths whose values form the group key
+     */
+    public record Threshold(int count, Duration window, List<FieldPath> groupBy) {
+    }
+
+    /**
+     * Who the rule never fires for. A deployment adds to these through configuration, without editing the rule.
+     *
+     * @param principals  principal ARNs or user names
+     * @param roleArns    session issuer (role) ARNs
+     * @param accounts    account ids
+     * @param sourceCidrs networks of the caller's source IP
+     */
+    public record Exceptions(Set<String> principals, Set<String> roleArns, Set<String> accounts, List<String> sourceCidrs) {
+        public static final Exceptions NONE = new Exceptions(Set.of(), Set.of(), Set.of(), List.of());
+    }
+
+    /**
+     * One embedded test: a CloudTrail record and whether the rule must match it.
+     *
+     * @param name   what the case shows
+     * @param expect true: the rule matches; false: it does not
+     * @param event  the CloudTrail record, as CloudTrail writes it
+     * @param line   where the case starts in the file
+     */
+    public record Test(String name, boolean expect, ObjectNode event, int line) {
+    }
+}

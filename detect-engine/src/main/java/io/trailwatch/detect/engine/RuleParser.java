@@ -1,0 +1,453 @@
+package io.trailwatch.detect.engine;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads one rule from YAML, strictly: an unknown key, a missing required key, a wrong type, an unknown operator, a
+ * regex that does not compile or a bad CIDR is an error naming the file, the line and the problem. Thread-safe.
+ *
+ * <pre>
+ * id: cloudtrail-stop-logging            # the file name without .yaml
+ * title: CloudTrail logging was stopped
+ * description: ...
+ * severity: high                          # info, low, medium, high, critical
+ * category: cloudtrail-tampering
+ * mitre: [T1562.008]
+ * references: [https://...]
+ * runbook: ...
+ * maturity: stable                        # stable, incubating, deprecated
+ * match:                                  # all / any: [conditions]; not: condition; or a predicate:
+ *   all:                                  #   field: a.b.c, one operator, optional ignoreCase, quantifier: any|all
+ *     - { field: eventSource, equals: cloudtrail.amazonaws.com }
+ *     - { field: eventName, in: [StopLogging] }
+ * dedup: { key: [recipientAccountId], period: 1h }                 # optional
+ * threshold: { count: 20, window: 10m, groupBy: [sourceIPAddress] } # optional
+ * exceptions: { principals: [], roleArns: [], accounts: [], sourceCidrs: [] }   # optional
+ * tests:                                  # at least one match and one no-match
+ *   - { name: ..., expect: match, event: {CloudTrail record} }
+ * </pre>
+ */
+public final class RuleParser {
+
+    private static final YAMLFactory YAML = new YAMLFactory();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+    private static final Set<String> TOP = Set.of("id", "title", "description", "severity", "category", "mitre",
+            "references", "runbook", "maturity", "match", "dedup", "threshold", "exceptions", "tests");
+    private static final Pattern DURATION = Pattern.compile("^(\\d+)(s|m|h|d)$");
+    private static final Pattern ID = Pattern.compile("^[a-z0-9]+(-[a-z0-9]+)*$");
+
+    private RuleParser() {
+    }
+
+    /**
+     * Parses a rule file's text.
+     *
+     * @param file the file name, for messages and the id check (its last segment without .yaml must be the id)
+     */
+    public static Rule parse(String file, String text) throws RuleParseException {
+        return new Reader(file).rule(text);
+    }
+
+    /** The state of one parse: the tree and where each node and field stood. */
+    private static final class Reader {
+        private final String file;
+        private final Map<JsonNode, Integer> nodeLines = new IdentityHashMap<>();
+        private final Map<JsonNode, Map<String, Integer>> fieldLines = new IdentityHashMap<>();
+
+        Reader(String file) {
+            this.file = file;
+        }
+
+        Rule rule(String text) throws RuleParseException {
+            JsonNode root = tree(text);
+            if (!(root instanceof ObjectNode top)) {
+                throw error(root, "a rule is a YAML mapping");
+            }
+            for (var it = top.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!TOP.contains(key)) {
+                    throw errorAt(top, key, "unknown key '" + key + "'; allowed: " + new java.util.TreeSet<>(TOP));
+                }
+            }
+            String id = requiredText(top, "id");
+            if (!ID.matcher(id).matches()) {
+                throw errorAt(top, "id", "id '" + id + "' must be lower-case words joined by '-'");
+            }
+            String expected = file.replaceAll(".*/", "").replaceAll("\\.ya?ml$", "");
+            if (!expected.equals(id)) {
+                throw errorAt(top, "id", "id '" + id + "' does not match the file name '" + expected + "'");
+            }
+            Rule.Severity severity = enumValue(top, "severity", Rule.Severity.class);
+            String category = requiredText(top, "category");
+            if (!Categories.ALL.contains(category)) {
+                throw errorAt(top, "category", "unknown category '" + category + "'; known: " + new java.util.TreeSet<>(Categories.ALL));
+            }
+            Rule.Maturity maturity = enumValue(top, "maturity", Rule.Maturity.class);
+            Condition match = condition(required(top, "match"));
+            var tests = tests(required(top, "tests"));
+            return new Rule(id, requiredText(top, "title"), requiredText(top, "description"), severity, category,
+                    textList(top, "mitre"), textList(top, "references"), optionalText(top, "runbook"), maturity, match,
+                    dedup(top.get("dedup")), threshold(top.get("threshold")), exceptions(top.get("exceptions")), tests, file);
+        }
+
+        Condition condition(JsonNode node) throws RuleParseException {
+            if (!(node instanceof ObjectNode o) || o.isEmpty()) {
+                throw error(node, "a condition is a mapping: all, any, not, or field with an operator");
+            }
+            if (o.has("all") || o.has("any")) {
+                String kind = o.has("all") ? "all" : "any";
+                onlyKeys(o, Set.of(kind));
+                JsonNode list = o.get(kind);
+                if (!(list instanceof ArrayNode a) || a.isEmpty()) {
+                    throw errorAt(o, kind, kind + " needs a non-empty list of conditions");
+                }
+                List<Condition> parts = new ArrayList<>();
+                for (JsonNode c : a) {
+                    parts.add(condition(c));
+                }
+                return kind.equals("all") ? new Condition.All(parts) : new Condition.Any(parts);
+            }
+            if (o.has("not")) {
+                onlyKeys(o, Set.of("not"));
+                return new Condition.Not(condition(o.get("not")));
+            }
+            if (!o.has("field")) {
+                throw error(o, "a condition needs all, any, not or field; found " + names(o));
+            }
+            FieldPath path;
+            try {
+                path = FieldPath.of(o.get("field").asText(""));
+            } catch (IllegalArgumentException e) {
+                throw errorAt(o, "field", e.getMessage());
+            }
+            String operator = null;
+            boolean ignoreCase = false;
+            boolean all = false;
+            for (var it = o.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                switch (key) {
+                    case "field" -> { }
+                    case "ignoreCase" -> ignoreCase = bool(o, key);
+                    case "quantifier" -> {
+                        String q = o.get(key).asText();
+                        if (!q.equals("any") && !q.equals("all")) {
+                            throw errorAt(o, key, "quantifier is any or all, not '" + q + "'");
+                        }
+                        all = q.equals("all");
+                    }
+                    default -> {
+                        if (!Operators.known(key)) {
+                            throw errorAt(o, key, "unknown operator '" + key + "'; known: " + Operators.names());
+                        }
+                        if (operator != null) {
+                            throw errorAt(o, key, "one operator per predicate: '" + operator + "' and '" + key + "'");
+                        }
+                        operator = key;
+                    }
+                }
+            }
+            if (operator == null) {
+                throw error(o, "predicate on '" + path + "' has no operator; known: " + Operators.names());
+            }
+            JsonNode argument = o.get(operator);
+            if (operator.equals(Operators.EXISTS)) {
+                if (!argument.isBoolean()) {
+                    throw errorAt(o, operator, "exists is true or false");
+                }
+                return new Condition.Field(path, operator, argument, false, false, null);
+            }
+            Predicate<JsonNode> predicate;
+            try {
+                predicate = Operators.compile(operator, argument, ignoreCase);
+            } catch (IllegalArgumentException e) {
+                throw errorAt(o, operator, e.getMessage());
+            }
+            return new Condition.Field(path, operator, argument, all, ignoreCase, predicate);
+        }
+
+        List<Rule.Test> tests(JsonNode node) throws RuleParseException {
+            if (!(node instanceof ArrayNode a) || a.isEmpty()) {
+                throw error(node, "tests is a non-empty list");
+            }
+            List<Rule.Test> tests = new ArrayList<>();
+            Set<String> names = new LinkedHashSet<>();
+            for (JsonNode t : a) {
+                if (!(t instanceof ObjectNode o)) {
+                    throw error(t, "a test is a mapping with name, expect and event");
+                }
+                onlyKeys(o, Set.of("name", "expect", "event"));
+                String name = requiredText(o, "name");
+                if (!names.add(name)) {
+                    throw errorAt(o, "name", "two tests are named '" + name + "'");
+                }
+                String expect = requiredText(o, "expect");
+                if (!expect.equals("match") && !expect.equals("no-match")) {
+                    throw errorAt(o, "expect", "expect is match or no-match, not '" + expect + "'");
+                }
+                if (!(o.get("event") instanceof ObjectNode event)) {
+                    throw errorAt(o, "event", "event is a CloudTrail record (a mapping)");
+                }
+                tests.add(new Rule.Test(name, expect.equals("match"), event, line(o)));
+            }
+            if (tests.stream().noneMatch(Rule.Test::expect) || tests.stream().allMatch(Rule.Test::expect)) {
+                throw error(node, "tests need at least one match and one no-match case");
+            }
+            return List.copyOf(tests);
+        }
+
+        Rule.Dedup dedup(JsonNode node) throws RuleParseException {
+            if (node == null) {
+                return null;
+            }
+            ObjectNode o = mapping(node, "dedup");
+            onlyKeys(o, Set.of("key", "period"));
+            return new Rule.Dedup(paths(o, "key"), duration(o, "period"));
+        }
+
+        Rule.Threshold threshold(JsonNode node) throws RuleParseException {
+            if (node == null) {
+                return null;
+            }
+            ObjectNode o = mapping(node, "threshold");
+            onlyKeys(o, Set.of("count", "window", "groupBy"));
+            JsonNode count = required(o, "count");
+            if (!count.canConvertToInt() || !count.isIntegralNumber() || count.intValue() < 1) {
+                throw errorAt(o, "count", "count is a whole number of at least 1");
+            }
+            return new Rule.Threshold(count.intValue(), duration(o, "window"), paths(o, "groupBy"));
+        }
+
+        Rule.Exceptions exceptions(JsonNode node) throws RuleParseException {
+            if (node == null) {
+                return Rule.Exceptions.NONE;
+            }
+            ObjectNode o = mapping(node, "exceptions");
+            onlyKeys(o, Set.of("principals", "roleArns", "accounts", "sourceCidrs"));
+            List<String> cidrs = textList(o, "sourceCidrs");
+            for (String c : cidrs) {
+                try {
+                    Operators.Cidr.parse(c);
+                } catch (IllegalArgumentException e) {
+                    throw errorAt(o, "sourceCidrs", e.getMessage());
+                }
+            }
+            return new Rule.Exceptions(Set.copyOf(textList(o, "principals")), Set.copyOf(textList(o, "roleArns")),
+                    Set.copyOf(textList(o, "accounts")), cidrs);
+        }
+
+        private List<FieldPath> paths(ObjectNode o, String key) throws RuleParseException {
+            List<FieldPath> out = new ArrayList<>();
+            for (String p : textList(o, key)) {
+                try {
+                    out.add(FieldPath.of(p));
+                } catch (IllegalArgumentException e) {
+                    throw errorAt(o, key, e.getMessage());
+                }
+            }
+            if (out.isEmpty()) {
+                throw errorAt(o, key, key + " needs at least one field");
+            }
+            return List.copyOf(out);
+        }
+
+        private Duration duration(ObjectNode o, String key) throws RuleParseException {
+            String text = requiredText(o, key);
+            Matcher m = DURATION.matcher(text);
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                throw errorAt(o, key, key + " is a duration like 30s, 15m, 1h or 7d, not '" + text + "'");
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+
+        private <E extends Enum<E>> E enumValue(ObjectNode o, String key, Class<E> type) throws RuleParseException {
+            String text = requiredText(o, key);
+            try {
+                return Enum.valueOf(type, text.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                List<String> allowed = new ArrayList<>();
+                for (E v : type.getEnumConstants()) {
+                    allowed.add(v.name().toLowerCase(Locale.ROOT));
+                }
+                throw errorAt(o, key, key + " is one of " + allowed + ", not '" + text + "'");
+            }
+        }
+
+        private ObjectNode mapping(JsonNode node, String what) throws RuleParseException {
+            if (!(node instanceof ObjectNode o)) {
+                throw error(node, what + " is a mapping");
+            }
+            return o;
+        }
+
+        private void onlyKeys(ObjectNode o, Set<String> allowed) throws RuleParseException {
+            for (var it = o.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!allowed.contains(key)) {
+                    throw errorAt(o, key, "unknown key '" + key + "'; allowed here: " + new java.util.TreeSet<>(allowed));
+                }
+            }
+        }
+
+        private JsonNode required(ObjectNode o, String key) throws RuleParseException {
+            JsonNode v = o.get(key);
+            if (v == null || v.isNull()) {
+                throw error(o, "missing required key '" + key + "'");
+            }
+            return v;
+        }
+
+        private String requiredText(ObjectNode o, String key) throws RuleParseException {
+            JsonNode v = required(o, key);
+            if (!v.isValueNode() || v.asText().isBlank()) {
+                throw errorAt(o, key, key + " must be a non-empty text");
+            }
+            return v.asText();
+        }
+
+        private String optionalText(ObjectNode o, String key) throws RuleParseException {
+            return o.has(key) ? requiredText(o, key) : null;
+        }
+
+        private boolean bool(ObjectNode o, String key) throws RuleParseException {
+            JsonNode v = o.get(key);
+            if (!v.isBoolean()) {
+                throw errorAt(o, key, key + " is true or false");
+            }
+            return v.booleanValue();
+        }
+
+        private List<String> textList(ObjectNode o, String key) throws RuleParseException {
+            JsonNode v = o.get(key);
+            if (v == null || v.isNull()) {
+                return List.of();
+            }
+            if (!(v instanceof ArrayNode a)) {
+                throw errorAt(o, key, key + " is a list");
+            }
+            List<String> out = new ArrayList<>();
+            for (JsonNode n : a) {
+                if (!n.isValueNode() || n.isNull()) {
+                    throw errorAt(o, key, key + " holds texts only");
+                }
+                out.add(n.asText());
+            }
+            return List.copyOf(out);
+        }
+
+        private static String names(ObjectNode o) {
+            List<String> n = new ArrayList<>();
+            o.fieldNames().forEachRemaining(n::add);
+            return n.toString();
+        }
+
+        private int line(JsonNode node) {
+            return node == null ? 0 : nodeLines.getOrDefault(node, 0);
+        }
+
+        private RuleParseException error(JsonNode node, String problem) {
+            return new RuleParseException(file, line(node), problem);
+        }
+
+        private RuleParseException errorAt(ObjectNode o, String key, String problem) {
+            Integer l = fieldLines.getOrDefault(o, Map.of()).get(key);
+            return new RuleParseException(file, l == null ? line(o) : l, problem);
+        }
+
+        /** The YAML as a tree, with the line of every mapping, list and key remembered. */
+        private JsonNode tree(String text) throws RuleParseException {
+            try (JsonParser p = YAML.createParser(text)) {
+                JsonToken t = p.nextToken();
+                if (t == null) {
+                    throw new RuleParseException(file, 0, "the file is empty");
+                }
+                return value(p, t);
+            } catch (JsonProcessingException e) {
+                throw new RuleParseException(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+                        "not valid YAML: " + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new RuleParseException(file, 0, "cannot read: " + e.getMessage());
+            }
+        }
+
+        private JsonNode value(JsonParser p, JsonToken t) throws IOException {
+            int line = p.currentTokenLocation().getLineNr();
+            switch (t) {
+                case START_OBJECT -> {
+                    ObjectNode o = NODES.objectNode();
+                    nodeLines.put(o, line);
+                    Map<String, Integer> lines = new HashMap<>();
+                    fieldLines.put(o, lines);
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String name = p.currentName();
+                        int fieldLine = p.currentTokenLocation().getLineNr();
+                        if (o.has(name)) {
+                            throw new JsonProcessingException("duplicate key '" + name + "'", p.currentTokenLocation()) { };
+                        }
+                        lines.put(name, fieldLine);
+                        o.set(name, value(p, p.nextToken()));
+                    }
+                    return o;
+                }
+                case START_ARRAY -> {
+                    ArrayNode a = NODES.arrayNode();
+                    nodeLines.put(a, line);
+                    JsonToken v;
+                    while ((v = p.nextToken()) != JsonToken.END_ARRAY) {
+                        a.add(value(p, v));
+                    }
+                    return a;
+                }
+                case VALUE_STRING -> {
+                    return NODES.textNode(p.getText());
+                }
+                case VALUE_NUMBER_INT -> {
+                    return switch (p.getNumberType()) {
+                        case INT -> NODES.numberNode(p.getIntValue());
+                        case LONG -> NODES.numberNode(p.getLongValue());
+                        default -> NODES.numberNode(p.getBigIntegerValue());
+                    };
+                }
+                case VALUE_NUMBER_FLOAT -> {
+                    return NODES.numberNode(p.getDecimalValue());
+                }
+                case VALUE_TRUE -> {
+                    return NODES.booleanNode(true);
+                }
+                case VALUE_FALSE -> {
+                    return NODES.booleanNode(false);
+                }
+                case VALUE_NULL -> {
+                    return NODES.nullNode();
+                }
+                default -> throw new JsonProcessingException("unexpected " + t, p.currentTokenLocation()) { };
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.trailwatch.detect.engine;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Parsing is strict: every mistake names the file, the line and the problem. */
+class RuleParserTest {
+
+    private static final String MATCH = "{field: eventName, equals: GetRole}";
+
+    @Test
+    void aWholeRule_isRead() throws Exception {
+        String text = Events.rule("r", MATCH).replace("tests:", """
+                mitre: [T1098]
+                references: [https://docs.aws.amazon.com/IAM/latest/UserGuide/]
+                runbook: Ask the principal.
+                dedup: {key: [recipientAccountId, userIdentity.arn], period: 1h}
+                threshold: {count: 5, window: 10m, groupBy: [sourceIPAddress]}
+                exceptions: {principals: [arn:aws:iam::111122223333:user/ci], roleArns: [], accounts: ['444455556666'], sourceCidrs: [10.0.0.0/8]}
+                tests:""");
+
+        Rule r = RuleParser.parse("cloudtrail/iam/r.yaml", text);
+
+        assertThat(r.id()).isEqualTo("r");
+        assertThat(r.severity()).isEqualTo(Rule.Severity.MEDIUM);
+        assertThat(r.maturity()).isEqualTo(Rule.Maturity.INCUBATING);
+        assertThat(r.mitre()).containsExactly("T1098");
+        assertThat(r.dedup().period()).isEqualTo(Duration.ofHours(1));
+        assertThat(r.threshold().count()).isEqualTo(5);
+        assertThat(r.threshold().window()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(r.exceptions().accounts()).containsExactly("444455556666");
+        assertThat(r.tests()).extracting(Rule.Test::expect).containsExactly(true, false);
+    }
+
+    @Test
+    void unknownKey_namesFileLineAndKey() {
+        String text = Events.rule("r", MATCH).replace("maturity: incubating", "maturity: incubating\nseverty: high");
+
+        assertThatThrownBy(() -> RuleParser.parse("cloudtrail/iam/r.yaml", text))
+                .isInstanceOf(RuleParseException.class)
+                .hasMessageStartingWith("cloudtrail/iam/r.yaml:7: unknown key 'severty'")
+                .satisfies(e -> assertThat(((RuleParseException) e).line()).isEqualTo(7));
+    }
+
+    @Test
+    void unknownOperator_isNamedWithItsLine() {
+        String text = Events.rule("r", "all:\n  - {field: eventName, equals: GetRole}\n  - {field: eventSource, startswith: iam}");
+
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", text))
+                .hasMessageStartingWith("r.yaml:10: unknown operator 'startswith'");
+    }
+
+    @Test
+    void badArguments_areRefused() {
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: eventName, regex: '([a-z'}")))
+                .hasMessageContaining("r.yaml:8:").hasMessageContaining("does not compile");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: sourceIPAddress, cidr: 10.0.0.0/33}")))
+                .hasMessageContaining("prefix length");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: x, gt: ten}")))
+                .hasMessageContaining("gt needs a number");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: x, equals: a, in: [b]}")))
+                .hasMessageContaining("one operator per predicate");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: x}")))
+                .hasMessageContaining("has no operator");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: x, exists: maybe}")))
+                .hasMessageContaining("exists is true or false");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: x, equals: a, quantifier: most}")))
+                .hasMessageContaining("quantifier is any or all");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{all: []}")))
+                .hasMessageContaining("all needs a non-empty list");
+    }
+
+    @Test
+    void metadata_isChecked() {
+        assertThatThrownBy(() -> RuleParser.parse("other.yaml", Events.rule("r", MATCH)))
+                .hasMessageContaining("does not match the file name 'other'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("iam-change", "iam-changes")))
+                .hasMessageContaining("r.yaml:5: unknown category 'iam-changes'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("severity: medium", "severity: urgent")))
+                .hasMessageContaining("severity is one of [info, low, medium, high, critical]");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("title: A test rule\n", "")))
+                .hasMessageContaining("missing required key 'title'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("tests:", "dedup: {key: [x], period: soon}\ntests:")))
+                .hasMessageContaining("period is a duration like 30s, 15m, 1h or 7d");
+    }
+
+    @Test
+    void tests_needAMatchAndANoMatchCase() {
+        String onlyMatches = Events.rule("r", MATCH).replace("expect: no-match", "expect: match");
+
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", onlyMatches)).hasMessageContaining("at least one match and one no-match");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("expect: no-match", "expect: nope")))
+                .hasMessageContaining("expect is match or no-match");
+    }
+
+    @Test
+    void yamlErrors_andDuplicateKeys_haveLines() {
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", "id: r\ntitle: [unclosed\n"))
+                .hasMessageStartingWith("r.yaml:").hasMessageContaining("not valid YAML");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("severity: medium", "severity: medium\nseverity: low")))
+                .hasMessageContaining("duplicate key 'severity'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", "")).hasMessageContaining("empty");
+    }
+}
