@@ -1,0 +1,59 @@
+package io.trailwatch.rules;
+
+import io.trailwatch.detect.engine.Engine;
+import io.trailwatch.detect.engine.Rule;
+import io.trailwatch.detect.engine.RulePack;
+import io.trailwatch.detect.engine.RuleParser;
+import io.trailwatch.detect.engine.RuleTests;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The built-in pack: every rule parses, and every rule's every case runs as its own test. */
+class RulePackTest {
+
+    private static final Path ROOT = Path.of("src/main/resources/rules");
+
+    @TestFactory
+    Stream<DynamicTest> everyCaseOfEveryRule() throws Exception {
+        var engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE);
+        return engine.rules().stream().flatMap(rule -> rule.tests().stream().map(test ->
+                DynamicTest.dynamicTest(rule.id() + " :: " + test.name(), () -> {
+                    var result = RuleTests.run(engine, rule, test);
+                    assertThat(result.passed()).as(result.detail()).isTrue();
+                })));
+    }
+
+    @Test
+    void theIndexNamesEveryRuleFile_andNothingElse() throws Exception {
+        List<String> indexed = Files.readAllLines(ROOT.resolve("index.txt")).stream().filter(l -> !l.isBlank()).toList();
+        List<String> files;
+        try (Stream<Path> walk = Files.walk(ROOT.resolve("cloudtrail"))) {
+            files = walk.filter(p -> p.toString().endsWith(".yaml")).map(p -> ROOT.relativize(p).toString().replace('\\', '/'))
+                    .sorted().toList();
+        }
+        assertThat(indexed).containsExactlyInAnyOrderElementsOf(files);
+    }
+
+    @Test
+    void theTemplate_isAValidRule() throws Exception {
+        Rule template = RuleParser.parse("what-happened-in-a-few-words.yaml", Files.readString(Path.of("template.yaml")));
+        var engine = new Engine(List.of(template), Rule.Exceptions.NONE);
+
+        assertThat(RuleTests.runAll(engine)).allMatch(RuleTests.Result::passed);
+    }
+
+    @Test
+    void everyRuleIsIndexedByEventName() throws Exception {
+        var engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE);
+
+        assertThat(engine.candidates("s3.amazonaws.com", "GetObject")).as("rules run for every event").isZero();
+    }
+}
