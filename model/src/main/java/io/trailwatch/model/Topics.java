@@ -12,6 +12,9 @@ public final class Topics {
     /** Normalized CloudTrail events, one per record. Key: account id. Value: {@link CloudTrailEvent}. */
     public static final String EVENTS = "trailwatch.events.v1";
 
+    /** Detections. Key: findingId. Value: {@link Finding}. */
+    public static final String FINDINGS = "trailwatch.findings.v1";
+
     /** Compacted ledger of fully ingested S3 objects. Key: {@link IngestedObject#ledgerKey()}. */
     public static final String INGEST_LEDGER = "trailwatch.ingest.ledger.v1";
 

@@ -28,6 +28,7 @@ class ModelContractTest {
     private static final Map<String, Class<?>> TOPICS = Map.of(
             Topics.EVENTS, CloudTrailEvent.class,
             Topics.INGEST_LEDGER, IngestedObject.class,
+            Topics.FINDINGS, Finding.class,
             "trailwatch.dlq.v1", DeadLetter.class);
 
     @TestFactory

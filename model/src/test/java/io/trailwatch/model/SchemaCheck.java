@@ -3,13 +3,10 @@ package io.trailwatch.model;
 import com.networknt.schema.Error;
 import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SchemaCheck {
 
-    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    /** Schemas refer to each other by their $id; those resolve to the classpath, never to the network. */
+    private static final String ID_PREFIX = "https://trailwatch.io/schemas/";
+    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+            b -> b.schemaIdResolvers(r -> r.mapPrefix(ID_PREFIX, "classpath:schemas/")));
     private static final Map<String, Schema> SCHEMAS = new ConcurrentHashMap<>();
 
     private SchemaCheck() {
@@ -38,13 +38,9 @@ public final class SchemaCheck {
     }
 
     private static Schema load(String path) {
-        try (InputStream in = SchemaCheck.class.getClassLoader().getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalArgumentException("no schema on the classpath at " + path);
-            }
-            return REGISTRY.getSchema(new String(in.readAllBytes(), StandardCharsets.UTF_8), InputFormat.JSON);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (SchemaCheck.class.getClassLoader().getResource(path) == null || !path.startsWith("schemas/")) {
+            throw new IllegalArgumentException("no schema on the classpath at " + path);
         }
+        return REGISTRY.getSchema(SchemaLocation.of(ID_PREFIX + path.substring("schemas/".length())));
     }
 }

@@ -1,0 +1,229 @@
+package io.trailwatch.detect.engine;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.InvalidRecordException;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.cloudtrail.Normalizer;
+import io.trailwatch.cloudtrail.UnreadableLogException;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.ModelJson;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * {@code ./trailwatch detect [--rules DIR] [--config FILE] FILE...}: the investigator's and rule author's tool. Reads
+ * CloudTrail log files ({@code {"Records":[...]}}), JSON arrays of records and JSON Lines of records, plain or gzip;
+ * directories are walked. Runs the engine over the events in event-time order and prints one finding per line, the
+ * same JSON as on {@code trailwatch.findings.v1}. Nothing but findings goes to stdout; an unreadable input is a
+ * message on stderr and exit code 2, before any finding is printed.
+ *
+ * <p>The config file (YAML) may hold {@code exceptions: {principals, roleArns, accounts, sourceCidrs}}, added to
+ * every rule.
+ */
+public final class DetectCommand {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final ObjectWriter LINE = JSON.writer();
+    private static final Pattern LOG_FILE_START = Pattern.compile("^\\s*\\{\\s*\"Records\"\\s*:");
+    private static final int PEEK = 4096;
+
+    private DetectCommand() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Path rulesDir = null;
+        Path config = null;
+        List<Path> inputs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rules" -> rulesDir = i + 1 < args.length ? Path.of(args[++i]) : null;
+                case "--config" -> config = i + 1 < args.length ? Path.of(args[++i]) : null;
+                default -> inputs.add(Path.of(args[i]));
+            }
+        }
+        if (inputs.isEmpty()) {
+            err.println("usage: ./trailwatch detect [--rules DIR] [--config FILE] FILE...");
+            return 2;
+        }
+        Engine engine;
+        try {
+            List<Rule> rules = new ArrayList<>(RulePack.builtIn());
+            if (rulesDir != null) {
+                rules.addAll(RulePack.directory(rulesDir));
+            }
+            engine = new Engine(rules, config == null ? Rule.Exceptions.NONE : exceptions(config));
+        } catch (RuleParseException | IOException | IllegalArgumentException e) {
+            err.println("trailwatch detect: " + e.getMessage());
+            return 2;
+        }
+        List<CloudTrailEvent> events = new ArrayList<>();
+        try {
+            for (Path input : inputs) {
+                for (Path file : files(input)) {
+                    read(file, events, err);
+                }
+            }
+        } catch (UnreadableInput e) {
+            err.println("trailwatch detect: " + e.getMessage());
+            return 2;
+        }
+        events.sort(Comparator.comparing(CloudTrailEvent::eventTime));
+        Map<String, Finding> findings = new LinkedHashMap<>();
+        for (CloudTrailEvent event : events) {
+            for (Rule rule : engine.matches(event)) {
+                Finding f = Findings.of(rule, event);
+                findings.merge(f.findingId(), f, (old, next) -> Findings.add(old, event));
+            }
+        }
+        for (Finding f : findings.values()) {
+            try {
+                out.println(LINE.writeValueAsString(f));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return 0;
+    }
+
+    private static Rule.Exceptions exceptions(Path config) throws IOException {
+        JsonNode root = new YAMLMapper().readTree(config.toFile());
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException(config + " is no YAML mapping");
+        }
+        Set<String> keys = new HashSet<>();
+        root.fieldNames().forEachRemaining(keys::add);
+        keys.remove("exceptions");
+        if (!keys.isEmpty()) {
+            throw new IllegalArgumentException(config + ": unknown keys " + keys + "; allowed: [exceptions]");
+        }
+        JsonNode ex = root.path("exceptions");
+        return new Rule.Exceptions(Set.copyOf(list(ex, "principals")), Set.copyOf(list(ex, "roleArns")),
+                Set.copyOf(list(ex, "accounts")), list(ex, "sourceCidrs"));
+    }
+
+    private static List<String> list(JsonNode node, String field) {
+        List<String> out = new ArrayList<>();
+        node.path(field).forEach(v -> out.add(v.asText()));
+        return out;
+    }
+
+    private static List<Path> files(Path input) throws UnreadableInput {
+        if (Files.isDirectory(input)) {
+            try (Stream<Path> walk = Files.walk(input)) {
+                return walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
+            } catch (IOException e) {
+                throw new UnreadableInput(input + ": " + e.getMessage());
+            }
+        }
+        if (!Files.isReadable(input)) {
+            throw new UnreadableInput(input + ": no such readable file");
+        }
+        return List.of(input);
+    }
+
+    private static void read(Path file, List<CloudTrailEvent> events, PrintStream err) throws UnreadableInput {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            InputStream in = gunzipIfNeeded(raw);
+            BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
+            buffered.mark(PEEK);
+            byte[] head = buffered.readNBytes(PEEK);
+            buffered.reset();
+            String start = new String(head, StandardCharsets.UTF_8).stripLeading();
+            if (start.isEmpty()) {
+                throw new UnreadableInput(file + ": empty file");
+            }
+            if (LOG_FILE_START.matcher(start).find()) {
+                new LogFileReader(Caps.DEFAULT).read(buffered, new LogFileReader.Sink() {
+                    @Override
+                    public void record(int index, ObjectNode record) {
+                        add(file, index, record, events, err);
+                    }
+
+                    @Override
+                    public void badRecord(int index, String reason, String detail) {
+                        err.println("trailwatch detect: " + file + ": record " + index + " skipped: " + detail);
+                    }
+                });
+            } else if (start.charAt(0) == '[' || start.charAt(0) == '{') {
+                records(file, buffered, start.charAt(0) == '[', events, err);
+            } else {
+                throw new UnreadableInput(file + ": not CloudTrail JSON (a log file, a JSON array or JSON Lines of records)");
+            }
+        } catch (UnreadableLogException e) {
+            throw new UnreadableInput(file + ": " + e.reason() + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new UnreadableInput(file + ": " + e.getMessage());
+        }
+    }
+
+    private static void records(Path file, InputStream in, boolean array, List<CloudTrailEvent> events, PrintStream err)
+            throws IOException, UnreadableInput {
+        try (JsonParser p = JSON.getFactory().createParser(in)) {
+            JsonToken t = p.nextToken();
+            if (array) {
+                t = p.nextToken();
+            }
+            int index = 0;
+            while (t != null && t != JsonToken.END_ARRAY) {
+                if (t != JsonToken.START_OBJECT) {
+                    throw new UnreadableInput(file + ": record " + index + " is no JSON object");
+                }
+                add(file, index++, (ObjectNode) JSON.readTree(p), events, err);
+                t = p.nextToken();
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new UnreadableInput(file + ": not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static void add(Path file, int index, ObjectNode record, List<CloudTrailEvent> events, PrintStream err) {
+        try {
+            events.add(Normalizer.normalize(record, null));
+        } catch (InvalidRecordException e) {
+            err.println("trailwatch detect: " + file + ": record " + index + " skipped: " + e.getMessage());
+        }
+    }
+
+    private static InputStream gunzipIfNeeded(InputStream in) throws IOException {
+        in.mark(2);
+        int b1 = in.read();
+        int b2 = in.read();
+        in.reset();
+        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
+    }
+
+    /** An input that cannot be read at all. */
+    private static final class UnreadableInput extends Exception {
+        UnreadableInput(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.trailwatch.detect.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.Finding;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Builds findings with stable ids. Without dedup a finding is one event: its id derives from the rule and the
+ * eventID. With dedup, events of the same rule whose key fields have the same values within the same period (tumbling
+ * windows on event time) are one finding: its id derives from the rule, the key values and the window.
+ */
+public final class Findings {
+
+    /** At most this many eventIds are kept on a grouped finding; {@code count} says how many there were. */
+    public static final int MAX_EVENT_IDS = 100;
+
+    private Findings() {
+    }
+
+    /** The finding one matching event makes (count 1). */
+    public static Finding of(Rule rule, CloudTrailEvent event) {
+        Instant windowStart = null;
+        Instant windowEnd = null;
+        String identity;
+        if (rule.dedup() != null) {
+            long period = rule.dedup().period().toMillis();
+            long start = Math.floorDiv(event.eventTime().toEpochMilli(), period) * period;
+            windowStart = Instant.ofEpochMilli(start);
+            windowEnd = Instant.ofEpochMilli(start + period);
+            identity = rule.id() + "|" + keyValues(rule.dedup().key(), event) + "|" + windowStart;
+        } else {
+            identity = rule.id() + "|" + event.eventId();
+        }
+        return new Finding(id(identity), rule.id(), rule.title(), rule.description(),
+                rule.severity().name().toLowerCase(Locale.ROOT), rule.category(), rule.mitre(), event.accountId(),
+                event.awsRegion(), event.principal(), event.sourceIp(), event.eventSource(), event.eventName(),
+                event.eventTime(), List.of(event.eventId()), 1, windowStart, windowEnd, event, rule.runbook(),
+                rule.references());
+    }
+
+    /** A grouped finding with one more event (same findingId). */
+    public static Finding add(Finding finding, CloudTrailEvent event) {
+        List<String> ids = finding.eventIds();
+        if (ids.size() < MAX_EVENT_IDS && !ids.contains(event.eventId())) {
+            ids = new ArrayList<>(ids);
+            ids.add(event.eventId());
+            ids = List.copyOf(ids);
+        } else if (ids.contains(event.eventId())) {
+            return finding;
+        }
+        return new Finding(finding.findingId(), finding.ruleId(), finding.title(), finding.description(),
+                finding.severity(), finding.category(), finding.mitre(), finding.accountId(), finding.region(),
+                finding.principal(), finding.sourceIp(), finding.eventSource(), finding.eventName(), finding.eventTime(),
+                ids, finding.count() + 1, finding.windowStart(), finding.windowEnd(), finding.evidence(),
+                finding.runbook(), finding.references());
+    }
+
+    private static String keyValues(List<FieldPath> key, CloudTrailEvent event) {
+        var view = new EventView(event);
+        StringBuilder sb = new StringBuilder();
+        for (FieldPath p : key) {
+            List<JsonNode> values = p.values(view);
+            sb.append(p).append('=');
+            for (JsonNode v : values) {
+                sb.append(v.isValueNode() ? v.asText() : v.toString()).append(',');
+            }
+            sb.append(';');
+        }
+        return sb.toString();
+    }
+
+    private static String id(String identity) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(identity.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}
