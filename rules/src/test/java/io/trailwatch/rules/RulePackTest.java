@@ -43,6 +43,15 @@ class RulePackTest {
     }
 
     @Test
+    void theRuleTableInTheDocs_namesEveryRuleWithItsCategoryAndSeverity() throws Exception {
+        String table = Files.readString(Path.of("..", "docs", "rules.md"));
+        for (Rule r : RulePack.builtIn()) {
+            assertThat(table).as("docs/rules.md").contains("| `" + r.id() + "` | `" + r.category() + "` | "
+                    + r.severity().name().toLowerCase(java.util.Locale.ROOT) + " |");
+        }
+    }
+
+    @Test
     void theTemplate_isAValidRule() throws Exception {
         Rule template = RuleParser.parse("what-happened-in-a-few-words.yaml", Files.readString(Path.of("template.yaml")));
         var engine = new Engine(List.of(template), Rule.Exceptions.NONE);
