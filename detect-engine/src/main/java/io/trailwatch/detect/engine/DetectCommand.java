@@ -97,10 +97,10 @@ public final class DetectCommand {
         }
         events.sort(Comparator.comparing(CloudTrailEvent::eventTime));
         Map<String, Finding> findings = new LinkedHashMap<>();
+        var detector = new Detector(engine);
         for (CloudTrailEvent event : events) {
-            for (Rule rule : engine.matches(event)) {
-                Finding f = Findings.of(rule, event);
-                findings.merge(f.findingId(), f, (old, next) -> Findings.add(old, event));
+            for (Finding f : detector.process(event)) {
+                findings.put(f.findingId(), f);
             }
         }
         for (Finding f : findings.values()) {

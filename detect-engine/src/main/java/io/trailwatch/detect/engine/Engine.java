@@ -10,14 +10,16 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Evaluates events against a rule pack. Rules are indexed by the eventName (else eventSource) their match requires,
- * so each event runs only the rules that can match it. Stateless and thread-safe; thresholds and first-use state
- * live outside, on what this reports.
+ * Evaluates events against a rule pack. Each rule is indexed by the first of eventName, eventSource, errorCode and
+ * eventType whose values its match requires, so each event runs only the rules that can match it. Stateless and
+ * thread-safe; thresholds and first-use state live outside ({@link Detector}), on what this reports.
  */
 public final class Engine {
 
-    private final Map<String, List<Rule>> byName = new HashMap<>();
-    private final Map<String, List<Rule>> bySource = new HashMap<>();
+    /** The fields rules are indexed by, most selective first. */
+    static final List<String> INDEX_FIELDS = List.of("eventName", "eventSource", "errorCode", "eventType");
+
+    private final List<Map<String, List<Rule>>> indexes = new ArrayList<>();
     private final List<Rule> unindexed = new ArrayList<>();
     private final List<Rule> rules;
     private final Rule.Exceptions extra;
@@ -29,17 +31,35 @@ public final class Engine {
     public Engine(List<Rule> rules, Rule.Exceptions extra) {
         this.rules = List.copyOf(rules);
         this.extra = extra;
+        INDEX_FIELDS.forEach(f -> indexes.add(new HashMap<>()));
         for (Rule r : rules) {
-            Set<String> names = Index.required(r.match(), "eventName");
-            Set<String> sources = Index.required(r.match(), "eventSource");
-            if (names != null) {
-                names.forEach(n -> byName.computeIfAbsent(n, k -> new ArrayList<>()).add(r));
-            } else if (sources != null) {
-                sources.forEach(s -> bySource.computeIfAbsent(s, k -> new ArrayList<>()).add(r));
-            } else {
+            boolean indexed = false;
+            for (int i = 0; i < INDEX_FIELDS.size() && !indexed; i++) {
+                Set<String> values = Index.required(r.match(), INDEX_FIELDS.get(i));
+                if (values != null) {
+                    var index = indexes.get(i);
+                    values.forEach(v -> index.computeIfAbsent(v, k -> new ArrayList<>()).add(r));
+                    indexed = true;
+                }
+            }
+            if (!indexed) {
                 unindexed.add(r);
             }
         }
+    }
+
+    /** The rules unindexed: they run for every event. */
+    public List<Rule> unindexed() {
+        return unindexed;
+    }
+
+    private static String indexValue(CloudTrailEvent e, int field) {
+        return switch (field) {
+            case 0 -> e.eventName();
+            case 1 -> e.eventSource();
+            case 2 -> e.errorCode();
+            default -> e.eventType();
+        };
     }
 
     public List<Rule> rules() {
@@ -50,16 +70,26 @@ public final class Engine {
     public List<Rule> matches(CloudTrailEvent event) {
         var view = new EventView(event);
         List<Rule> out = new ArrayList<>(2);
-        test(byName.getOrDefault(event.eventName(), List.of()), view, out);
-        test(bySource.getOrDefault(event.eventSource(), List.of()), view, out);
+        for (int i = 0; i < indexes.size(); i++) {
+            String v = indexValue(event, i);
+            if (v != null) {
+                test(indexes.get(i).getOrDefault(v, List.of()), view, out);
+            }
+        }
         test(unindexed, view, out);
         return out;
     }
 
-    /** How many rules an event with this source and name is tested against (for the benchmark and tests). */
-    public int candidates(String eventSource, String eventName) {
-        return byName.getOrDefault(eventName, List.of()).size() + bySource.getOrDefault(eventSource, List.of()).size()
-                + unindexed.size();
+    /** How many rules an event is tested against (for the benchmark and tests). */
+    public int candidates(CloudTrailEvent event) {
+        int n = unindexed.size();
+        for (int i = 0; i < indexes.size(); i++) {
+            String v = indexValue(event, i);
+            if (v != null) {
+                n += indexes.get(i).getOrDefault(v, List.of()).size();
+            }
+        }
+        return n;
     }
 
     /** Whether one rule matches the event (its condition, less its exceptions). */

@@ -64,6 +64,25 @@ public final class Findings {
                 finding.runbook(), finding.references());
     }
 
+    /**
+     * The finding of a threshold burst: {@code count} matches of one group key within the window starting at
+     * {@code start}. Its id derives from the rule, the group key and the start, so replaying the same events gives
+     * the same id.
+     */
+    public static Finding burst(Rule rule, String groupKey, Instant start, CloudTrailEvent last, List<String> eventIds) {
+        List<String> ids = eventIds.size() > MAX_EVENT_IDS ? eventIds.subList(0, MAX_EVENT_IDS) : eventIds;
+        return new Finding(id(rule.id() + "|" + groupKey + "|" + start), rule.id(), rule.title(), rule.description(),
+                rule.severity().name().toLowerCase(Locale.ROOT), rule.category(), rule.mitre(), last.accountId(),
+                last.awsRegion(), last.principal(), last.sourceIp(), last.eventSource(), last.eventName(), start,
+                List.copyOf(ids), eventIds.size(), start, start.plus(rule.threshold().window()), last, rule.runbook(),
+                rule.references());
+    }
+
+    /** The group key of a threshold rule for an event: the values of its groupBy fields. */
+    public static String groupKey(Rule rule, CloudTrailEvent event) {
+        return keyValues(rule.threshold().groupBy(), event);
+    }
+
     private static String keyValues(List<FieldPath> key, CloudTrailEvent event) {
         var view = new EventView(event);
         StringBuilder sb = new StringBuilder();

@@ -17,11 +17,24 @@ class EngineTest {
         Rule either = RuleParser.parse("d.yaml", Events.rule("d", "{any: [{field: eventName, equals: GetRole}, {field: eventName, equals: StopLogging}]}"));
         var engine = new Engine(List.of(byName, bySource, anyEvent, either), Rule.Exceptions.NONE);
 
-        assertThat(engine.candidates("iam.amazonaws.com", "GetRole")).isEqualTo(4);
-        assertThat(engine.candidates("s3.amazonaws.com", "GetObject")).isEqualTo(1);
+        assertThat(engine.candidates(Events.event("{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"GetRole\"}"))).isEqualTo(4);
+        assertThat(engine.candidates(Events.event("{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\"}"))).isEqualTo(1);
         assertThat(engine.matches(Events.event("{\"eventName\":\"GetRole\"}"))).extracting(Rule::id).containsExactly("a", "d", "b");
         assertThat(engine.matches(Events.event("{\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"GetObject\",\"errorCode\":\"AccessDenied\"}")))
                 .extracting(Rule::id).containsExactly("c");
+    }
+
+    @Test
+    void rulesOnErrorCodesOrEventTypes_areIndexedByThem() throws Exception {
+        Rule denied = RuleParser.parse("a.yaml", Events.rule("a", "{field: errorCode, in: [AccessDenied, UnauthorizedOperation]}"));
+        Rule insight = RuleParser.parse("b.yaml", Events.rule("b", "{all: [{field: eventType, equals: AwsCloudTrailInsight}, {field: insightDetails.state, equals: Start}]}"));
+        var engine = new Engine(List.of(denied, insight), Rule.Exceptions.NONE);
+
+        assertThat(engine.unindexed()).isEmpty();
+        assertThat(engine.candidates(Events.event("{\"eventName\":\"GetObject\"}"))).isZero();
+        assertThat(engine.matches(Events.event("{\"errorCode\":\"AccessDenied\"}"))).extracting(Rule::id).containsExactly("a");
+        assertThat(engine.matches(Events.event("{\"eventType\":\"AwsCloudTrailInsight\",\"insightDetails\":{\"state\":\"Start\"}}")))
+                .extracting(Rule::id).containsExactly("b");
     }
 
     @Test
