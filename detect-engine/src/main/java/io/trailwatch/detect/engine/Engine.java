@@ -10,14 +10,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Evaluates events against a rule pack. Each rule is indexed by the first of eventName, eventSource, errorCode and
- * eventType whose values its match requires, so each event runs only the rules that can match it. Stateless and
+ * Evaluates events against a rule pack. Each rule is indexed by the first of eventName, eventSource, errorCode,
+ * eventType and userIdentity.type whose values its match requires, so each event runs only the rules that can match it. Stateless and
  * thread-safe; thresholds and first-use state live outside ({@link Detector}), on what this reports.
  */
 public final class Engine {
 
     /** The fields rules are indexed by, most selective first. */
-    static final List<String> INDEX_FIELDS = List.of("eventName", "eventSource", "errorCode", "eventType");
+    static final List<String> INDEX_FIELDS = List.of("eventName", "eventSource", "errorCode", "eventType", "userIdentity.type");
 
     private final List<Map<String, List<Rule>>> indexes = new ArrayList<>();
     private final List<Rule> unindexed = new ArrayList<>();
@@ -58,7 +58,8 @@ public final class Engine {
             case 0 -> e.eventName();
             case 1 -> e.eventSource();
             case 2 -> e.errorCode();
-            default -> e.eventType();
+            case 3 -> e.eventType();
+            default -> e.principal() == null ? null : e.principal().type();
         };
     }
 
@@ -143,7 +144,7 @@ public final class Engine {
 
         /** The values the field must take for the condition to hold, or null when it is not so constrained. */
         static Set<String> required(Condition c, String field) {
-            if (c instanceof Condition.Field f && f.path().isSingle() && f.path().head().equals(field) && !f.ignoreCase()) {
+            if (c instanceof Condition.Field f && f.path().toString().equals(field) && !f.ignoreCase()) {
                 JsonNode arg = f.argument();
                 if (f.operator().equals("equals") && arg.isValueNode()) {
                     return Set.of(arg.asText());
