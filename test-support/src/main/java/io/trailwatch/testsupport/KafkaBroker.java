@@ -186,7 +186,7 @@ public final class KafkaBroker implements AutoCloseable {
     private void format() throws IOException {
         Path config = writeConfig();
         String clusterId = base64Uuid();
-        Process p = java("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())
+        Process p = java("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId, "--config=" + config)
                 .redirectOutput(dir.resolve("format.log").toFile())
                 .redirectErrorStream(true)
                 .start();

@@ -84,7 +84,7 @@ public final class DetectCommand {
             err.println("trailwatch detect: " + e.getMessage());
             return 2;
         }
-        List<CloudTrailEvent> events = new ArrayList<>();
+        List<Pending> events = new ArrayList<>();
         try {
             for (Path input : inputs) {
                 for (Path file : files(input)) {
@@ -95,10 +95,12 @@ public final class DetectCommand {
             err.println("trailwatch detect: " + e.getMessage());
             return 2;
         }
-        events.sort(Comparator.comparing(CloudTrailEvent::eventTime));
+        events.sort(Comparator.comparing(Pending::eventTime));
         Map<String, Finding> findings = new LinkedHashMap<>();
         var detector = new Detector(engine);
-        for (CloudTrailEvent event : events) {
+        for (int i = 0; i < events.size(); i++) {
+            CloudTrailEvent event = events.get(i).event();
+            events.set(i, null);
             for (Finding f : detector.process(event)) {
                 findings.put(f.findingId(), f);
             }
@@ -149,7 +151,21 @@ public final class DetectCommand {
         return List.of(input);
     }
 
-    private static void read(Path file, List<CloudTrailEvent> events, PrintStream err) throws UnreadableInput {
+    /**
+     * A valid record waiting for its turn in event-time order, kept as its JSON bytes: a parsed tree takes several
+     * times the memory, and a million records must fit.
+     */
+    private record Pending(java.time.Instant eventTime, byte[] json) {
+        CloudTrailEvent event() {
+            try {
+                return Normalizer.normalize((ObjectNode) JSON.readTree(json), null);
+            } catch (IOException | InvalidRecordException e) {
+                throw new IllegalStateException("a record that was valid no longer is", e);
+            }
+        }
+    }
+
+    private static void read(Path file, List<Pending> events, PrintStream err) throws UnreadableInput {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             InputStream in = gunzipIfNeeded(raw);
             BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
@@ -184,7 +200,7 @@ public final class DetectCommand {
         }
     }
 
-    private static void records(Path file, InputStream in, boolean array, List<CloudTrailEvent> events, PrintStream err)
+    private static void records(Path file, InputStream in, boolean array, List<Pending> events, PrintStream err)
             throws IOException, UnreadableInput {
         try (JsonParser p = JSON.getFactory().createParser(in)) {
             JsonToken t = p.nextToken();
@@ -204,11 +220,14 @@ public final class DetectCommand {
         }
     }
 
-    private static void add(Path file, int index, ObjectNode record, List<CloudTrailEvent> events, PrintStream err) {
+    private static void add(Path file, int index, ObjectNode record, List<Pending> events, PrintStream err) {
         try {
-            events.add(Normalizer.normalize(record, null));
+            var event = Normalizer.normalize(record, null);
+            events.add(new Pending(event.eventTime(), JSON.writeValueAsBytes(record)));
         } catch (InvalidRecordException e) {
             err.println("trailwatch detect: " + file + ": record " + index + " skipped: " + e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
     }
 
