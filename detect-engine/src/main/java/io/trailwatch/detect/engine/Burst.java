@@ -6,19 +6,25 @@ import io.trailwatch.model.Finding;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * The threshold state of one rule and group key: the recent matches not yet part of a finding, and the finding of the
- * burst in progress. Sliding windows on event time: a finding starts when {@code count} matches fall within
- * {@code window} of each other; matches within {@code window} of the burst's first one join that finding (same id);
- * later ones start counting afresh. Immutable: {@link #next} returns the new state.
+ * The threshold state of one rule and group key: the recent matches not yet part of a finding, the finding of the
+ * burst in progress and, for rules with a baseline, the group's match counts per window. Sliding windows on event
+ * time: a finding starts when enough matches fall within {@code window} of each other; matches within
+ * {@code window} of the burst's first one join that finding (same id); later ones start counting afresh. Enough is
+ * the threshold's count, or more than {@code factor} times the group's mean per window when that is higher.
+ * Immutable: {@link #next} returns the new state.
  *
- * @param recent  times and eventIds of matches not yet part of a finding, oldest first
- * @param open    the burst in progress, or null
+ * @param recentTimes times of matches not yet part of a finding, oldest first
+ * @param recent      their eventIds
+ * @param open        the burst in progress, or null
+ * @param history     with a baseline: matches per window index (epoch millis / window), oldest first; else empty
  */
-public record Burst(List<Instant> recentTimes, List<String> recent, Finding open) {
+public record Burst(List<Instant> recentTimes, List<String> recent, Finding open, Map<Long, Integer> history) {
 
-    public static final Burst EMPTY = new Burst(List.of(), List.of(), null);
+    public static final Burst EMPTY = new Burst(List.of(), List.of(), null, Map.of());
 
     /**
      * The state after a matching event, and the finding it made or grew (null when none).
@@ -32,9 +38,11 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
     public Step next(Rule rule, String groupKey, CloudTrailEvent event) {
         Rule.Threshold t = rule.threshold();
         Instant at = event.eventTime();
+        boolean repeat = recent.contains(event.eventId()) || (open != null && open.eventIds().contains(event.eventId()));
+        Map<Long, Integer> counts = repeat ? history : count(t, at);
         if (open != null && at.isBefore(open.windowEnd())) {
             Finding grown = Findings.add(open, event);
-            return new Step(new Burst(recentTimes, recent, grown), grown == open ? null : grown);
+            return new Step(new Burst(recentTimes, recent, grown, counts), grown == open ? null : grown);
         }
         List<Instant> times = new ArrayList<>();
         List<String> ids = new ArrayList<>();
@@ -47,10 +55,66 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         }
         times.add(at);
         ids.add(event.eventId());
-        if (times.size() < t.count()) {
-            return new Step(new Burst(List.copyOf(times), List.copyOf(ids), null), null);
+        if (times.size() < needed(t, at, counts)) {
+            return new Step(new Burst(List.copyOf(times), List.copyOf(ids), null, counts), null);
         }
         Finding started = Findings.burst(rule, groupKey, times.get(0), event, ids);
-        return new Step(new Burst(List.of(), List.of(), started), started);
+        return new Step(new Burst(List.of(), List.of(), started, counts), started);
+    }
+
+    /** The last moment this state matters: after it, it is as good as {@link #EMPTY}. */
+    public Instant expiry(Rule.Threshold t) {
+        Instant end = Instant.EPOCH;
+        if (!recentTimes.isEmpty()) {
+            end = recentTimes.get(recentTimes.size() - 1).plus(t.window());
+        }
+        if (open != null && open.windowEnd().isAfter(end)) {
+            end = open.windowEnd();
+        }
+        if (t.baseline() != null && !history.isEmpty()) {
+            long last = history.keySet().stream().mapToLong(Long::longValue).max().orElseThrow();
+            Instant h = Instant.ofEpochMilli((last + 1) * t.window().toMillis()).plus(t.baseline().history());
+            if (h.isAfter(end)) {
+                end = h;
+            }
+        }
+        return end;
+    }
+
+    /** The history with this match counted, older windows than the baseline's history dropped. */
+    private Map<Long, Integer> count(Rule.Threshold t, Instant at) {
+        if (t.baseline() == null) {
+            return history;
+        }
+        long window = t.window().toMillis();
+        long index = Math.floorDiv(at.toEpochMilli(), window);
+        long oldest = index - t.baseline().history().toMillis() / window;
+        TreeMap<Long, Integer> next = new TreeMap<>(history);
+        next.headMap(oldest).clear();
+        next.merge(index, 1, Integer::sum);
+        return next;
+    }
+
+    /** How many matches within the window make a burst now. */
+    private static int needed(Rule.Threshold t, Instant at, Map<Long, Integer> counts) {
+        if (t.baseline() == null) {
+            return t.count();
+        }
+        long window = t.window().toMillis();
+        long index = Math.floorDiv(at.toEpochMilli(), window);
+        long first = index;
+        long sum = 0;
+        for (var e : counts.entrySet()) {
+            if (e.getKey() < index) {
+                sum += e.getValue();
+                first = Math.min(first, e.getKey());
+            }
+        }
+        long windows = index - first;
+        if (windows == 0) {
+            return t.count();
+        }
+        double mean = (double) sum / windows;
+        return (int) Math.max(t.count(), Math.floor(t.baseline().factor() * mean) + 1);
     }
 }

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /** A rule's match logic: predicates on field values, combined with all / any / not. */
-public sealed interface Condition permits Condition.All, Condition.Any, Condition.Not, Condition.Field {
+public sealed interface Condition permits Condition.All, Condition.Any, Condition.Not, Condition.Field,
+        Condition.SameAs, Condition.InList {
 
     boolean test(EventView event);
 
@@ -68,6 +69,56 @@ public sealed interface Condition permits Condition.All, Condition.Any, Conditio
             }
             for (JsonNode v : values) {
                 boolean ok = predicate.test(v);
+                if (all && !ok) {
+                    return false;
+                }
+                if (!all && ok) {
+                    return true;
+                }
+            }
+            return all;
+        }
+    }
+
+    /**
+     * Two fields of one event compared: true when some value of {@code path} equals some value of {@code other}
+     * (e.g. the caller's account and the role's account). False when either has no value.
+     */
+    record SameAs(FieldPath path, FieldPath other, boolean ignoreCase) implements Condition {
+        @Override
+        public boolean test(EventView event) {
+            List<JsonNode> a = path.values(event);
+            if (a.isEmpty()) {
+                return false;
+            }
+            List<JsonNode> b = other.values(event);
+            for (JsonNode x : a) {
+                for (JsonNode y : b) {
+                    if (x.isValueNode() && y.isValueNode()
+                            && (ignoreCase ? x.asText().equalsIgnoreCase(y.asText()) : x.asText().equals(y.asText()))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * A value is in a list the deployment configures ({@code in: {list: trusted-accounts}}); an unconfigured list is
+     * empty.
+     */
+    record InList(FieldPath path, String list, boolean all, boolean ignoreCase) implements Condition {
+        @Override
+        public boolean test(EventView event) {
+            List<JsonNode> values = path.values(event);
+            if (values.isEmpty()) {
+                return false;
+            }
+            java.util.Set<String> set = event.context().list(list);
+            for (JsonNode v : values) {
+                boolean ok = v.isValueNode() && (ignoreCase
+                        ? set.stream().anyMatch(x -> x.equalsIgnoreCase(v.asText())) : set.contains(v.asText()));
                 if (all && !ok) {
                     return false;
                 }

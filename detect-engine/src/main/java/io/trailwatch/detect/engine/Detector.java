@@ -1,53 +1,167 @@
 package io.trailwatch.detect.engine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.Finding;
+import io.trailwatch.model.ModelJson;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The engine plus threshold state, in memory: feed events in event-time order, get findings. A rule without a
- * threshold gives a finding per match (dedup rules: the same findingId within their period); a threshold rule gives
- * a finding when its count is reached within its window per group key, and grows it while the burst lasts. Not
- * thread-safe: one per stream of events.
+ * The engine plus state: feed events (in event-time order where thresholds and first use matter), get findings.
+ * <ul>
+ *   <li>A rule without state gives a finding per match; with dedup, matches of one key and period are one finding
+ *   that grows (same findingId).</li>
+ *   <li>A threshold rule gives a finding when its count is reached within its window per group key ({@link Burst}),
+ *   and grows it while the burst lasts.</li>
+ *   <li>A first-seen rule learns the values per key silently during its learning period, then gives one finding per
+ *   new value.</li>
+ * </ul>
+ * A redelivered event never gives a second finding: findings already made are remembered for the dedup period (at
+ * least {@code remember}), thresholds ignore eventIds they counted and first-seen values are seen once. All of it
+ * lives in a {@link StateStore}; {@link #expire} drops what no later event can need. Not thread-safe: one per
+ * stream of events (one per partition in detect-service).
  */
 public final class Detector {
 
-    private final Engine engine;
-    private final Map<String, Burst> bursts = new HashMap<>();
-    private final Map<String, Finding> deduped = new HashMap<>();
-    private long processed;
+    /** How long a stateless finding is remembered by default, so a redelivered event does not repeat it. */
+    public static final Duration REMEMBER = Duration.ofDays(1);
 
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+
+    private final Engine engine;
+    private final StateStore store;
+    private final Duration remember;
+
+    /** A detector with its state in memory. */
     public Detector(Engine engine) {
-        this.engine = engine;
+        this(engine, StateStore.inMemory(), REMEMBER);
     }
 
-    /** Findings made or grown by the event; a grown finding keeps its findingId and carries the whole group. */
+    public Detector(Engine engine, StateStore store, Duration remember) {
+        this.engine = engine;
+        this.store = store;
+        this.remember = remember;
+    }
+
+    /** Findings made or grown by the event; a grown finding keeps its findingId. */
     public List<Finding> process(CloudTrailEvent event) {
-        if (++processed % 10_000 == 0) {
-            deduped.values().removeIf(f -> !event.eventTime().isBefore(f.windowEnd()));
-        }
         List<Finding> out = new ArrayList<>(1);
         for (Rule rule : engine.matches(event)) {
-            if (rule.threshold() == null) {
-                Finding f = Findings.of(rule, event);
-                if (rule.dedup() != null) {
-                    f = deduped.merge(f.findingId(), f, (old, next) -> Findings.add(old, event));
-                }
-                out.add(f);
+            Finding f;
+            if (rule.threshold() != null) {
+                f = threshold(rule, event);
+            } else if (rule.firstSeen() != null) {
+                firstSeen(rule, event, out);
                 continue;
+            } else {
+                f = single(rule, event);
             }
-            String group = Findings.groupKey(rule, event);
-            String key = rule.id() + "\u0000" + group;
-            Burst.Step step = bursts.getOrDefault(key, Burst.EMPTY).next(rule, group, event);
-            bursts.put(key, step.state());
-            if (step.finding() != null) {
-                out.add(step.finding());
+            if (f != null) {
+                out.add(f);
             }
         }
         return out;
+    }
+
+    /**
+     * Drops state that no event at or after {@code now} (stream time) can need: dedup and threshold state whose
+     * windows have closed. First-seen values are kept for good.
+     *
+     * @return how many entries were dropped
+     */
+    public int expire(Instant now) {
+        int[] dropped = {0};
+        long t = now.toEpochMilli();
+        for (String prefix : List.of("f|", "b|")) {
+            store.scan(prefix, (k, v) -> {
+                int bar = v.indexOf('|');
+                if (bar > 0 && Long.parseLong(v, 0, bar, 10) <= t) {
+                    store.delete(k);
+                    dropped[0]++;
+                }
+            });
+        }
+        return dropped[0];
+    }
+
+    private Finding single(Rule rule, CloudTrailEvent event) {
+        Finding f = Findings.of(rule, event);
+        String key = "f|" + f.findingId();
+        String stored = store.get(key);
+        if (rule.dedup() == null) {
+            if (stored != null) {
+                return null;
+            }
+            Instant until = event.eventTime().plus(remember);
+            store.put(key, until.toEpochMilli() + "|");
+            return f;
+        }
+        if (stored != null) {
+            Finding old = read(stored, Finding.class);
+            Finding grown = Findings.add(old, event);
+            if (grown == old) {
+                return null;
+            }
+            f = grown;
+        }
+        Instant until = f.windowEnd().isAfter(event.eventTime().plus(remember)) ? f.windowEnd() : event.eventTime().plus(remember);
+        store.put(key, until.toEpochMilli() + "|" + write(f));
+        return f;
+    }
+
+    private Finding threshold(Rule rule, CloudTrailEvent event) {
+        String group = Findings.groupKey(rule, event);
+        String key = "b|" + rule.id() + "|" + group;
+        String stored = store.get(key);
+        Burst burst = stored == null ? Burst.EMPTY : read(stored, Burst.class);
+        Burst.Step step = burst.next(rule, group, event);
+        store.put(key, step.state().expiry(rule.threshold()).toEpochMilli() + "|" + write(step.state()));
+        return step.finding();
+    }
+
+    private void firstSeen(Rule rule, CloudTrailEvent event, List<Finding> out) {
+        Rule.FirstSeen fs = rule.firstSeen();
+        String key = Findings.keyValues(fs.key(), event);
+        long at = event.eventTime().toEpochMilli();
+        String originKey = "o|" + rule.id() + "|" + key;
+        String origin = store.get(originKey);
+        long start = origin == null ? at : Math.min(at, Long.parseLong(origin));
+        if (origin == null || start != Long.parseLong(origin)) {
+            store.put(originKey, Long.toString(start));
+        }
+        boolean learning = at < start + fs.learning().toMillis();
+        for (JsonNode v : fs.value().values(new EventView(event, engine.context()))) {
+            String value = v.isValueNode() ? v.asText() : v.toString();
+            String seenKey = "s|" + rule.id() + "|" + key + "|" + value;
+            if (store.get(seenKey) != null) {
+                continue;
+            }
+            store.put(seenKey, Long.toString(at));
+            if (!learning) {
+                out.add(Findings.firstSeen(rule, key, value, event));
+            }
+        }
+    }
+
+    private static String write(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("detector state does not serialize", e);
+        }
+    }
+
+    private static <T> T read(String stored, Class<T> type) {
+        try {
+            return JSON.readValue(stored.substring(stored.indexOf('|') + 1), type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("detector state does not deserialize: " + e.getOriginalMessage(), e);
+        }
     }
 }

@@ -23,16 +23,57 @@ public final class Engine {
     private final List<Rule> unindexed = new ArrayList<>();
     private final List<Rule> rules;
     private final Rule.Exceptions extra;
+    private final Context context;
+    private final Map<String, String> inactive = new java.util.TreeMap<>();
+
+    /**
+     * What a deployment gives rules beyond the event: a country database for {@code country(...)} paths and named
+     * lists for {@code in: {list: name}}.
+     *
+     * @param geo   the country database, or null when none is configured
+     * @param lists named lists of values (e.g. {@code trusted-accounts}, {@code allowed-countries})
+     */
+    public record Context(GeoDb geo, Map<String, Set<String>> lists) {
+        public static final Context NONE = new Context(null, Map.of());
+
+        public Context {
+            lists = Map.copyOf(lists);
+        }
+
+        /** The named list; empty when not configured. */
+        public Set<String> list(String name) {
+            return lists.getOrDefault(name, Set.of());
+        }
+    }
 
     /**
      * @param rules  the pack
      * @param extra  exceptions the deployment adds to every rule
      */
     public Engine(List<Rule> rules, Rule.Exceptions extra) {
-        this.rules = List.copyOf(rules);
+        this(rules, extra, Context.NONE);
+    }
+
+    /**
+     * @param rules   the pack; rules whose {@code requires} the context does not meet are inactive ({@link #inactive})
+     * @param extra   exceptions the deployment adds to every rule
+     * @param context the country database and named lists
+     */
+    public Engine(List<Rule> rules, Rule.Exceptions extra, Context context) {
         this.extra = extra;
-        INDEX_FIELDS.forEach(f -> indexes.add(new HashMap<>()));
+        this.context = context;
+        List<Rule> active = new ArrayList<>();
         for (Rule r : rules) {
+            String missing = missing(r, context);
+            if (missing == null) {
+                active.add(r);
+            } else {
+                inactive.put(r.id(), missing);
+            }
+        }
+        this.rules = List.copyOf(active);
+        INDEX_FIELDS.forEach(f -> indexes.add(new HashMap<>()));
+        for (Rule r : this.rules) {
             boolean indexed = false;
             for (int i = 0; i < INDEX_FIELDS.size() && !indexed; i++) {
                 Set<String> values = Index.required(r.match(), INDEX_FIELDS.get(i));
@@ -46,6 +87,27 @@ public final class Engine {
                 unindexed.add(r);
             }
         }
+    }
+
+    private static String missing(Rule r, Context context) {
+        for (String req : r.requires()) {
+            if (req.equals("geo") && context.geo() == null) {
+                return "no country database is configured";
+            }
+            if (req.startsWith("list:") && context.list(req.substring(5)).isEmpty()) {
+                return "the list '" + req.substring(5) + "' is not configured";
+            }
+        }
+        return null;
+    }
+
+    /** Rules of the pack that do not run, by id, with the reason (what the deployment did not provide). */
+    public Map<String, String> inactive() {
+        return inactive;
+    }
+
+    public Context context() {
+        return context;
     }
 
     /** The rules unindexed: they run for every event. */
@@ -63,13 +125,14 @@ public final class Engine {
         };
     }
 
+    /** The active rules. */
     public List<Rule> rules() {
         return rules;
     }
 
     /** The rules whose condition the event meets and whose exceptions do not cover it. */
     public List<Rule> matches(CloudTrailEvent event) {
-        var view = new EventView(event);
+        var view = new EventView(event, context);
         List<Rule> out = new ArrayList<>(2);
         for (int i = 0; i < indexes.size(); i++) {
             String v = indexValue(event, i);
@@ -95,7 +158,7 @@ public final class Engine {
 
     /** Whether one rule matches the event (its condition, less its exceptions). */
     public boolean matches(Rule rule, CloudTrailEvent event) {
-        var view = new EventView(event);
+        var view = new EventView(event, context);
         return rule.match().test(view) && !excepted(rule.exceptions(), event) && !excepted(extra, event);
     }
 

@@ -20,10 +20,21 @@ public final class EventView {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final CloudTrailEvent event;
+    private final Engine.Context context;
     private Map<JsonNode, JsonNode> parsedStrings;
 
     public EventView(CloudTrailEvent event) {
+        this(event, Engine.Context.NONE);
+    }
+
+    public EventView(CloudTrailEvent event, Engine.Context context) {
         this.event = event;
+        this.context = context;
+    }
+
+    /** What the deployment provides: the country database and named lists. */
+    Engine.Context context() {
+        return context;
     }
 
     public CloudTrailEvent event() {

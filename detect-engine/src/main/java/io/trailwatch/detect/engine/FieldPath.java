@@ -8,37 +8,81 @@ import java.util.List;
 /**
  * A dotted path into an event, e.g. {@code requestParameters.ipPermissions.items.ipRanges.items.cidrIp}. Arrays met
  * on the way are fanned out (every element is followed), so a path yields all the values it reaches; a string that
- * holds a JSON document is entered as that document. Compiled once per rule.
+ * holds a JSON document is entered as that document. A path may be wrapped in a function that maps each value:
+ * {@code arnAccount(requestParameters.roleArn)} (the account id field of an ARN) or {@code country(sourceIPAddress)}
+ * (the country code of an IP address, from the deployment's country database). Compiled once per rule.
  */
 public final class FieldPath {
 
+    /** The functions a path may be wrapped in. */
+    public static final java.util.Set<String> FUNCTIONS = java.util.Set.of("arnAccount", "country");
+
+    private static final java.util.regex.Pattern CALL = java.util.regex.Pattern.compile("^([A-Za-z]+)\\((.*)\\)$");
+
     private final String text;
     private final String[] segments;
+    private final String function;
+    private final FieldPath inner;
 
-    private FieldPath(String text, String[] segments) {
+    private FieldPath(String text, String[] segments, String function, FieldPath inner) {
         this.text = text;
         this.segments = segments;
+        this.function = function;
+        this.inner = inner;
     }
 
-    /** @throws IllegalArgumentException for an empty path or an empty segment */
+    /** @throws IllegalArgumentException for an empty path, an empty segment or an unknown function */
     public static FieldPath of(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("field path is empty");
         }
+        var call = CALL.matcher(text.strip());
+        if (call.matches()) {
+            if (!FUNCTIONS.contains(call.group(1))) {
+                throw new IllegalArgumentException("unknown function '" + call.group(1) + "' in '" + text + "'; known: "
+                        + new java.util.TreeSet<>(FUNCTIONS));
+            }
+            FieldPath inner = of(call.group(2));
+            return new FieldPath(text.strip(), inner.segments, call.group(1), inner);
+        }
         String[] segments = text.split("\\.", -1);
         for (String s : segments) {
-            if (s.isEmpty()) {
-                throw new IllegalArgumentException("field path '" + text + "' has an empty segment");
+            if (s.isEmpty() || !s.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == ':' || c == '@')) {
+                throw new IllegalArgumentException("field path '" + text + "' has an empty or malformed segment");
             }
         }
-        return new FieldPath(text, segments);
+        return new FieldPath(text, segments, null, null);
     }
 
     /** Every value the path reaches in the event; empty when it reaches none. JSON nulls are not values. */
     public List<JsonNode> values(EventView view) {
+        if (function != null) {
+            List<JsonNode> out = new ArrayList<>(1);
+            for (JsonNode v : inner.values(view)) {
+                String mapped = v.isTextual() ? apply(view, v.textValue()) : null;
+                if (mapped != null) {
+                    out.add(com.fasterxml.jackson.databind.node.TextNode.valueOf(mapped));
+                }
+            }
+            return out;
+        }
         List<JsonNode> out = new ArrayList<>(2);
         collect(view, view.root(segments[0]), 1, out);
         return out;
+    }
+
+    /** The function wrapping this path, or null. */
+    public String function() {
+        return function;
+    }
+
+    private String apply(EventView view, String value) {
+        if (function.equals("arnAccount")) {
+            String[] parts = value.split(":", 6);
+            return parts.length == 6 && parts[0].equals("arn") && !parts[4].isEmpty() ? parts[4] : null;
+        }
+        GeoDb geo = view.context().geo();
+        return geo == null ? null : geo.country(value);
     }
 
     private void collect(EventView view, JsonNode node, int i, List<JsonNode> out) {
@@ -73,7 +117,7 @@ public final class FieldPath {
     }
 
     public boolean isSingle() {
-        return segments.length == 1;
+        return function == null && segments.length == 1;
     }
 
     @Override

@@ -83,7 +83,19 @@ public final class Findings {
         return keyValues(rule.threshold().groupBy(), event);
     }
 
-    private static String keyValues(List<FieldPath> key, CloudTrailEvent event) {
+    /**
+     * The finding of a first-seen rule: the first use of {@code value} under {@code key} after the learning period.
+     * Its id derives from the rule, the key and the value, so it is made once whatever replays.
+     */
+    public static Finding firstSeen(Rule rule, String key, String value, CloudTrailEvent event) {
+        Finding f = of(rule, event);
+        return new Finding(id(rule.id() + "|" + key + "|" + value), f.ruleId(), f.title(), f.description(), f.severity(),
+                f.category(), f.mitre(), f.accountId(), f.region(), f.principal(), f.sourceIp(), f.eventSource(),
+                f.eventName(), f.eventTime(), f.eventIds(), 1, null, null, event, f.runbook(), f.references());
+    }
+
+    /** The values of key fields in an event, as one string ({@code path=v1,v2,;...}). */
+    static String keyValues(List<FieldPath> key, CloudTrailEvent event) {
         var view = new EventView(event);
         StringBuilder sb = new StringBuilder();
         for (FieldPath p : key) {

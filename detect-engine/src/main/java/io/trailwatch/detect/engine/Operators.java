@@ -30,6 +30,9 @@ public final class Operators {
     /** {@code exists} is decided on the whole set of values, not per value. */
     public static final String EXISTS = "exists";
 
+    /** {@code sameAs} compares with another field of the event; its argument is that field's path. */
+    public static final String SAME_AS = "sameAs";
+
     private static final Map<String, Factory> REGISTRY = Map.ofEntries(
             Map.entry("equals", (arg, ic) -> {
                 String want = scalar(arg, "equals");
@@ -79,13 +82,14 @@ public final class Operators {
 
     /** Whether an operator of this name exists (including {@value #EXISTS}). */
     public static boolean known(String name) {
-        return EXISTS.equals(name) || REGISTRY.containsKey(name);
+        return EXISTS.equals(name) || SAME_AS.equals(name) || REGISTRY.containsKey(name);
     }
 
     /** Every operator name, for error messages and docs. */
     public static Set<String> names() {
         var all = new java.util.TreeSet<>(REGISTRY.keySet());
         all.add(EXISTS);
+        all.add(SAME_AS);
         return all;
     }
 

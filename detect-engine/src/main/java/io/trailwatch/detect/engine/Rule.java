@@ -21,13 +21,22 @@ import java.util.Set;
  * @param match       the condition an event must meet
  * @param dedup       how findings of this rule are grouped, or null
  * @param threshold   how many matches within a window make a finding, or null (every match is one)
+ * @param firstSeen   a finding for the first value of a field per key after a learning period, or null
+ * @param requires    what the deployment must provide for the rule to run: {@code geo} (a country database) or
+ *                    {@code list:<name>} (a non-empty named list); the rule is inactive without them
  * @param exceptions  principals, roles, accounts and networks the rule never fires for
  * @param tests       the rule's own test events
  * @param source      the file it came from
  */
 public record Rule(String id, String title, String description, Severity severity, String category, List<String> mitre,
                    List<String> references, String runbook, Maturity maturity, Condition match, Dedup dedup,
-                   Threshold threshold, Exceptions exceptions, List<Test> tests, String source) {
+                   Threshold threshold, FirstSeen firstSeen, List<String> requires, Exceptions exceptions, List<Test> tests,
+                   String source) {
+
+    /** Whether the rule keeps state beyond one event (thresholds and first use). */
+    public boolean stateful() {
+        return threshold != null || firstSeen != null;
+    }
 
     public enum Severity { INFO, LOW, MEDIUM, HIGH, CRITICAL }
 
@@ -49,7 +58,30 @@ public record Rule(String id, String title, String description, Severity severit
      * @param window  the window, on event time
      * @param groupBy field paths whose values form the group key
      */
-    public record Threshold(int count, Duration window, List<FieldPath> groupBy) {
+    public record Threshold(int count, Duration window, List<FieldPath> groupBy, Baseline baseline) {
+    }
+
+    /**
+     * A group's own normal: the mean count per window over the group's history (up to {@code history}, from its
+     * first match). A burst needs more than {@code factor} times that mean as well as the threshold's count, so a
+     * principal who always fails a little does not page every window.
+     *
+     * @param history how far back the mean looks
+     * @param factor  how many times its mean a group must exceed
+     */
+    public record Baseline(Duration history, double factor) {
+    }
+
+    /**
+     * First use: per key (e.g. the account), the values of {@code value} seen so far. During {@code learning} from the
+     * key's first matching event (event time) values are learned silently; after it, a value never seen before makes
+     * a finding, once.
+     *
+     * @param key      field paths whose values form the key
+     * @param value    the field whose new values are reported
+     * @param learning the silent period from the key's first event
+     */
+    public record FirstSeen(List<FieldPath> key, FieldPath value, Duration learning) {
     }
 
     /**

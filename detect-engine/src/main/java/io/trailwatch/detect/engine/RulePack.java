@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
-/** Loads rules: the built-in pack from the classpath, or every {@code .yaml} file under a directory. */
+/**
+ * Loads rules: the built-in pack from the classpath, or every {@code .yaml}/{@code .yml} file under a directory,
+ * each a trailwatch rule or a Sigma rule ({@link SigmaParser}, told apart by its {@code logsource}).
+ */
 public final class RulePack {
 
     /** The built-in pack's index: one rule file path (under {@code rules/}) per line. */
@@ -36,7 +39,9 @@ public final class RulePack {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(Files::isRegularFile)
                     .filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList()) {
-                rules.add(RuleParser.parse(dir.relativize(f).toString().replace('\\', '/'), Files.readString(f)));
+                String name = dir.relativize(f).toString().replace('\\', '/');
+                String text = Files.readString(f);
+                rules.add(SigmaParser.isSigma(text) ? SigmaParser.parse(name, text) : RuleParser.parse(name, text));
             }
         }
         return unique(rules);

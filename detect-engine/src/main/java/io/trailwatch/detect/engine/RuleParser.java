@@ -42,7 +42,9 @@ import java.util.regex.Pattern;
  *     - { field: eventSource, equals: cloudtrail.amazonaws.com }
  *     - { field: eventName, in: [StopLogging] }
  * dedup: { key: [recipientAccountId], period: 1h }                 # optional
- * threshold: { count: 20, window: 10m, groupBy: [sourceIPAddress] } # optional
+ * threshold: { count: 20, window: 10m, groupBy: [sourceIPAddress] } # optional; baseline: {history: 7d, factor: 3}
+ * firstSeen: { key: [recipientAccountId], value: eventSource, learning: 7d } # optional, instead of a threshold
+ * requires: [geo, list:allowed-countries]                         # optional
  * exceptions: { principals: [], roleArns: [], accounts: [], sourceCidrs: [] }   # optional
  * tests:                                  # at least one match and one no-match
  *   - { name: ..., expect: match, event: {CloudTrail record} }
@@ -53,7 +55,7 @@ public final class RuleParser {
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
     private static final Set<String> TOP = Set.of("id", "title", "description", "severity", "category", "mitre",
-            "references", "runbook", "maturity", "match", "dedup", "threshold", "exceptions", "tests");
+            "references", "runbook", "maturity", "match", "dedup", "threshold", "firstSeen", "requires", "exceptions", "tests");
     private static final Pattern DURATION = Pattern.compile("^(\\d+)(s|m|h|d)$");
     private static final Pattern ID = Pattern.compile("^[a-z0-9]+(-[a-z0-9]+)*$");
 
@@ -67,6 +69,25 @@ public final class RuleParser {
      */
     public static Rule parse(String file, String text) throws RuleParseException {
         return new Reader(file).rule(text);
+    }
+
+    private static boolean usesCountry(Condition c) {
+        if (c instanceof Condition.All all) {
+            return all.conditions().stream().anyMatch(RuleParser::usesCountry);
+        }
+        if (c instanceof Condition.Any any) {
+            return any.conditions().stream().anyMatch(RuleParser::usesCountry);
+        }
+        if (c instanceof Condition.Not not) {
+            return usesCountry(not.condition());
+        }
+        if (c instanceof Condition.SameAs same) {
+            return "country".equals(same.path().function()) || "country".equals(same.other().function());
+        }
+        if (c instanceof Condition.InList in) {
+            return "country".equals(in.path().function());
+        }
+        return "country".equals(((Condition.Field) c).path().function());
     }
 
     /** The state of one parse: the tree and where each node and field stood. */
@@ -105,10 +126,20 @@ public final class RuleParser {
             }
             Rule.Maturity maturity = enumValue(top, "maturity", Rule.Maturity.class);
             Condition match = condition(required(top, "match"));
+            if (usesCountry(match) && !textList(top, "requires").contains("geo")) {
+                throw errorAt(top, "match", "the match looks up countries: the rule must declare 'requires: [geo]'");
+            }
+            if (top.has("threshold") && top.has("firstSeen")) {
+                throw errorAt(top, "firstSeen", "a rule has a threshold or firstSeen, not both");
+            }
+            if ((top.has("threshold") || top.has("firstSeen")) && top.has("dedup")) {
+                throw errorAt(top, "dedup", "dedup is for stateless rules; thresholds and firstSeen group by themselves");
+            }
             var tests = tests(required(top, "tests"));
             return new Rule(id, requiredText(top, "title"), requiredText(top, "description"), severity, category,
                     textList(top, "mitre"), textList(top, "references"), optionalText(top, "runbook"), maturity, match,
-                    dedup(top.get("dedup")), threshold(top.get("threshold")), exceptions(top.get("exceptions")), tests, file);
+                    dedup(top.get("dedup")), threshold(top.get("threshold")), firstSeen(top.get("firstSeen")),
+                    requires(top), exceptions(top.get("exceptions")), tests, file);
         }
 
         Condition condition(JsonNode node) throws RuleParseException {
@@ -177,6 +208,21 @@ public final class RuleParser {
                 }
                 return new Condition.Field(path, operator, argument, false, false, null);
             }
+            if (operator.equals(Operators.SAME_AS)) {
+                try {
+                    return new Condition.SameAs(path, FieldPath.of(argument.asText("")), ignoreCase);
+                } catch (IllegalArgumentException e) {
+                    throw errorAt(o, operator, "sameAs names another field: " + e.getMessage());
+                }
+            }
+            if (operator.equals("in") && argument instanceof ObjectNode ref) {
+                onlyKeys(ref, Set.of("list"));
+                String list = requiredText(ref, "list");
+                if (!ID.matcher(list).matches()) {
+                    throw errorAt(ref, "list", "a list name is lower-case words joined by '-', not '" + list + "'");
+                }
+                return new Condition.InList(path, list, all, ignoreCase);
+            }
             Predicate<JsonNode> predicate;
             try {
                 predicate = Operators.compile(operator, argument, ignoreCase);
@@ -230,12 +276,52 @@ public final class RuleParser {
                 return null;
             }
             ObjectNode o = mapping(node, "threshold");
-            onlyKeys(o, Set.of("count", "window", "groupBy"));
+            onlyKeys(o, Set.of("count", "window", "groupBy", "baseline"));
             JsonNode count = required(o, "count");
             if (!count.canConvertToInt() || !count.isIntegralNumber() || count.intValue() < 1) {
                 throw errorAt(o, "count", "count is a whole number of at least 1");
             }
-            return new Rule.Threshold(count.intValue(), duration(o, "window"), paths(o, "groupBy"));
+            Duration window = duration(o, "window");
+            Rule.Baseline baseline = null;
+            if (o.has("baseline")) {
+                ObjectNode b = mapping(o.get("baseline"), "baseline");
+                onlyKeys(b, Set.of("history", "factor"));
+                Duration history = duration(b, "history");
+                if (history.compareTo(window) <= 0) {
+                    throw errorAt(b, "history", "history must be longer than the threshold's window");
+                }
+                JsonNode factor = required(b, "factor");
+                if (!factor.isNumber() || factor.doubleValue() < 1) {
+                    throw errorAt(b, "factor", "factor is a number of at least 1");
+                }
+                baseline = new Rule.Baseline(history, factor.doubleValue());
+            }
+            return new Rule.Threshold(count.intValue(), window, paths(o, "groupBy"), baseline);
+        }
+
+        Rule.FirstSeen firstSeen(JsonNode node) throws RuleParseException {
+            if (node == null) {
+                return null;
+            }
+            ObjectNode o = mapping(node, "firstSeen");
+            onlyKeys(o, Set.of("key", "value", "learning"));
+            FieldPath value;
+            try {
+                value = FieldPath.of(requiredText(o, "value"));
+            } catch (IllegalArgumentException e) {
+                throw errorAt(o, "value", e.getMessage());
+            }
+            return new Rule.FirstSeen(paths(o, "key"), value, duration(o, "learning"));
+        }
+
+        List<String> requires(ObjectNode top) throws RuleParseException {
+            List<String> requires = textList(top, "requires");
+            for (String r : requires) {
+                if (!r.equals("geo") && !r.matches("list:[a-z0-9]+(-[a-z0-9]+)*")) {
+                    throw errorAt(top, "requires", "requires names 'geo' or 'list:<name>', not '" + r + "'");
+                }
+            }
+            return requires;
         }
 
         Rule.Exceptions exceptions(JsonNode node) throws RuleParseException {

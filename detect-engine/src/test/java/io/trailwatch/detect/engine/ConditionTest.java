@@ -92,8 +92,46 @@ class ConditionTest {
         assertThat(holds(SG, "{not: {any: [{field: eventName, equals: X}, {field: eventSource, equals: ec2.amazonaws.com}]}}")).isFalse();
     }
 
+    @Test
+    void sameAs_comparesTwoFieldsOfTheEvent_andArnAccount_takesTheAccountOfAnArn() throws Exception {
+        CloudTrailEvent assume = Events.event("""
+                {"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","recipientAccountId":"111122223333",
+                 "userIdentity":{"type":"AssumedRole","accountId":"999988887777"},
+                 "requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Deploy","roleSessionName":"x"}}
+                """);
+
+        assertThat(holds(assume, "{field: arnAccount(requestParameters.roleArn), equals: '111122223333'}")).isTrue();
+        assertThat(holds(assume, "{field: arnAccount(requestParameters.roleArn), sameAs: recipientAccountId}")).isTrue();
+        assertThat(holds(assume, "{field: userIdentity.accountId, sameAs: arnAccount(requestParameters.roleArn)}")).isFalse();
+        assertThat(holds(assume, "{field: userIdentity.missing, sameAs: recipientAccountId}")).isFalse();
+        assertThat(holds(assume, "{field: arnAccount(requestParameters.roleSessionName), exists: true}")).as("not an ARN").isFalse();
+    }
+
+    @Test
+    void inList_readsTheDeploymentsLists_andCountry_looksUpTheDeploymentsDatabase() throws Exception {
+        GeoDb geo = ip -> ip.startsWith("203.0.113.") ? "AU" : ip.startsWith("198.51.100.") ? "NZ" : null;
+        var context = new Engine.Context(geo, java.util.Map.of("allowed-countries", java.util.Set.of("AU"),
+                "trusted-accounts", java.util.Set.of("111122223333")));
+        CloudTrailEvent fromNz = Events.event("{\"sourceIPAddress\":\"198.51.100.4\",\"recipientAccountId\":\"111122223333\"}");
+
+        assertThat(holds(SG, "{field: country(sourceIPAddress), in: {list: allowed-countries}}", context)).isTrue();
+        assertThat(holds(fromNz, "{field: country(sourceIPAddress), in: {list: allowed-countries}}", context)).isFalse();
+        assertThat(holds(fromNz, "{field: country(sourceIPAddress), equals: NZ}", context)).isTrue();
+        assertThat(holds(POLICY, "{field: country(sourceIPAddress), exists: true}", context)).as("not in the database").isFalse();
+        assertThat(holds(fromNz, "{field: recipientAccountId, in: {list: trusted-accounts}}", context)).isTrue();
+        assertThat(holds(fromNz, "{field: recipientAccountId, in: {list: unconfigured}}", context)).isFalse();
+    }
+
     private static boolean holds(CloudTrailEvent event, String match) throws RuleParseException {
-        Rule rule = RuleParser.parse("t.yaml", Events.rule("t", match));
-        return rule.match().test(new EventView(event));
+        return holds(event, match, Engine.Context.NONE);
+    }
+
+    private static boolean holds(CloudTrailEvent event, String match, Engine.Context context) throws RuleParseException {
+        String text = Events.rule("t", match);
+        if (match.contains("country(")) {
+            text = text.replace("tests:", "requires: [geo]\ntests:");
+        }
+        Rule rule = RuleParser.parse("t.yaml", text);
+        return rule.match().test(new EventView(event, context));
     }
 }

@@ -75,6 +75,116 @@ class DetectorTest {
         assertThat(c.get(0).count()).isEqualTo(1);
     }
 
+    private static final String FIRST_SERVICE = Events.rule("first-service", "{field: eventSource, exists: true}")
+            .replace("tests:", "firstSeen: {key: [recipientAccountId], value: eventSource, learning: 7d}\ntests:");
+    private static final String BASELINED = Events.rule("baselined", "{field: errorCode, equals: AccessDenied}")
+            .replace("tests:", "threshold: {count: 10, window: 1h, groupBy: [userIdentity.arn], baseline: {history: 7d, factor: 2}}\ntests:");
+
+    @Test
+    void firstSeen_learnsSilently_thenReportsEachNewValueOnce_perKey() throws Exception {
+        var detector = detector(FIRST_SERVICE);
+
+        assertThat(feed(detector, call("1", "111122223333", "s3", "2026-03-01T00:00:00Z"),
+                call("2", "111122223333", "ec2", "2026-03-07T23:00:00Z"))).isEmpty();
+        List<Finding> after = feed(detector, call("3", "111122223333", "ec2", "2026-03-08T01:00:00Z"),
+                call("4", "111122223333", "kms", "2026-03-08T02:00:00Z"),
+                call("5", "111122223333", "kms", "2026-03-09T02:00:00Z"),
+                call("6", "444455556666", "kms", "2026-03-09T03:00:00Z"));
+
+        assertThat(after).singleElement().satisfies(f -> {
+            assertThat(f.eventIds()).containsExactly("4");
+            assertThat(f.eventSource()).isEqualTo("kms.amazonaws.com");
+            assertThat(f.accountId()).isEqualTo("111122223333");
+        });
+    }
+
+    @Test
+    void state_inAStore_survivesANewDetector_soNothingRepeats() throws Exception {
+        StateStore store = StateStore.inMemory();
+        Engine engine = engine(FIRST_SERVICE, DEDUP, BURST);
+        var before = new Detector(engine, store, Detector.REMEMBER);
+        feed(before, call("1", "111122223333", "s3", "2026-03-01T00:00:00Z"));
+        List<Finding> first = feed(before, call("2", "111122223333", "kms", "2026-03-09T00:00:00Z"), stop("s1", "10:05:00"),
+                denied("a1", "198.51.100.1", "10:00:00"), denied("a2", "198.51.100.1", "10:01:00"), denied("a3", "198.51.100.1", "10:02:00"));
+        assertThat(first).extracting(Finding::ruleId).containsExactly("first-service", "dedup", "burst");
+
+        var after = new Detector(engine, store, Detector.REMEMBER);
+        List<Finding> again = feed(after, call("2", "111122223333", "kms", "2026-03-09T00:00:00Z"), stop("s1", "10:05:00"),
+                denied("a3", "198.51.100.1", "10:02:00"));
+
+        assertThat(again).isEmpty();
+    }
+
+    @Test
+    void aRedeliveredEvent_ofAStatelessRule_givesNoSecondFinding_withinTheRememberPeriod() throws Exception {
+        var detector = detector(Events.rule("plain", "{field: eventName, equals: StopLogging}"));
+
+        assertThat(feed(detector, stop("s1", "10:00:00"))).hasSize(1);
+        assertThat(feed(detector, stop("s1", "10:00:00"))).isEmpty();
+        assertThat(feed(detector, stop("s2", "10:00:00"))).hasSize(1);
+    }
+
+    @Test
+    void expire_dropsClosedWindows_butKeepsFirstSeenValues() throws Exception {
+        StateStore store = StateStore.inMemory();
+        var detector = new Detector(engine(FIRST_SERVICE, BURST, DEDUP), store, java.time.Duration.ofHours(1));
+        feed(detector, call("1", "111122223333", "s3", "2026-03-02T10:00:00Z"), denied("a1", "198.51.100.1", "10:00:00"),
+                stop("s1", "10:05:00"));
+
+        assertThat(detector.expire(Instant.parse("2026-03-02T10:30:00Z"))).isEqualTo(1);
+        assertThat(detector.expire(Instant.parse("2026-03-02T12:00:00Z"))).isEqualTo(1);
+        List<String> left = new ArrayList<>();
+        store.scan("", (k, v) -> left.add(k.substring(0, 2)));
+        assertThat(left).isNotEmpty().containsOnly("o|", "s|");
+    }
+
+    @Test
+    void baseline_aPrincipalWhoAlwaysFailsALittle_doesNotPageEveryWindow_butASpikeStillPages() throws Exception {
+        var detector = detector(BASELINED);
+        List<Finding> findings = new ArrayList<>();
+        Instant start = Instant.parse("2026-03-01T00:00:00Z");
+        int n = 0;
+        for (int hour = 0; hour < 48; hour++) {
+            for (int i = 0; i < 12; i++) {
+                findings.addAll(detector.process(failed("n" + n++, "monitor", start.plusSeconds(hour * 3600L + i * 60L))));
+            }
+        }
+        assertThat(findings.stream().map(Finding::findingId).distinct()).as("pages once (a finding that grows), before its baseline exists")
+                .hasSize(1);
+
+        findings.clear();
+        for (int i = 0; i < 30; i++) {
+            findings.addAll(detector.process(failed("x" + i, "monitor", start.plusSeconds(48 * 3600L + i * 60L))));
+        }
+        assertThat(findings).as("a spike beyond twice its mean of 12 per hour").isNotEmpty();
+        assertThat(findings.get(0).count()).isEqualTo(25);
+
+        findings.clear();
+        for (int i = 0; i < 10; i++) {
+            findings.addAll(detector.process(failed("y" + i, "newcomer", start.plusSeconds(50 * 3600L + i * 60L))));
+        }
+        assertThat(findings).as("a principal without history pages at the threshold").singleElement()
+                .satisfies(f -> assertThat(f.count()).isEqualTo(10));
+    }
+
+    private static CloudTrailEvent call(String id, String account, String service, String time) {
+        return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"" + time + "\",\"eventSource\":\"" + service
+                + ".amazonaws.com\",\"recipientAccountId\":\"" + account + "\"}");
+    }
+
+    private static CloudTrailEvent failed(String id, String user, Instant time) {
+        return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"" + time + "\",\"errorCode\":\"AccessDenied\","
+                + "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/" + user + "\"}}");
+    }
+
+    private static Engine engine(String... rules) throws RuleParseException {
+        List<Rule> parsed = new ArrayList<>();
+        for (String rule : rules) {
+            parsed.add(RuleParser.parse(rule.lines().findFirst().orElseThrow().substring(4) + ".yaml", rule));
+        }
+        return new Engine(parsed, Rule.Exceptions.NONE);
+    }
+
     private static Detector detector(String rule) throws RuleParseException {
         String id = rule.lines().findFirst().orElseThrow().substring(4);
         return new Detector(new Engine(List.of(RuleParser.parse(id + ".yaml", rule)), Rule.Exceptions.NONE));

@@ -18,8 +18,7 @@ class RuleParserTest {
                 mitre: [T1098]
                 references: [https://docs.aws.amazon.com/IAM/latest/UserGuide/]
                 runbook: Ask the principal.
-                dedup: {key: [recipientAccountId, userIdentity.arn], period: 1h}
-                threshold: {count: 5, window: 10m, groupBy: [sourceIPAddress]}
+                threshold: {count: 5, window: 10m, groupBy: [sourceIPAddress], baseline: {history: 7d, factor: 3}}
                 exceptions: {principals: [arn:aws:iam::111122223333:user/ci], roleArns: [], accounts: ['444455556666'], sourceCidrs: [10.0.0.0/8]}
                 tests:""");
 
@@ -29,11 +28,52 @@ class RuleParserTest {
         assertThat(r.severity()).isEqualTo(Rule.Severity.MEDIUM);
         assertThat(r.maturity()).isEqualTo(Rule.Maturity.INCUBATING);
         assertThat(r.mitre()).containsExactly("T1098");
-        assertThat(r.dedup().period()).isEqualTo(Duration.ofHours(1));
         assertThat(r.threshold().count()).isEqualTo(5);
+        assertThat(r.threshold().baseline()).isEqualTo(new Rule.Baseline(Duration.ofDays(7), 3));
         assertThat(r.threshold().window()).isEqualTo(Duration.ofMinutes(10));
         assertThat(r.exceptions().accounts()).containsExactly("444455556666");
         assertThat(r.tests()).extracting(Rule.Test::expect).containsExactly(true, false);
+    }
+
+    @Test
+    void firstSeen_dedup_andRequires_areRead() throws Exception {
+        Rule first = RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("tests:",
+                "firstSeen: {key: [recipientAccountId], value: awsRegion, learning: 14d}\ntests:"));
+        Rule dedup = RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("tests:",
+                "dedup: {key: [recipientAccountId, userIdentity.arn], period: 1h}\ntests:"));
+        Rule geo = RuleParser.parse("r.yaml", Events.rule("r", "not: {field: country(sourceIPAddress), in: {list: allowed-countries}}")
+                .replace("tests:", "requires: [geo, list:allowed-countries]\ntests:"));
+
+        assertThat(first.firstSeen().learning()).isEqualTo(Duration.ofDays(14));
+        assertThat(first.firstSeen().value()).hasToString("awsRegion");
+        assertThat(first.stateful()).isTrue();
+        assertThat(dedup.dedup().period()).isEqualTo(Duration.ofHours(1));
+        assertThat(dedup.stateful()).isFalse();
+        assertThat(geo.requires()).containsExactly("geo", "list:allowed-countries");
+    }
+
+    @Test
+    void stateAndRequirementMistakes_areRefused() {
+        String both = Events.rule("r", MATCH).replace("tests:", "threshold: {count: 2, window: 1m, groupBy: [sourceIPAddress]}\n"
+                + "firstSeen: {key: [recipientAccountId], value: eventSource, learning: 7d}\ntests:");
+        String dedupOnThreshold = Events.rule("r", MATCH).replace("tests:", "threshold: {count: 2, window: 1m, groupBy: [x]}\n"
+                + "dedup: {key: [x], period: 1h}\ntests:");
+        String shortHistory = Events.rule("r", MATCH).replace("tests:",
+                "threshold: {count: 2, window: 1h, groupBy: [x], baseline: {history: 1h, factor: 2}}\ntests:");
+        String undeclaredGeo = Events.rule("r", "{field: country(sourceIPAddress), equals: AU}");
+        String badRequirement = Events.rule("r", MATCH).replace("tests:", "requires: [gps]\ntests:");
+
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", both)).hasMessageContaining("a threshold or firstSeen, not both");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", dedupOnThreshold)).hasMessageContaining("dedup is for stateless rules");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", shortHistory)).hasMessageContaining("history must be longer");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", undeclaredGeo)).hasMessageContaining("must declare 'requires: [geo]'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", badRequirement)).hasMessageContaining("requires names 'geo' or 'list:<name>'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: lower(eventName), equals: x}")))
+                .hasMessageContaining("r.yaml:8:").hasMessageContaining("unknown function 'lower'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: eventName, sameAs: ''}")))
+                .hasMessageContaining("sameAs names another field");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: eventName, in: {list: Bad_Name}}")))
+                .hasMessageContaining("a list name is lower-case words");
     }
 
     @Test
