@@ -55,6 +55,35 @@ class DetectCommandTest {
         for (JsonNode f : findings) {
             assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.FINDINGS, 1), f.toString())).isEmpty();
         }
+        assertThat(err.toString(StandardCharsets.UTF_8)).as("only what the deployment did not configure")
+                .isEqualTo("trailwatch detect: rule console-login-geo is inactive: no country database is configured\n");
+    }
+
+    @Test
+    void aConfigWithACountryDatabaseAndLists_activatesGeoAndTrustRules(@TempDir Path dir) throws Exception {
+        new io.trailwatch.testsupport.MmdbWriter().add("198.51.100.0/24", java.util.Map.of("country_code", "NZ"))
+                .add("203.0.113.0/24", java.util.Map.of("country_code", "AU")).write(dir.resolve("countries.mmdb"), "geo-whois-asn-country");
+        Files.writeString(dir.resolve("config.yaml"), """
+                geoDatabase: countries.mmdb
+                lists:
+                  allowed-countries: [AU]
+                  trusted-accounts: ['777788889999']
+                """);
+        String login = "{\"eventID\":\"%s\",\"eventTime\":\"2026-03-02T08:00:12Z\",\"eventSource\":\"signin.amazonaws.com\","
+                + "\"eventName\":\"ConsoleLogin\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/maria\"},"
+                + "\"additionalEventData\":{\"MFAUsed\":\"Yes\"},\"eventType\":\"AwsConsoleSignIn\","
+                + "\"responseElements\":{\"ConsoleLogin\":\"Success\"},\"recipientAccountId\":\"111122223333\",\"sourceIPAddress\":\"%s\"}";
+        String assume = "{\"eventID\":\"%s\",\"eventTime\":\"2026-03-02T09:00:00Z\",\"eventSource\":\"sts.amazonaws.com\","
+                + "\"eventName\":\"AssumeRole\",\"eventType\":\"AwsApiCall\",\"userIdentity\":{\"type\":\"IAMUser\",\"accountId\":\"%s\"},"
+                + "\"requestParameters\":{\"roleArn\":\"arn:aws:iam::111122223333:role/Deploy\"},\"recipientAccountId\":\"111122223333\"}";
+        Files.writeString(dir.resolve("events.jsonl"), String.join("\n", login.formatted("nz", "198.51.100.9"),
+                login.formatted("au", "203.0.113.9"), assume.formatted("trusted", "777788889999"),
+                assume.formatted("stranger", "999988887777")));
+
+        assertThat(run("--config", dir.resolve("config.yaml").toString(), dir.resolve("events.jsonl").toString())).isZero();
+
+        assertThat(findings()).extracting(f -> f.get("ruleId").asText() + ":" + f.get("eventIds").get(0).asText())
+                .containsExactly("console-login-geo:nz", "external-role-assumption:stranger");
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 

@@ -23,10 +23,9 @@ class RulePackTest {
 
     @TestFactory
     Stream<DynamicTest> everyCaseOfEveryRule() throws Exception {
-        var engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE);
-        return engine.rules().stream().flatMap(rule -> rule.tests().stream().map(test ->
+        return RulePack.builtIn().stream().flatMap(rule -> rule.tests().stream().map(test ->
                 DynamicTest.dynamicTest(rule.id() + " :: " + test.name(), () -> {
-                    var result = RuleTests.run(engine, rule, test);
+                    var result = RuleTests.run(rule, test);
                     assertThat(result.passed()).as(result.detail()).isTrue();
                 })));
     }
@@ -54,14 +53,12 @@ class RulePackTest {
     @Test
     void theTemplate_isAValidRule() throws Exception {
         Rule template = RuleParser.parse("what-happened-in-a-few-words.yaml", Files.readString(Path.of("template.yaml")));
-        var engine = new Engine(List.of(template), Rule.Exceptions.NONE);
-
-        assertThat(RuleTests.runAll(engine)).allMatch(RuleTests.Result::passed);
+        assertThat(RuleTests.runAll(List.of(template))).allMatch(RuleTests.Result::passed);
     }
 
     @Test
     void everyRuleIsIndexed_soNoRuleRunsForEveryEvent() throws Exception {
-        var engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE);
+        var engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE, RuleTests.CONTEXT);
 
         assertThat(engine.unindexed()).extracting(Rule::id).isEmpty();
     }

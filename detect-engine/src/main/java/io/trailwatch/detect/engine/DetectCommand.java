@@ -42,7 +42,8 @@ import java.util.zip.GZIPInputStream;
  * message on stderr and exit code 2, before any finding is printed.
  *
  * <p>The config file (YAML) may hold {@code exceptions: {principals, roleArns, accounts, sourceCidrs}}, added to
- * every rule.
+ * every rule; {@code lists: {trusted-accounts: [...], allowed-countries: [...]}}; and {@code geoDatabase: PATH}, a
+ * country database ({@link GeoDb}). Rules that need what is not given are inactive, said once on stderr.
  */
 public final class DetectCommand {
 
@@ -79,11 +80,12 @@ public final class DetectCommand {
             if (rulesDir != null) {
                 rules.addAll(RulePack.directory(rulesDir));
             }
-            engine = new Engine(rules, config == null ? Rule.Exceptions.NONE : exceptions(config));
+            engine = config == null ? new Engine(rules, Rule.Exceptions.NONE) : configured(rules, config);
         } catch (RuleParseException | IOException | IllegalArgumentException e) {
             err.println("trailwatch detect: " + e.getMessage());
             return 2;
         }
+        engine.inactive().forEach((id, why) -> err.println("trailwatch detect: rule " + id + " is inactive: " + why));
         List<Pending> events = new ArrayList<>();
         try {
             for (Path input : inputs) {
@@ -115,20 +117,31 @@ public final class DetectCommand {
         return 0;
     }
 
-    private static Rule.Exceptions exceptions(Path config) throws IOException {
+    private static Engine configured(List<Rule> rules, Path config) throws IOException {
         JsonNode root = new YAMLMapper().readTree(config.toFile());
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(config + " is no YAML mapping");
         }
         Set<String> keys = new HashSet<>();
         root.fieldNames().forEachRemaining(keys::add);
-        keys.remove("exceptions");
+        keys.removeAll(Set.of("exceptions", "lists", "geoDatabase"));
         if (!keys.isEmpty()) {
-            throw new IllegalArgumentException(config + ": unknown keys " + keys + "; allowed: [exceptions]");
+            throw new IllegalArgumentException(config + ": unknown keys " + keys + "; allowed: [exceptions, lists, geoDatabase]");
         }
         JsonNode ex = root.path("exceptions");
-        return new Rule.Exceptions(Set.copyOf(list(ex, "principals")), Set.copyOf(list(ex, "roleArns")),
+        var exceptions = new Rule.Exceptions(Set.copyOf(list(ex, "principals")), Set.copyOf(list(ex, "roleArns")),
                 Set.copyOf(list(ex, "accounts")), list(ex, "sourceCidrs"));
+        for (String cidr : exceptions.sourceCidrs()) {
+            Operators.Cidr.parse(cidr);
+        }
+        Map<String, Set<String>> lists = new LinkedHashMap<>();
+        root.path("lists").fields().forEachRemaining(e -> lists.put(e.getKey(), Set.copyOf(list(root.path("lists"), e.getKey()))));
+        GeoDb geo = null;
+        if (root.hasNonNull("geoDatabase")) {
+            Path db = config.toAbsolutePath().getParent().resolve(root.get("geoDatabase").asText());
+            geo = GeoDb.open(db);
+        }
+        return new Engine(rules, exceptions, new Engine.Context(geo, lists));
     }
 
     private static List<String> list(JsonNode node, String field) {

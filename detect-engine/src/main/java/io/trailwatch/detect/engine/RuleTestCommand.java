@@ -34,7 +34,7 @@ public final class RuleTestCommand {
             err.println(e.getMessage());
             return 2;
         }
-        var results = RuleTests.runAll(new Engine(rules, Rule.Exceptions.NONE));
+        var results = RuleTests.runAll(rules);
         long failed = 0;
         for (var r : results) {
             if (!r.passed()) {
