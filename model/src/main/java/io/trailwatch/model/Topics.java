@@ -27,6 +27,9 @@ public final class Topics {
     /** Single CloudTrail records that cannot be normalized (missing eventID, too large). Value: {@link DeadLetter}. */
     public static final String DLQ_INGEST_RECORDS = dlq("ingest", "records");
 
+    /** Events detect-service could not read or evaluate. Key: the event's eventId when known. Value: {@link DeadLetter}. */
+    public static final String DLQ_DETECT_EVENTS = dlq("detect", "events");
+
     private Topics() {
     }
 

@@ -129,11 +129,8 @@ public final class DetectCommand {
             throw new IllegalArgumentException(config + ": unknown keys " + keys + "; allowed: [exceptions, lists, geoDatabase]");
         }
         JsonNode ex = root.path("exceptions");
-        var exceptions = new Rule.Exceptions(Set.copyOf(list(ex, "principals")), Set.copyOf(list(ex, "roleArns")),
-                Set.copyOf(list(ex, "accounts")), list(ex, "sourceCidrs"));
-        for (String cidr : exceptions.sourceCidrs()) {
-            Operators.Cidr.parse(cidr);
-        }
+        var exceptions = Rule.Exceptions.of(list(ex, "principals"), list(ex, "roleArns"), list(ex, "accounts"),
+                list(ex, "sourceCidrs"));
         Map<String, Set<String>> lists = new LinkedHashMap<>();
         root.path("lists").fields().forEachRemaining(e -> lists.put(e.getKey(), Set.copyOf(list(root.path("lists"), e.getKey()))));
         GeoDb geo = null;

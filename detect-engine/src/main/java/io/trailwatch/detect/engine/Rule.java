@@ -94,6 +94,13 @@ public record Rule(String id, String title, String description, Severity severit
      */
     public record Exceptions(Set<String> principals, Set<String> roleArns, Set<String> accounts, List<String> sourceCidrs) {
         public static final Exceptions NONE = new Exceptions(Set.of(), Set.of(), Set.of(), List.of());
+
+        /** Exceptions from configuration; a source CIDR that is no CIDR block is an IllegalArgumentException. */
+        public static Exceptions of(java.util.Collection<String> principals, java.util.Collection<String> roleArns,
+                                    java.util.Collection<String> accounts, List<String> sourceCidrs) {
+            sourceCidrs.forEach(Operators.Cidr::parse);
+            return new Exceptions(Set.copyOf(principals), Set.copyOf(roleArns), Set.copyOf(accounts), List.copyOf(sourceCidrs));
+        }
     }
 
     /**

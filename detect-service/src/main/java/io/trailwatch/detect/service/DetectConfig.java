@@ -1,0 +1,72 @@
+package io.trailwatch.detect.service;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * detect-service's settings, {@code trailwatch.detect.*}; every key is documented in docs/configuration.md. Kafka
+ * Streams' own settings are {@code kafka-streams.*} and {@code quarkus.kafka-streams.*}.
+ */
+@ConfigMapping(prefix = "trailwatch.detect")
+public interface DetectConfig {
+
+    /** A directory of extra rules (trailwatch YAML or Sigma), added to the built-in pack. */
+    Optional<Path> rulesDir();
+
+    /** A country database for console-login-geo: a .mmdb file, a .csv range file or a directory of them. */
+    Optional<Path> geoDatabase();
+
+    /** Named lists rules refer to, e.g. {@code trailwatch.detect.lists.trusted-accounts=111122223333,444455556666}. */
+    Map<String, List<String>> lists();
+
+    /** Exceptions added to every rule. */
+    Exceptions exceptions();
+
+    /** How long a finding of a rule without dedup is remembered, so that a redelivered event does not repeat it. */
+    @WithDefault("1d")
+    Duration remember();
+
+    /** How often state whose windows have closed is dropped (on the largest event time seen). */
+    @WithDefault("10m")
+    Duration expireEvery();
+
+    /** Topic names. */
+    TopicNames topics();
+
+    /** Principals, roles, accounts and networks no rule fires for. */
+    interface Exceptions {
+        /** Principal ARNs or user names. */
+        Optional<List<String>> principals();
+
+        /** Session issuer (role) ARNs. */
+        Optional<List<String>> roleArns();
+
+        /** Account ids (the account the event happened in). */
+        Optional<List<String>> accounts();
+
+        /** CIDR blocks of callers' source addresses. */
+        Optional<List<String>> sourceCidrs();
+    }
+
+    /** Where events come from and findings and dead letters go. */
+    interface TopicNames {
+        @WithDefault(io.trailwatch.model.Topics.EVENTS)
+        String events();
+
+        @WithDefault(io.trailwatch.model.Topics.FINDINGS)
+        String findings();
+
+        @WithDefault("trailwatch.dlq.detect.events")
+        String deadLetters();
+
+        /** Partitions of the findings and dead-letter topics when the service creates them (they are missing). */
+        @WithDefault("6")
+        int partitions();
+    }
+}

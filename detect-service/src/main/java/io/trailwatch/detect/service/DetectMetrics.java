@@ -1,0 +1,41 @@
+package io.trailwatch.detect.service;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.trailwatch.model.Finding;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * detect-service's metrics (docs/metrics.md). Tags are bounded: rule ids come from the loaded pack, severities and
+ * categories from fixed lists, dead-letter reasons from the code.
+ */
+public final class DetectMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter events;
+    private final Map<String, Counter> findings = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+
+    public DetectMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.events = Counter.builder("trailwatch.detect.events").description("Events read from the events topic")
+                .register(registry);
+    }
+
+    void event() {
+        events.increment();
+    }
+
+    void finding(Finding f) {
+        findings.computeIfAbsent(f.ruleId() + "|" + f.severity(), k -> Counter.builder("trailwatch.detect.findings")
+                .description("Findings published (new and grown)").tag("rule", f.ruleId()).tag("severity", f.severity())
+                .tag("category", f.category()).register(registry)).increment();
+    }
+
+    void deadLetter(String reason) {
+        deadLetters.computeIfAbsent(reason, r -> Counter.builder("trailwatch.detect.dead_letters")
+                .description("Events sent to the dead-letter topic").tag("reason", r).register(registry)).increment();
+    }
+}

@@ -1,0 +1,147 @@
+package io.trailwatch.detect.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trailwatch.detect.engine.Detector;
+import io.trailwatch.detect.engine.Engine;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.Headers;
+import io.trailwatch.model.ModelJson;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One task's detector: reads each event, runs it through the {@link Detector} (its state in the task's store) and
+ * forwards findings, keyed by findingId, to {@link DetectTopology#FINDINGS_SINK}; an event it cannot read or evaluate
+ * goes, with the reason, to {@link DetectTopology#DEAD_LETTER_SINK}, and the next event is processed.
+ */
+final class DetectProcessor implements Processor<byte[], byte[], String, byte[]> {
+
+    private static final Logger LOG = Logger.getLogger(DetectProcessor.class);
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+
+    private final Engine engine;
+    private final Duration remember;
+    private final Duration expireEvery;
+    private final DetectMetrics metrics;
+    private ProcessorContext<String, byte[]> context;
+    private Detector detector;
+    private Instant maxEventTime;
+
+    DetectProcessor(Engine engine, Duration remember, Duration expireEvery, DetectMetrics metrics) {
+        this.engine = engine;
+        this.remember = remember;
+        this.expireEvery = expireEvery;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, byte[]> context) {
+        this.context = context;
+        KeyValueStore<String, String> store = context.getStateStore(DetectTopology.STORE);
+        this.detector = new Detector(engine, new KafkaStateStore(store), remember);
+        context.schedule(expireEvery, PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (maxEventTime != null) {
+                int dropped = detector.expire(maxEventTime);
+                LOG.debugf("task %s: dropped %d closed state entries up to %s", context.taskId(), dropped, maxEventTime);
+            }
+        });
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        metrics.event();
+        CloudTrailEvent event;
+        try {
+            if (record.value() == null) {
+                throw new IllegalArgumentException("the record has no value");
+            }
+            event = JSON.readValue(record.value(), CloudTrailEvent.class);
+            if (event.eventId() == null || event.eventTime() == null) {
+                throw new IllegalArgumentException("the event has no eventId or eventTime");
+            }
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            String detail = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+            deadLetter(record, null, "invalid-event", "not a trailwatch.events.v1 event: " + detail);
+            return;
+        } catch (java.io.IOException e) {
+            deadLetter(record, null, "invalid-event", "unreadable value: " + e.getMessage());
+            return;
+        }
+        if (maxEventTime == null || event.eventTime().isAfter(maxEventTime)) {
+            maxEventTime = event.eventTime();
+        }
+        List<Finding> findings;
+        try {
+            findings = detector.process(event);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "event %s could not be evaluated", event.eventId());
+            deadLetter(record, event.eventId(), "evaluation-failed", e.toString());
+            return;
+        }
+        for (Finding f : findings) {
+            forward(record, f);
+        }
+    }
+
+    private void forward(Record<byte[], byte[]> in, Finding f) {
+        byte[] value;
+        try {
+            value = JSON.writeValueAsBytes(f);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a finding does not serialize", e);
+        }
+        var headers = new RecordHeaders();
+        header(headers, Headers.CE_SPECVERSION, Headers.CE_SPECVERSION_1_0);
+        header(headers, Headers.CE_ID, f.findingId());
+        header(headers, Headers.CE_TYPE, Finding.CE_TYPE);
+        header(headers, Headers.CE_SOURCE, "/trailwatch/detect/" + f.ruleId());
+        header(headers, Headers.CE_TIME, DateTimeFormatter.ISO_INSTANT.format(f.eventTime()));
+        header(headers, Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
+        header(headers, Headers.SCHEMA_VERSION, Finding.SCHEMA_VERSION);
+        context.forward(new Record<>(f.findingId(), value, in.timestamp(), headers), DetectTopology.FINDINGS_SINK);
+        metrics.finding(f);
+    }
+
+    private void deadLetter(Record<byte[], byte[]> in, String eventId, String reason, String detail) {
+        metrics.deadLetter(reason);
+        Map<String, String> source = new LinkedHashMap<>();
+        context.recordMetadata().ifPresent(m -> {
+            source.put("topic", m.topic());
+            source.put("partition", Integer.toString(m.partition()));
+            source.put("offset", Long.toString(m.offset()));
+        });
+        String payload = in.value() == null ? null : new String(in.value(), StandardCharsets.UTF_8);
+        DeadLetter letter = DeadLetter.of("detect", "events", reason, detail, Instant.now(), source, payload);
+        byte[] value;
+        try {
+            value = JSON.writeValueAsBytes(letter);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a dead letter does not serialize", e);
+        }
+        var headers = new RecordHeaders();
+        header(headers, Headers.DLQ_REASON, reason);
+        header(headers, Headers.DLQ_SERVICE, "detect");
+        header(headers, Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
+        context.forward(new Record<>(eventId, value, in.timestamp(), headers), DetectTopology.DEAD_LETTER_SINK);
+    }
+
+    private static void header(RecordHeaders headers, String name, String value) {
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+    }
+}

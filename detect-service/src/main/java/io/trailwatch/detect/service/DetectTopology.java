@@ -1,0 +1,44 @@
+package io.trailwatch.detect.service;
+
+import io.trailwatch.detect.engine.Engine;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import java.time.Duration;
+
+/**
+ * The whole service as one Kafka Streams topology: events in, one {@link DetectProcessor} per partition with its
+ * state store (first-seen values, threshold counts, findings made), findings and dead letters out. The store's
+ * changelog topic carries the state across restarts and rebalances; with exactly-once processing, state, findings and
+ * offsets commit together, so a crash never repeats or loses a finding. Events are keyed by account, so all of an
+ * account's events, and its first-seen state, live on one partition.
+ */
+public final class DetectTopology {
+
+    /** The processor's state store; its changelog topic is {@code <application.id>-detector-state-changelog}. */
+    public static final String STORE = "detector-state";
+    static final String SOURCE = "events";
+    static final String PROCESSOR = "detect";
+    static final String FINDINGS_SINK = "findings";
+    static final String DEAD_LETTER_SINK = "dead-letters";
+
+    private DetectTopology() {
+    }
+
+    /** The topology for an engine and settings; what the service runs and what tests run directly. */
+    public static Topology build(Engine engine, DetectConfig.TopicNames topics, Duration remember, Duration expireEvery,
+                                 DetectMetrics metrics) {
+        Topology t = new Topology();
+        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
+        t.addProcessor(PROCESSOR, () -> new DetectProcessor(engine, remember, expireEvery, metrics), SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String())
+                .withCachingEnabled().withLoggingEnabled(java.util.Map.of()), PROCESSOR);
+        t.addSink(FINDINGS_SINK, topics.findings(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
+        t.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
+        return t;
+    }
+}
