@@ -14,17 +14,19 @@ import java.util.TreeMap;
  * burst in progress and, for rules with a baseline, the group's match counts per window. Sliding windows on event
  * time: a finding starts when enough matches fall within {@code window} of each other; matches within
  * {@code window} of the burst's first one join that finding (same id); later ones start counting afresh. Enough is
- * the threshold's count, or more than {@code factor} times the group's mean per window when that is higher.
+ * the threshold's count, or more than {@code factor} times the group's usual peak per window when that is higher.
  * Immutable: {@link #next} returns the new state.
  *
  * @param recentTimes times of matches not yet part of a finding, oldest first
  * @param recent      their eventIds
  * @param open        the burst in progress, or null
  * @param history     with a baseline: matches per window index (epoch millis / window), oldest first; else empty
+ * @param published   the count of {@code open} when it was last published
  */
-public record Burst(List<Instant> recentTimes, List<String> recent, Finding open, Map<Long, Integer> history) {
+public record Burst(List<Instant> recentTimes, List<String> recent, Finding open, Map<Long, Integer> history,
+                    int published) {
 
-    public static final Burst EMPTY = new Burst(List.of(), List.of(), null, Map.of());
+    public static final Burst EMPTY = new Burst(List.of(), List.of(), null, Map.of(), 0);
 
     /**
      * The state after a matching event, and the finding it made or grew (null when none).
@@ -42,7 +44,7 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         Map<Long, Integer> counts = repeat ? history : count(t, at);
         if (open != null && at.isBefore(open.windowEnd())) {
             Finding grown = Findings.add(open, event);
-            return new Step(new Burst(recentTimes, recent, grown, counts), grown == open ? null : grown);
+            return new Step(new Burst(recentTimes, recent, grown, counts, published), grown == open ? null : grown);
         }
         List<Instant> times = new ArrayList<>();
         List<String> ids = new ArrayList<>();
@@ -56,10 +58,15 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         times.add(at);
         ids.add(event.eventId());
         if (times.size() < needed(t, at, counts)) {
-            return new Step(new Burst(List.copyOf(times), List.copyOf(ids), null, counts), null);
+            return new Step(new Burst(List.copyOf(times), List.copyOf(ids), null, counts, 0), null);
         }
         Finding started = Findings.burst(rule, groupKey, times.get(0), event, ids);
-        return new Step(new Burst(List.of(), List.of(), started, counts), started);
+        return new Step(new Burst(List.of(), List.of(), started, counts, 0), started);
+    }
+
+    /** This state, its open finding published at its current count. */
+    public Burst publishedNow() {
+        return new Burst(recentTimes, recent, open, history, open == null ? 0 : open.count());
     }
 
     /** The last moment this state matters: after it, it is as good as {@link #EMPTY}. */
@@ -95,7 +102,11 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         return next;
     }
 
-    /** How many matches within the window make a burst now. */
+    /**
+     * How many matches within the window make a burst now: the threshold's count, or more than {@code factor} times
+     * the group's usual peak, whichever is higher. The usual peak is the 95th percentile of the group's counts per
+     * past window (windows without a match count as zero) since its first match, up to the baseline's history.
+     */
     private static int needed(Rule.Threshold t, Instant at, Map<Long, Integer> counts) {
         if (t.baseline() == null) {
             return t.count();
@@ -103,10 +114,10 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         long window = t.window().toMillis();
         long index = Math.floorDiv(at.toEpochMilli(), window);
         long first = index;
-        long sum = 0;
+        List<Integer> past = new ArrayList<>();
         for (var e : counts.entrySet()) {
             if (e.getKey() < index) {
-                sum += e.getValue();
+                past.add(e.getValue());
                 first = Math.min(first, e.getKey());
             }
         }
@@ -114,7 +125,9 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         if (windows == 0) {
             return t.count();
         }
-        double mean = (double) sum / windows;
-        return (int) Math.max(t.count(), Math.floor(t.baseline().factor() * mean) + 1);
+        past.sort(java.util.Comparator.reverseOrder());
+        int above = (int) Math.ceil(windows * 0.05);
+        int peak = past.size() >= above ? past.get(above - 1) : 0;
+        return (int) Math.max(t.count(), Math.floor(t.baseline().factor() * peak) + 1);
     }
 }

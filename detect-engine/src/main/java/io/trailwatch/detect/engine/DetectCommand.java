@@ -107,6 +107,9 @@ public final class DetectCommand {
                 findings.put(f.findingId(), f);
             }
         }
+        for (Finding f : detector.flush()) {
+            findings.put(f.findingId(), f);
+        }
         for (Finding f : findings.values()) {
             try {
                 out.println(LINE.writeValueAsString(f));

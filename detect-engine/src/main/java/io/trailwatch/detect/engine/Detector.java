@@ -23,9 +23,12 @@ import java.util.List;
  *   new value.</li>
  * </ul>
  * A redelivered event never gives a second finding: findings already made are remembered for the dedup period (at
- * least {@code remember}), thresholds ignore eventIds they counted and first-seen values are seen once. All of it
- * lives in a {@link StateStore}; {@link #expire} drops what no later event can need. Not thread-safe: one per
- * stream of events (one per partition in detect-service).
+ * least {@code remember}), thresholds ignore eventIds they counted and first-seen values are seen once.
+ *
+ * <p>A growing finding is published again when its count reaches a power of two (2, 4, 8, ...), and once more, with
+ * its final count, when its window closes ({@link #expire}): a principal denied a thousand times in an hour makes
+ * about a dozen messages, not a thousand. All state lives in a {@link StateStore}; {@link #expire} also drops what no
+ * later event can need. Not thread-safe: one per stream of events (one per partition in detect-service).
  */
 public final class Detector {
 
@@ -33,6 +36,7 @@ public final class Detector {
     public static final Duration REMEMBER = Duration.ofDays(1);
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final Instant FAR = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final Engine engine;
     private final StateStore store;
@@ -55,7 +59,8 @@ public final class Detector {
         for (Rule rule : engine.matches(event)) {
             Finding f;
             if (rule.threshold() != null) {
-                f = threshold(rule, event);
+                threshold(rule, event, out);
+                continue;
             } else if (rule.firstSeen() != null) {
                 firstSeen(rule, event, out);
                 continue;
@@ -70,24 +75,51 @@ public final class Detector {
     }
 
     /**
-     * Drops state that no event at or after {@code now} (stream time) can need: dedup and threshold state whose
+     * Drops state that no event at or after {@code now} (event time) can need: dedup and threshold state whose
      * windows have closed. First-seen values are kept for good.
      *
-     * @return how many entries were dropped
+     * @return the final versions of grouped findings that grew since they were last published
      */
-    public int expire(Instant now) {
-        int[] dropped = {0};
-        long t = now.toEpochMilli();
-        for (String prefix : List.of("f|", "b|")) {
-            store.scan(prefix, (k, v) -> {
-                int bar = v.indexOf('|');
-                if (bar > 0 && Long.parseLong(v, 0, bar, 10) <= t) {
-                    store.delete(k);
-                    dropped[0]++;
+    public List<Finding> expire(Instant now) {
+        List<Finding> finals = new ArrayList<>();
+        long t = now.isAfter(FAR) ? Long.MAX_VALUE : now.toEpochMilli();
+        store.scan("f|", (k, v) -> {
+            int bar = v.indexOf('|');
+            if (Long.parseLong(v, 0, bar, 10) > t) {
+                return;
+            }
+            if (bar + 1 < v.length()) {
+                int bar2 = v.indexOf('|', bar + 1);
+                int published = Integer.parseInt(v, bar + 1, bar2, 10);
+                Finding f = read(v.substring(bar2 + 1), Finding.class);
+                if (f.count() > published) {
+                    finals.add(f);
                 }
-            });
-        }
-        return dropped[0];
+            }
+            store.delete(k);
+        });
+        store.scan("b|", (k, v) -> {
+            int bar = v.indexOf('|');
+            if (Long.parseLong(v, 0, bar, 10) > t) {
+                return;
+            }
+            Burst b = read(v.substring(bar + 1), Burst.class);
+            if (b.open() != null && b.open().count() > b.published()) {
+                finals.add(b.open());
+            }
+            store.delete(k);
+        });
+        return finals;
+    }
+
+    /** Everything grouped findings still hold back: their final versions, as at the end of a replay. */
+    public List<Finding> flush() {
+        return expire(FAR);
+    }
+
+    /** Whether a grown finding is published now: at counts 2, 4, 8, ... */
+    private static boolean milestone(int count) {
+        return (count & (count - 1)) == 0;
     }
 
     private Finding single(Rule rule, CloudTrailEvent event) {
@@ -102,27 +134,46 @@ public final class Detector {
             store.put(key, until.toEpochMilli() + "|");
             return f;
         }
+        int published = 1;
         if (stored != null) {
-            Finding old = read(stored, Finding.class);
+            int bar = stored.indexOf('|');
+            int bar2 = stored.indexOf('|', bar + 1);
+            published = Integer.parseInt(stored, bar + 1, bar2, 10);
+            Finding old = read(stored.substring(bar2 + 1), Finding.class);
             Finding grown = Findings.add(old, event);
             if (grown == old) {
                 return null;
             }
             f = grown;
         }
+        boolean publish = stored == null || milestone(f.count());
         Instant until = f.windowEnd().isAfter(event.eventTime().plus(remember)) ? f.windowEnd() : event.eventTime().plus(remember);
-        store.put(key, until.toEpochMilli() + "|" + write(f));
-        return f;
+        store.put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|" + write(f));
+        return publish ? f : null;
     }
 
-    private Finding threshold(Rule rule, CloudTrailEvent event) {
+    private void threshold(Rule rule, CloudTrailEvent event, List<Finding> out) {
         String group = Findings.groupKey(rule, event);
         String key = "b|" + rule.id() + "|" + group;
         String stored = store.get(key);
-        Burst burst = stored == null ? Burst.EMPTY : read(stored, Burst.class);
+        Burst burst = stored == null ? Burst.EMPTY : read(stored.substring(stored.indexOf('|') + 1), Burst.class);
         Burst.Step step = burst.next(rule, group, event);
-        store.put(key, step.state().expiry(rule.threshold()).toEpochMilli() + "|" + write(step.state()));
-        return step.finding();
+        Burst state = step.state();
+        Finding f = step.finding();
+        Finding closed = burst.open();
+        if (closed != null && closed.count() > burst.published()
+                && (state.open() == null || !state.open().findingId().equals(closed.findingId()))) {
+            out.add(closed);
+        }
+        boolean started = f != null && (burst.open() == null || !burst.open().findingId().equals(f.findingId()));
+        boolean publish = f != null && (started || milestone(f.count()));
+        if (publish) {
+            state = state.publishedNow();
+        }
+        store.put(key, state.expiry(rule.threshold()).toEpochMilli() + "|" + write(state));
+        if (publish) {
+            out.add(f);
+        }
     }
 
     private void firstSeen(Rule rule, CloudTrailEvent event, List<Finding> out) {
@@ -157,9 +208,9 @@ public final class Detector {
         }
     }
 
-    private static <T> T read(String stored, Class<T> type) {
+    private static <T> T read(String json, Class<T> type) {
         try {
-            return JSON.readValue(stored.substring(stored.indexOf('|') + 1), type);
+            return JSON.readValue(json, type);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("detector state does not deserialize: " + e.getOriginalMessage(), e);
         }

@@ -62,12 +62,13 @@ public record Rule(String id, String title, String description, Severity severit
     }
 
     /**
-     * A group's own normal: the mean count per window over the group's history (up to {@code history}, from its
-     * first match). A burst needs more than {@code factor} times that mean as well as the threshold's count, so a
-     * principal who always fails a little does not page every window.
+     * A group's own normal: its usual peak, the 95th percentile of its match counts per window (empty windows count
+     * as zero) over its history (up to {@code history}, from its first match). A burst needs more than
+     * {@code factor} times that peak as well as the threshold's count, so a principal who always fails a little, or
+     * a job that fails the same way every hour, pages once rather than every window.
      *
-     * @param history how far back the mean looks
-     * @param factor  how many times its mean a group must exceed
+     * @param history how far back the usual peak looks
+     * @param factor  how many times its usual peak a group must exceed
      */
     public record Baseline(Duration history, double factor) {
     }

@@ -125,17 +125,37 @@ class DetectorTest {
     }
 
     @Test
-    void expire_dropsClosedWindows_butKeepsFirstSeenValues() throws Exception {
+    void expire_dropsClosedWindows_butKeepsFirstSeenValues_andReleasesFinalCounts() throws Exception {
         StateStore store = StateStore.inMemory();
         var detector = new Detector(engine(FIRST_SERVICE, BURST, DEDUP), store, java.time.Duration.ofHours(1));
-        feed(detector, call("1", "111122223333", "s3", "2026-03-02T10:00:00Z"), denied("a1", "198.51.100.1", "10:00:00"),
-                stop("s1", "10:05:00"));
+        List<Finding> published = feed(detector, call("1", "111122223333", "s3", "2026-03-02T10:00:00Z"),
+                denied("a1", "198.51.100.1", "10:00:00"), stop("s1", "10:05:00"), stop("s2", "10:10:00"), stop("s3", "10:20:00"));
 
-        assertThat(detector.expire(Instant.parse("2026-03-02T10:30:00Z"))).isEqualTo(1);
-        assertThat(detector.expire(Instant.parse("2026-03-02T12:00:00Z"))).isEqualTo(1);
-        List<String> left = new ArrayList<>();
-        store.scan("", (k, v) -> left.add(k.substring(0, 2)));
-        assertThat(left).isNotEmpty().containsOnly("o|", "s|");
+        assertThat(published).extracting(Finding::count).as("the third is held back: 3 is no milestone").containsExactly(1, 2);
+        assertThat(detector.expire(Instant.parse("2026-03-02T10:30:00Z"))).isEmpty();
+        assertThat(keys(store)).as("the lone denied call's window closed").noneMatch(k -> k.startsWith("b|"));
+        assertThat(detector.expire(Instant.parse("2026-03-02T12:00:00Z"))).singleElement()
+                .satisfies(f -> assertThat(f.count()).isEqualTo(3));
+        assertThat(keys(store)).isNotEmpty().allMatch(k -> k.startsWith("o|") || k.startsWith("s|"));
+        assertThat(detector.flush()).isEmpty();
+    }
+
+    @Test
+    void aGrowingFinding_isPublishedAtPowersOfTwo_andFinallyWhenFlushed() throws Exception {
+        var detector = detector(BURST);
+        List<Finding> published = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            published.addAll(detector.process(denied("d" + i, "198.51.100.1", "10:00:%02d".formatted(i))));
+        }
+
+        assertThat(published).extracting(Finding::count).containsExactly(3, 4, 8, 16, 32);
+        assertThat(detector.flush()).singleElement().satisfies(f -> assertThat(f.count()).isEqualTo(40));
+    }
+
+    private static List<String> keys(StateStore store) {
+        List<String> keys = new ArrayList<>();
+        store.scan("", (k, v) -> keys.add(k));
+        return keys;
     }
 
     @Test
@@ -165,6 +185,28 @@ class DetectorTest {
         }
         assertThat(findings).as("a principal without history pages at the threshold").singleElement()
                 .satisfies(f -> assertThat(f.count()).isEqualTo(10));
+    }
+
+    @Test
+    void baseline_aJobThatFailsTheSameWayEveryHour_pagesOnce_butAnAttackOnTopOfItPages() throws Exception {
+        var detector = detector(Events.rule("cron", "{field: errorCode, equals: AccessDenied}").replace("tests:",
+                "threshold: {count: 20, window: 10m, groupBy: [userIdentity.arn], baseline: {history: 7d, factor: 2}}\ntests:"));
+        Instant start = Instant.parse("2026-03-01T00:00:00Z");
+        List<Finding> findings = new ArrayList<>();
+        int n = 0;
+        for (int hour = 0; hour < 72; hour++) {
+            for (int i = 0; i < 25; i++) {
+                findings.addAll(detector.process(failed("c" + n++, "nightly", start.plusSeconds(hour * 3600L + i * 5L))));
+            }
+        }
+        assertThat(findings.stream().map(Finding::findingId).distinct()).as("its first hour only").hasSize(1);
+
+        findings.clear();
+        for (int i = 0; i < 60; i++) {
+            findings.addAll(detector.process(failed("attack" + i, "nightly", start.plusSeconds(72 * 3600L + 1200 + i * 5L))));
+        }
+        assertThat(findings).as("more than twice its usual peak of 25").isNotEmpty();
+        assertThat(findings.get(0).count()).isEqualTo(51);
     }
 
     private static CloudTrailEvent call(String id, String account, String service, String time) {

@@ -57,8 +57,10 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         this.detector = new Detector(engine, new KafkaStateStore(store), remember);
         context.schedule(expireEvery, PunctuationType.WALL_CLOCK_TIME, now -> {
             if (maxEventTime != null) {
-                int dropped = detector.expire(maxEventTime);
-                LOG.debugf("task %s: dropped %d closed state entries up to %s", context.taskId(), dropped, maxEventTime);
+                List<Finding> finals = detector.expire(maxEventTime);
+                for (Finding f : finals) {
+                    forward(new Record<>(null, null, now), f);
+                }
             }
         });
     }
