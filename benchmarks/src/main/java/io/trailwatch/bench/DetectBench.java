@@ -1,0 +1,141 @@
+package io.trailwatch.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trailwatch.cloudtrail.Normalizer;
+import io.trailwatch.detect.engine.Detector;
+import io.trailwatch.detect.engine.Engine;
+import io.trailwatch.detect.engine.Rule;
+import io.trailwatch.detect.engine.RulePack;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.testsupport.CloudTrailLogs;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code ./trailwatch bench detect [--events N] [--passes N]}: events per second through the engine on one thread,
+ * with the built-in pack:
+ * <ol>
+ *   <li>stateless rules alone (the pack less its threshold and first-seen rules), events already parsed;</li>
+ *   <li>the full pack, stateful rules included, state in memory;</li>
+ *   <li>the full pack from the bytes on the events topic: JSON to event, then the detector (detect-service's
+ *   per-event work, less Kafka).</li>
+ * </ol>
+ * The events are a generated realistic mix (CloudTrailLogs, seed 7) over three accounts, many of which match rules;
+ * each pass runs a fresh detector over the same events after a warm-up pass. Also prints how many rules the index
+ * leaves to test per event.
+ */
+public final class DetectBench {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final int CHUNK = 10_000;
+
+    public static void main(String[] args) throws Exception {
+        int events = 200_000;
+        int passes = 3;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--events" -> events = Integer.parseInt(args[++i]);
+                case "--passes" -> passes = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: bench detect [--events N] [--passes N]");
+                    System.exit(2);
+                }
+            }
+        }
+        List<byte[]> corpus = corpus(events);
+        List<Rule> pack = RulePack.builtIn();
+        List<Rule> stateless = pack.stream().filter(r -> !r.stateful()).toList();
+        Engine full = new Engine(pack, Rule.Exceptions.NONE);
+        Engine statelessOnly = new Engine(stateless, Rule.Exceptions.NONE);
+        System.out.printf(Locale.ROOT, "corpus: %,d events (generated, seed 7); pack: %d rules, %d stateful, %d active%n",
+                corpus.size(), pack.size(), pack.size() - stateless.size(), full.rules().size());
+        System.out.printf(Locale.ROOT, "index: %.2f rules tested per event on average (of %d)%n", candidates(full, corpus),
+                full.rules().size());
+
+        report("stateless rules, parsed events", statelessOnly, corpus, passes, false);
+        report("full pack, parsed events       ", full, corpus, passes, false);
+        report("full pack, from topic bytes    ", full, corpus, passes, true);
+    }
+
+    private static List<byte[]> corpus(int n) throws Exception {
+        var logs = new CloudTrailLogs(7);
+        String[] accounts = {"111122223333", "444455556666", "777788889999"};
+        List<byte[]> out = new ArrayList<>(n);
+        Instant t = Instant.parse("2026-03-02T00:00:00Z");
+        while (out.size() < n) {
+            for (String account : accounts) {
+                for (ObjectNode r : logs.records(account, CloudTrailLogs.region(out.size() / 1000), t, 100)) {
+                    out.add(JSON.writeValueAsBytes(Normalizer.normalize(r, null)));
+                }
+            }
+            t = t.plusSeconds(120);
+        }
+        return out.subList(0, n);
+    }
+
+    private static double candidates(Engine engine, List<byte[]> corpus) throws Exception {
+        long sum = 0;
+        int n = Math.min(corpus.size(), 20_000);
+        for (int i = 0; i < n; i++) {
+            sum += engine.candidates(JSON.readValue(corpus.get(i), CloudTrailEvent.class));
+        }
+        return (double) sum / n;
+    }
+
+    private static void report(String label, Engine engine, List<byte[]> corpus, int passes, boolean fromBytes) throws Exception {
+        run(engine, corpus, fromBytes);
+        double best = 0;
+        double bestCpu = 0;
+        long findings = 0;
+        for (int p = 0; p < passes; p++) {
+            Result r = run(engine, corpus, fromBytes);
+            best = Math.max(best, corpus.size() / r.wallSeconds);
+            bestCpu = Math.max(bestCpu, corpus.size() / r.cpuSeconds);
+            findings = r.findings;
+        }
+        System.out.printf(Locale.ROOT, "%s 1 thread: %,10.0f events/s  %,10.0f events/CPU-s  (%,d findings published per pass)%n",
+                label, best, bestCpu, findings);
+    }
+
+    private record Result(double wallSeconds, double cpuSeconds, long findings) {
+    }
+
+    private static Result run(Engine engine, List<byte[]> corpus, boolean fromBytes) throws Exception {
+        var detector = new Detector(engine);
+        long wall = 0;
+        long cpu = 0;
+        long findings = 0;
+        for (int from = 0; from < corpus.size(); from += CHUNK) {
+            List<byte[]> chunk = corpus.subList(from, Math.min(corpus.size(), from + CHUNK));
+            List<CloudTrailEvent> parsed = new ArrayList<>(chunk.size());
+            if (!fromBytes) {
+                for (byte[] b : chunk) {
+                    parsed.add(JSON.readValue(b, CloudTrailEvent.class));
+                }
+            }
+            long w0 = System.nanoTime();
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            if (fromBytes) {
+                for (byte[] b : chunk) {
+                    findings += detector.process(JSON.readValue(b, CloudTrailEvent.class)).size();
+                }
+            } else {
+                for (CloudTrailEvent e : parsed) {
+                    findings += detector.process(e).size();
+                }
+            }
+            cpu += THREADS.getCurrentThreadCpuTime() - c0;
+            wall += System.nanoTime() - w0;
+        }
+        findings += detector.flush().size();
+        return new Result(wall / 1e9, cpu / 1e9, findings);
+    }
+}
