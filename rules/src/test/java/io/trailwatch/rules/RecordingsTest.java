@@ -69,6 +69,11 @@ class RecordingsTest {
         List<String> expected = Files.readAllLines(dir.resolve("expected-findings.txt")).stream()
                 .filter(l -> !l.isBlank() && !l.startsWith("#")).sorted().toList();
         assertThat(events).hasSizeGreaterThan(15_000);
+        var writer = io.trailwatch.model.ModelJson.newMapper();
+        for (Finding f : findings.values()) {
+            assertThat(io.trailwatch.model.SchemaCheck.violations(io.trailwatch.model.SchemaCheck.schemaPath(
+                    io.trailwatch.model.Topics.FINDINGS, 1), writer.writeValueAsString(f))).as(f.ruleId()).isEmpty();
+        }
         assertThat(actual).as("findings of %s (ruleId, first eventId, count)", name).containsExactlyElementsOf(expected);
     }
 

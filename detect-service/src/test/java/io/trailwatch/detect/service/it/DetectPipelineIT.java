@@ -65,6 +65,7 @@ class DetectPipelineIT {
         assertThat(TopicReader.header(r, Headers.SCHEMA_VERSION)).isEqualTo(Finding.SCHEMA_VERSION);
         assertThat(f.get("evidence").get("eventId").asText()).isEqualTo("pipe-delete-1");
         assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.FINDINGS, 1), r.value())).isEmpty();
+        given().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test
