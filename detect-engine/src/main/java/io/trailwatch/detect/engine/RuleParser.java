@@ -510,29 +510,13 @@ public final class RuleParser {
                     }
                     return a;
                 }
-                case VALUE_STRING -> {
-                    return NODES.textNode(p.getText());
+                default -> {
+                    JsonNode scalar = io.trailwatch.cloudtrail.JsonScalars.node(p, t, NODES);
+                    if (scalar == null) {
+                        throw new JsonProcessingException("unexpected " + t, p.currentTokenLocation()) { };
+                    }
+                    return scalar;
                 }
-                case VALUE_NUMBER_INT -> {
-                    return switch (p.getNumberType()) {
-                        case INT -> NODES.numberNode(p.getIntValue());
-                        case LONG -> NODES.numberNode(p.getLongValue());
-                        default -> NODES.numberNode(p.getBigIntegerValue());
-                    };
-                }
-                case VALUE_NUMBER_FLOAT -> {
-                    return NODES.numberNode(p.getDecimalValue());
-                }
-                case VALUE_TRUE -> {
-                    return NODES.booleanNode(true);
-                }
-                case VALUE_FALSE -> {
-                    return NODES.booleanNode(false);
-                }
-                case VALUE_NULL -> {
-                    return NODES.nullNode();
-                }
-                default -> throw new JsonProcessingException("unexpected " + t, p.currentTokenLocation()) { };
             }
         }
     }

@@ -6,10 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
@@ -37,29 +35,12 @@ class DocsInStepTest {
     @Test
     void everyConfigurationKey_isInTheConfigurationDocs() throws IOException {
         String docs = Files.readString(DOCS.resolve("configuration.md"));
-        List<String> keys = new ArrayList<>();
-        collect("trailwatch.ingest", IngestConfig.class, keys);
+        List<String> keys = io.trailwatch.testsupport.ConfigKeys.of("trailwatch.ingest", IngestConfig.class);
 
         assertThat(keys).hasSizeGreaterThan(15);
         for (String key : keys) {
             assertThat(docs).as("docs/configuration.md").contains("`" + key + "`");
         }
-    }
-
-    private static void collect(String prefix, Class<?> type, List<String> keys) {
-        for (Method m : type.getDeclaredMethods()) {
-            String key = prefix + "." + kebab(m.getName());
-            Class<?> ret = m.getReturnType();
-            if (ret.isInterface() && ret.getEnclosingClass() == IngestConfig.class) {
-                collect(key, ret, keys);
-            } else {
-                keys.add(key);
-            }
-        }
-    }
-
-    private static String kebab(String name) {
-        return name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
     }
 
     private static Properties applicationProperties() throws IOException {

@@ -5,10 +5,8 @@ import io.trailwatch.model.Topics;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,8 +28,7 @@ class DetectDocsInStepTest {
     @Test
     void everyConfigurationKey_isInTheConfigurationDocs() throws IOException {
         String docs = Files.readString(DOCS.resolve("configuration.md"));
-        List<String> keys = new ArrayList<>();
-        collect("trailwatch.detect", DetectConfig.class, keys);
+        List<String> keys = io.trailwatch.testsupport.ConfigKeys.of("trailwatch.detect", DetectConfig.class);
 
         assertThat(keys).hasSizeGreaterThan(10);
         for (String key : keys) {
@@ -50,21 +47,5 @@ class DetectDocsInStepTest {
         for (String name : names) {
             assertThat(docs).as("docs/metrics.md").contains("`" + name + "`");
         }
-    }
-
-    private static void collect(String prefix, Class<?> type, List<String> keys) {
-        for (Method m : type.getDeclaredMethods()) {
-            String key = prefix + "." + kebab(m.getName());
-            Class<?> ret = m.getReturnType();
-            if (ret.isInterface() && ret.getEnclosingClass() == DetectConfig.class) {
-                collect(key, ret, keys);
-            } else {
-                keys.add(key);
-            }
-        }
-    }
-
-    private static String kebab(String name) {
-        return name.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
     }
 }

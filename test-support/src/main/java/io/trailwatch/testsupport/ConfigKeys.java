@@ -1,0 +1,35 @@
+package io.trailwatch.testsupport;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The property names of a Quarkus config mapping, as the docs must list them: {@code prefix.group.kebab-name}. */
+public final class ConfigKeys {
+
+    private ConfigKeys() {
+    }
+
+    /** Every leaf key of the mapping interface; nested interfaces of the mapping are groups. */
+    public static List<String> of(String prefix, Class<?> mapping) {
+        List<String> keys = new ArrayList<>();
+        collect(prefix, mapping, mapping, keys);
+        return keys;
+    }
+
+    private static void collect(String prefix, Class<?> type, Class<?> root, List<String> keys) {
+        for (Method m : type.getDeclaredMethods()) {
+            if (m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            String key = prefix + "." + m.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+            Class<?> ret = m.getReturnType();
+            if (ret.isInterface() && ret.getEnclosingClass() == root) {
+                collect(key, ret, root, keys);
+            } else {
+                keys.add(key);
+            }
+        }
+    }
+}
