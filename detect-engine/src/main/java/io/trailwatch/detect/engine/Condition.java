@@ -81,10 +81,10 @@ public sealed interface Condition permits Condition.All, Condition.Any, Conditio
     }
 
     /**
-     * Two fields of one event compared: true when some value of {@code path} equals some value of {@code other}
-     * (e.g. the caller's account and the role's account). False when either has no value.
+     * Two fields of one event compared: true when some value of {@code path} (with {@code all}: every value) equals
+     * some value of {@code other} (e.g. the caller's account and the role's account). False when either has no value.
      */
-    record SameAs(FieldPath path, FieldPath other, boolean ignoreCase) implements Condition {
+    record SameAs(FieldPath path, FieldPath other, boolean all, boolean ignoreCase) implements Condition {
         @Override
         public boolean test(EventView event) {
             List<JsonNode> a = path.values(event);
@@ -93,14 +93,22 @@ public sealed interface Condition permits Condition.All, Condition.Any, Conditio
             }
             List<JsonNode> b = other.values(event);
             for (JsonNode x : a) {
+                boolean found = false;
                 for (JsonNode y : b) {
                     if (x.isValueNode() && y.isValueNode()
                             && (ignoreCase ? x.asText().equalsIgnoreCase(y.asText()) : x.asText().equals(y.asText()))) {
-                        return true;
+                        found = true;
+                        break;
                     }
                 }
+                if (found && !all) {
+                    return true;
+                }
+                if (!found && all) {
+                    return false;
+                }
             }
-            return false;
+            return all;
         }
     }
 

@@ -9,7 +9,8 @@ import java.util.List;
  * A dotted path into an event, e.g. {@code requestParameters.ipPermissions.items.ipRanges.items.cidrIp}. Arrays met
  * on the way are fanned out (every element is followed), so a path yields all the values it reaches; a string that
  * holds a JSON document is entered as that document. A path may be wrapped in a function that maps each value:
- * {@code arnAccount(requestParameters.roleArn)} (the account id field of an ARN) or {@code country(sourceIPAddress)}
+ * {@code arnAccount(requestParameters.roleArn)} (the account id field of an ARN, or a bare 12-digit account id as
+ * policies allow) or {@code country(sourceIPAddress)}
  * (the country code of an IP address, from the deployment's country database). Compiled once per rule.
  */
 public final class FieldPath {
@@ -78,6 +79,9 @@ public final class FieldPath {
 
     private String apply(EventView view, String value) {
         if (function.equals("arnAccount")) {
+            if (value.length() == 12 && value.chars().allMatch(Character::isDigit)) {
+                return value;
+            }
             String[] parts = value.split(":", 6);
             return parts.length == 6 && parts[0].equals("arn") && !parts[4].isEmpty() ? parts[4] : null;
         }

@@ -210,7 +210,7 @@ public final class RuleParser {
             }
             if (operator.equals(Operators.SAME_AS)) {
                 try {
-                    return new Condition.SameAs(path, FieldPath.of(argument.asText("")), ignoreCase);
+                    return new Condition.SameAs(path, FieldPath.of(argument.asText("")), all, ignoreCase);
                 } catch (IllegalArgumentException e) {
                     throw errorAt(o, operator, "sameAs names another field: " + e.getMessage());
                 }

@@ -104,6 +104,14 @@ class ConditionTest {
         assertThat(holds(assume, "{field: arnAccount(requestParameters.roleArn), sameAs: recipientAccountId}")).isTrue();
         assertThat(holds(assume, "{field: userIdentity.accountId, sameAs: arnAccount(requestParameters.roleArn)}")).isFalse();
         assertThat(holds(assume, "{field: userIdentity.missing, sameAs: recipientAccountId}")).isFalse();
+        CloudTrailEvent grants = Events.event("""
+                {"recipientAccountId":"111122223333","requestParameters":{"bucketPolicy":{"Statement":[
+                  {"Principal":{"AWS":"arn:aws:iam::111122223333:role/app"}},{"Principal":{"AWS":"arn:aws:iam::999988887777:root"}}]}}}
+                """);
+        assertThat(holds(grants, "{field: arnAccount(requestParameters.bucketPolicy.Statement.Principal.AWS), sameAs: recipientAccountId}"))
+                .as("some principal is of this account").isTrue();
+        assertThat(holds(grants, "{field: arnAccount(requestParameters.bucketPolicy.Statement.Principal.AWS), sameAs: recipientAccountId, quantifier: all}"))
+                .as("not every principal is").isFalse();
         assertThat(holds(assume, "{field: arnAccount(requestParameters.roleSessionName), exists: true}")).as("not an ARN").isFalse();
     }
 
