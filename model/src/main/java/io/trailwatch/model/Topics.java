@@ -15,6 +15,12 @@ public final class Topics {
     /** Detections. Key: findingId. Value: {@link Finding}. */
     public static final String FINDINGS = "trailwatch.findings.v1";
 
+    /** Audit of notification deliveries, one per finding and destination. Key: {@link Delivery#key()}. */
+    public static final String DELIVERIES = "trailwatch.deliveries.v1";
+
+    /** Compacted ledger of findings delivered per destination, so none is sent twice. Key: {@link Delivery#key()}. */
+    public static final String NOTIFY_LEDGER = "trailwatch.notify.ledger.v1";
+
     /** Compacted ledger of fully ingested S3 objects. Key: {@link IngestedObject#ledgerKey()}. */
     public static final String INGEST_LEDGER = "trailwatch.ingest.ledger.v1";
 
@@ -29,6 +35,12 @@ public final class Topics {
 
     /** Events detect-service could not read or evaluate. Key: the event's eventId when known. Value: {@link DeadLetter}. */
     public static final String DLQ_DETECT_EVENTS = dlq("detect", "events");
+
+    /** Findings notify-service could not deliver to a destination within its retry budget. Value: {@link DeadLetter}. */
+    public static final String DLQ_NOTIFY_DELIVERIES = dlq("notify", "deliveries");
+
+    /** Records on the findings topic that are no finding. Value: {@link DeadLetter}. */
+    public static final String DLQ_NOTIFY_FINDINGS = dlq("notify", "findings");
 
     private Topics() {
     }

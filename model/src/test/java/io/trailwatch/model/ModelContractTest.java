@@ -29,6 +29,7 @@ class ModelContractTest {
             Topics.EVENTS, CloudTrailEvent.class,
             Topics.INGEST_LEDGER, IngestedObject.class,
             Topics.FINDINGS, Finding.class,
+            Topics.DELIVERIES, Delivery.class,
             "trailwatch.dlq.v1", DeadLetter.class);
 
     @TestFactory

@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** The property names of a Quarkus config mapping, as the docs must list them: {@code prefix.group.kebab-name}. */
+/**
+ * The property names of a Quarkus config mapping, as the docs must list them: {@code prefix.group.kebab-name}; a map
+ * of groups is listed as {@code prefix.map.<name>.key}.
+ */
 public final class ConfigKeys {
 
     private ConfigKeys() {
@@ -27,6 +30,11 @@ public final class ConfigKeys {
             Class<?> ret = m.getReturnType();
             if (ret.isInterface() && ret.getEnclosingClass() == root) {
                 collect(key, ret, root, keys);
+            } else if (java.util.Map.class.isAssignableFrom(ret)
+                    && m.getGenericReturnType() instanceof java.lang.reflect.ParameterizedType pt
+                    && pt.getActualTypeArguments()[1] instanceof Class<?> value && value.isInterface()
+                    && value.getEnclosingClass() == root) {
+                collect(key + ".<name>", value, root, keys);
             } else {
                 keys.add(key);
             }

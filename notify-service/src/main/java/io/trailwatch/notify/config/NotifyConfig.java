@@ -1,0 +1,106 @@
+package io.trailwatch.notify.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * notify-service's settings, {@code trailwatch.notify.*}; every key is documented in docs/configuration.md. Secrets
+ * (webhook URLs, HMAC keys, SMTP credentials) belong in the environment, from Kubernetes Secrets.
+ */
+@ConfigMapping(prefix = "trailwatch.notify")
+public interface NotifyConfig {
+
+    /** Where notifications can go, by name (the name appears in metrics, logs and deliveries; the URL never does). */
+    Map<String, Destination> destinations();
+
+    /** Which findings go where, by name. A finding matching several routes goes once to each destination named. */
+    Map<String, Route> routes();
+
+    /** How storms are grouped. */
+    Grouping grouping();
+
+    /** How failed deliveries are retried. */
+    Retry retry();
+
+    /** The AWS console's address, for links to the event in CloudTrail's event history. */
+    @WithDefault("https://console.aws.amazon.com")
+    String consoleUrl();
+
+    /** One destination. */
+    interface Destination {
+        /** slack, webhook or email. */
+        Type type();
+
+        /** slack, webhook: the URL to POST to (a secret: it carries Slack's token). */
+        Optional<String> url();
+
+        /** webhook: the key of the HMAC-SHA256 signature (a secret). */
+        Optional<String> hmacKey();
+
+        /** email: the recipients. */
+        Optional<List<String>> to();
+
+        /** Messages per second at most (Slack allows about one per webhook). */
+        @WithDefault("1")
+        double ratePerSecond();
+
+        /** Messages allowed at once above the rate. */
+        @WithDefault("3")
+        int burst();
+
+        /** Timeout of one attempt. */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
+    /** The kinds of destination. */
+    enum Type { SLACK, WEBHOOK, EMAIL }
+
+    /** One route: what it matches, where it sends. An empty list matches everything. */
+    interface Route {
+        /** The lowest severity that matches: info, low, medium, high or critical. */
+        @WithDefault("info")
+        String minSeverity();
+
+        Optional<List<String>> categories();
+
+        Optional<List<String>> ruleIds();
+
+        Optional<List<String>> accounts();
+
+        Optional<List<String>> regions();
+
+        /** Destination names. */
+        List<String> destinations();
+    }
+
+    /** Storm grouping. */
+    interface Grouping {
+        /**
+         * Findings of the same rule and account within this window of the first become one digest message per
+         * destination ("N more like this"); 0 turns grouping off.
+         */
+        @WithDefault("5m")
+        Duration window();
+    }
+
+    /** Retries. */
+    interface Retry {
+        /** The first back-off; it doubles per attempt, with full jitter. */
+        @WithDefault("1s")
+        Duration initialBackoff();
+
+        /** The longest back-off (and the longest Retry-After honoured). */
+        @WithDefault("60s")
+        Duration maxBackoff();
+
+        /** How long a delivery may keep trying before it is dead-lettered. */
+        @WithDefault("5m")
+        Duration budget();
+    }
+}

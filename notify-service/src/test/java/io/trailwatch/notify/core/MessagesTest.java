@@ -1,0 +1,88 @@
+package io.trailwatch.notify.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.trailwatch.model.Finding;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a finding says: the Slack Block Kit message field by field, subjects, signatures, storms, back-off. */
+class MessagesTest {
+
+    private final Finding f = TestFindings.stopLogging();
+
+    @Test
+    void slack_blockKit_fieldByField() {
+        JsonNode msg = Messages.slack(f, "https://console.aws.amazon.com");
+
+        assertThat(msg.get("text").asText()).isEqualTo(":red_circle: [HIGH] CloudTrail logging was stopped (account 111122223333)");
+        JsonNode att = msg.get("attachments").get(0);
+        assertThat(att.get("color").asText()).isEqualTo("#D62728");
+        JsonNode blocks = att.get("blocks");
+        assertThat(blocks.get(0).get("type").asText()).isEqualTo("header");
+        assertThat(blocks.get(0).get("text").get("text").asText()).isEqualTo(":red_circle: HIGH: CloudTrail logging was stopped");
+        JsonNode fields = blocks.get(1).get("fields");
+        assertThat(fields.get(0).get("text").asText()).isEqualTo("*Who*\narn:aws:sts::111122223333:assumed-role/Operator/ana");
+        assertThat(fields.get(1).get("text").asText()).isEqualTo("*What*\ncloudtrail.amazonaws.com StopLogging");
+        assertThat(fields.get(2).get("text").asText()).isEqualTo("*Where*\naccount 111122223333, eu-west-1, from 203.0.113.77");
+        assertThat(fields.get(3).get("text").asText()).isEqualTo("*When*\n2026-03-02T10:02:41Z");
+        assertThat(blocks.get(2).get("text").get("text").asText())
+                .isEqualTo("*Request parameters*\n```name: arn:aws:cloudtrail:eu-west-1:111122223333:trail/management-events```");
+        assertThat(blocks.get(3).get("elements").get(0).get("url").asText()).isEqualTo(
+                "https://console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/a8e1c7f2-5b9d-4f3e-8c21-77d0e4b1aa10");
+        assertThat(blocks.get(4).get("text").get("text").asText()).isEqualTo("*Runbook*\n1. Start logging again.");
+        assertThat(blocks.get(5).get("elements").get(0).get("text").asText())
+                .isEqualTo("rule `cloudtrail-stop-logging` · category `cloudtrail-tampering` · finding `5d41402abc4b2a76b9719d911017c592`");
+    }
+
+    @Test
+    void signatures_verifyWithTheKey_andNotWithoutIt() {
+        byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        String sig = Signatures.sign("k3y", 1700000000L, body);
+
+        assertThat(sig).startsWith("v1=").hasSize(3 + 64);
+        assertThat(Signatures.verify("k3y", 1700000000L, body, sig)).isTrue();
+        assertThat(Signatures.verify("other", 1700000000L, body, sig)).isFalse();
+        assertThat(Signatures.verify("k3y", 1700000001L, body, sig)).as("the timestamp is signed").isFalse();
+    }
+
+    @Test
+    void grouper_aStormOfOneRuleAndAccount_isOneMessagePlusADigest() {
+        var g = new Grouper(Duration.ofMinutes(5));
+        Instant t = Instant.parse("2026-03-02T10:00:00Z");
+        Finding a = TestFindings.finding("1", "r", "high", "c", "111", "eu-west-1");
+
+        assertThat(g.admit("slack", "route", a, t)).isTrue();
+        for (int i = 2; i <= 24; i++) {
+            assertThat(g.admit("slack", "route", TestFindings.finding("" + i, "r", "high", "c", "111", "eu-west-1"), t.plusSeconds(i))).isFalse();
+        }
+        assertThat(g.admit("email", "route", a, t)).as("per destination").isTrue();
+        assertThat(g.admit("slack", "route", TestFindings.finding("x", "r", "high", "c", "222", "eu-west-1"), t)).as("per account").isTrue();
+        assertThat(g.due(t.plusSeconds(299))).isEmpty();
+        List<Grouper.Digest> due = g.due(t.plusSeconds(300));
+        assertThat(due).singleElement().satisfies(d -> {
+            assertThat(d.held()).isEqualTo(23);
+            assertThat(d.sample()).hasSize(10);
+            assertThat(d.destination()).isEqualTo("slack");
+        });
+        assertThat(g.admit("slack", "route", TestFindings.finding("25", "r", "high", "c", "111", "eu-west-1"), t.plusSeconds(301)))
+                .as("a new window").isTrue();
+    }
+
+    @Test
+    void backoff_growsWithJitter_andHonoursRetryAfterUpToTheCap() {
+        var b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
+
+        for (int attempt = 1; attempt <= 8; attempt++) {
+            long ceiling = Math.min(30_000, 1000L << (attempt - 1));
+            assertThat(b.next(attempt, null).toMillis()).isBetween(ceiling / 2, ceiling);
+        }
+        assertThat(b.next(1, Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
+        assertThat(b.next(1, Duration.ofMinutes(5))).isEqualTo(Duration.ofSeconds(30));
+    }
+}

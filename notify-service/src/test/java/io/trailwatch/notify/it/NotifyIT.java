@@ -1,0 +1,274 @@
+package io.trailwatch.notify.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.Headers;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.model.SchemaCheck;
+import io.trailwatch.model.Topics;
+import io.trailwatch.notify.core.Messages;
+import io.trailwatch.notify.core.Signatures;
+import io.trailwatch.notify.core.TestFindings;
+import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.TopicReader;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Multipart;
+import jakarta.mail.internet.MimeMessage;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** notify-service against a real broker, a real SMTP server and a real HTTP server. */
+@QuarkusTest
+@QuarkusTestResource(value = NotifyResources.class, restrictToAnnotatedClass = false)
+class NotifyIT {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private KafkaProducer<String, byte[]> producer;
+    private TopicReader deliveries;
+
+    @BeforeEach
+    void open() {
+        String bootstrap = KafkaBroker.shared().bootstrapServers();
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(),
+                new ByteArraySerializer());
+        deliveries = new TopicReader(bootstrap, Topics.DELIVERIES);
+    }
+
+    @AfterEach
+    void close() {
+        producer.close();
+        deliveries.close();
+    }
+
+    @Test
+    void eachDestination_receivesExactlyTheExpectedPayload_andEveryOutcomeIsAudited() throws Exception {
+        Finding f = TestFindings.finding("all-1", "it-all", "high", "cloudtrail-tampering", "111122223333", "eu-west-1");
+        publish(f);
+
+        var audit = awaitDeliveries(d -> d.get("findingId").asText().equals("all-1"), 3);
+
+        assertThat(audit).extracting(d -> d.get("destination").asText() + ":" + d.get("status").asText())
+                .containsExactlyInAnyOrder("slack:delivered", "hook:delivered", "mail:delivered");
+        List<ServeEvent> slack = served("/slack", "all-1");
+        assertThat(slack).hasSize(1);
+        assertThat(JSON.readTree(slack.get(0).getRequest().getBodyAsString()))
+                .isEqualTo(Messages.slack(f, "https://console.aws.amazon.com"));
+        List<ServeEvent> hook = served("/hook", "all-1");
+        assertThat(hook).hasSize(1);
+        var req = hook.get(0).getRequest();
+        long ts = Long.parseLong(req.getHeader(Signatures.TIMESTAMP_HEADER));
+        assertThat(Signatures.verify(NotifyResources.HMAC_KEY, ts, req.getBody(), req.getHeader(Signatures.SIGNATURE_HEADER))).isTrue();
+        JsonNode body = JSON.readTree(req.getBody());
+        assertThat(body.get("kind").asText()).isEqualTo("finding");
+        assertThat(JSON.treeToValue(body.get("finding"), Finding.class)).isEqualTo(f);
+        List<MimeMessage> mails = mails("all-1");
+        assertThat(mails).as("one per mailbox").hasSize(2);
+        MimeMessage mail = mails.get(0);
+        assertThat(java.util.Arrays.stream(mail.getAllRecipients()).map(Object::toString))
+                .containsExactlyInAnyOrder("secops@example.com", "oncall@example.com");
+        assertThat(mail.getSubject()).isEqualTo("[HIGH] CloudTrail logging was stopped (account 111122223333)");
+        String text = part(mail, "text/plain");
+        String html = part(mail, "text/html");
+        assertThat(text).contains("HIGH: CloudTrail logging was stopped", "Who:   arn:aws:sts::111122223333:assumed-role/Operator/ana",
+                "What:  cloudtrail.amazonaws.com StopLogging", "Where: account 111122223333, eu-west-1, from 203.0.113.77",
+                "When:  2026-03-02T10:02:41Z", "name: arn:aws:cloudtrail:eu-west-1:111122223333:trail/management-events",
+                "https://console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/ev-all-1", "1. Start logging again.");
+        assertThat(html).contains("<h2>HIGH: CloudTrail logging was stopped</h2>", "<td>arn:aws:sts::111122223333:assumed-role/Operator/ana</td>",
+                "href=\"https://console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/ev-all-1\"");
+        for (JsonNode d : audit) {
+            assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.DELIVERIES, 1), d.toString())).isEmpty();
+        }
+    }
+
+    @Test
+    void aRedeliveredOrGrownFinding_isNotDeliveredAgain_andTheSeverityFloorHolds() throws Exception {
+        Finding f = TestFindings.finding("again-1", "it-floor", "critical", "c", "111122223333", "eu-west-1");
+        publish(f);
+        publish(f);
+        publish(new Finding(f.findingId(), f.ruleId(), f.title(), f.description(), f.severity(), f.category(), f.mitre(),
+                f.accountId(), f.region(), f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(),
+                f.eventIds(), 2, null, null, f.evidence(), f.runbook(), f.references()));
+        publish(TestFindings.finding("again-low", "it-floor", "high", "c", "111122223333", "eu-west-1"));
+        publish(TestFindings.finding("again-2", "it-floor", "critical", "c", "444455556666", "eu-west-1"));
+
+        awaitDeliveries(d -> d.get("findingId").asText().equals("again-2"), 1);
+
+        assertThat(served("/hook", "again-1")).hasSize(1);
+        assertThat(served("/hook", "again-low")).as("below the route's floor").isEmpty();
+    }
+
+    @Test
+    void aStorm_isOneMessagePlusADigest() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            publish(TestFindings.finding("storm-" + i, "it-storm", "high", "c", "222233334444", "eu-west-1"));
+        }
+
+        awaitDeliveries(d -> d.get("ruleId").asText().equals("it-storm") && d.get("status").asText().equals("digest")
+                && d.get("accountId").asText().equals("222233334444"), 1);
+
+        assertThat(deliveries.seen().stream().map(NotifyIT::tree)
+                .filter(d -> d.get("accountId").asText().equals("222233334444") && d.get("ruleId").asText().equals("it-storm"))
+                .map(d -> d.get("status").asText()))
+                .containsExactlyInAnyOrder("delivered", "grouped", "grouped", "grouped", "grouped", "grouped", "grouped",
+                        "grouped", "grouped", "grouped", "digest");
+        List<ServeEvent> slack = served("/slack", "222233334444");
+        assertThat(slack).hasSize(2);
+        assertThat(slack.stream().map(e -> e.getRequest().getBodyAsString())).anyMatch(b -> b.contains("9 more like this"));
+    }
+
+    @Test
+    void http429_honoursRetryAfter() throws Exception {
+        NotifyResources.http.stubFor(post(urlEqualTo("/limited")).inScenario("limit").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")).willSetStateTo("open"));
+        NotifyResources.http.stubFor(post(urlEqualTo("/limited")).inScenario("limit").whenScenarioStateIs("open").willReturn(ok("ok")));
+        publish(TestFindings.finding("limited-1", "it-limited", "high", "c", "111122223333", "eu-west-1"));
+
+        var audit = awaitDeliveries(d -> d.get("findingId").asText().equals("limited-1"), 1);
+
+        assertThat(audit.get(0).get("status").asText()).isEqualTo("delivered");
+        assertThat(audit.get(0).get("attempts").asInt()).isEqualTo(2);
+        List<ServeEvent> calls = new ArrayList<>(served("/limited", "limited-1"));
+        calls.sort((a, b) -> a.getRequest().getLoggedDate().compareTo(b.getRequest().getLoggedDate()));
+        assertThat(calls).hasSize(2);
+        assertThat(calls.get(1).getRequest().getLoggedDate().getTime() - calls.get(0).getRequest().getLoggedDate().getTime())
+                .as("waited as Retry-After said").isGreaterThanOrEqualTo(1900);
+    }
+
+    @Test
+    void fiveHundredsThenRecovery_deliverEveryFindingOnce_andOneBrokenDestinationBlocksNoOther() throws Exception {
+        NotifyResources.http.stubFor(post(urlEqualTo("/flaky")).willReturn(aResponse().withStatus(503)));
+        for (int i = 0; i < 5; i++) {
+            // one account each: the same rule and account would be a storm, grouped
+            publish(TestFindings.finding("flaky-" + i, "it-flaky", "high", "c", "30000000000" + i, "eu-west-1"));
+        }
+        publish(TestFindings.finding("meanwhile", "it-storm", "high", "c", "999900001111", "eu-west-1"));
+        awaitDeliveries(d -> d.get("findingId").asText().equals("meanwhile"), 1);
+        assertThat(served("/flaky", "flaky-")).as("still failing").isNotEmpty()
+                .allSatisfy(e -> assertThat(e.getResponse().getStatus()).isEqualTo(503));
+
+        NotifyResources.http.stubFor(post(urlEqualTo("/flaky")).willReturn(ok()));
+        var audit = awaitDeliveries(d -> d.get("findingId").asText().startsWith("flaky-"), 5);
+
+        assertThat(audit).extracting(d -> d.get("status").asText()).containsOnly("delivered");
+
+        for (int i = 0; i < 5; i++) {
+            String id = "flaky-" + i;
+            assertThat(served("/flaky", id).stream().filter(e -> e.getResponse().getStatus() == 200)).as(id).hasSize(1);
+        }
+    }
+
+    @Test
+    void permanentFailures_landInTheDeadLetterTopic_withTheReason() throws Exception {
+        NotifyResources.http.stubFor(post(urlEqualTo("/broken")).willReturn(aResponse().withStatus(400).withBody("invalid_payload")));
+        NotifyResources.http.stubFor(post(urlEqualTo("/dead")).willReturn(aResponse().withStatus(503)));
+        try (TopicReader dlq = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.DLQ_NOTIFY_DELIVERIES);
+             TopicReader bad = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.DLQ_NOTIFY_FINDINGS)) {
+            publish(TestFindings.finding("broken-1", "it-broken", "high", "c", "111122223333", "eu-west-1"));
+            publish(TestFindings.finding("dead-1", "it-dead", "high", "c", "111122223333", "eu-west-1"));
+            producer.send(new ProducerRecord<>(Topics.FINDINGS, "x", "{not a finding".getBytes(StandardCharsets.UTF_8)));
+
+            var letters = dlq.awaitUntil(s -> s.stream().filter(r -> r.key().endsWith("broken-1") || r.key().endsWith("dead-1")).count() >= 2, WAIT);
+            var poison = bad.awaitCount(1, WAIT);
+
+            assertThat(letters.stream().filter(r -> r.key().equals("broken|broken-1")).map(r -> TopicReader.header(r, Headers.DLQ_REASON)))
+                    .containsExactly("refused");
+            assertThat(letters.stream().filter(r -> r.key().equals("dead|dead-1")).map(r -> TopicReader.header(r, Headers.DLQ_REASON)))
+                    .containsExactly("retries-exhausted");
+            assertThat(served("/broken", "broken-1")).as("a 400 is not retried").hasSize(1);
+            assertThat(poison.get(0).value()).contains("{not a finding");
+            for (var r : letters) {
+                assertThat(SchemaCheck.violations("schemas/trailwatch.dlq.v1/v1.schema.json", r.value())).isEmpty();
+                assertThat(r.value()).doesNotContain("127.0.0.1").as("no destination URL in dead letters");
+            }
+        }
+        var audit = awaitDeliveries(d -> d.get("findingId").asText().equals("dead-1"), 1);
+        assertThat(audit.get(0).get("status").asText()).isEqualTo("dead-lettered");
+    }
+
+    private void publish(Finding f) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.FINDINGS, f.findingId(), JSON.writeValueAsBytes(f))).get();
+    }
+
+    private List<JsonNode> awaitDeliveries(Predicate<JsonNode> which, int n) {
+        List<ConsumerRecord<String, String>> seen = deliveries.awaitUntil(all -> all.stream().map(NotifyIT::tree).filter(which).count() >= n, WAIT);
+        return seen.stream().map(NotifyIT::tree).filter(which).toList();
+    }
+
+    private static List<ServeEvent> served(String path, String containing) {
+        return NotifyResources.http.getAllServeEvents().stream().filter(e -> e.getRequest().getUrl().equals(path))
+                .filter(e -> e.getRequest().getBodyAsString().contains(containing)).toList();
+    }
+
+    private static List<MimeMessage> mails(String containing) {
+        List<MimeMessage> out = new ArrayList<>();
+        for (MimeMessage m : NotifyResources.smtp.getReceivedMessages()) {
+            try {
+                if (part(m, "text/plain").contains(containing)) {
+                    out.add(m);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    private static String part(MimeMessage m, String type) throws Exception {
+        Object content = m.getContent();
+        if (content instanceof String s) {
+            return s;
+        }
+        return find((Multipart) content, type);
+    }
+
+    private static String find(Multipart mp, String type) throws Exception {
+        for (int i = 0; i < mp.getCount(); i++) {
+            BodyPart p = mp.getBodyPart(i);
+            if (p.getContent() instanceof Multipart inner) {
+                String s = find(inner, type);
+                if (s != null) {
+                    return s;
+                }
+            } else if (p.isMimeType(type)) {
+                return p.getContent().toString();
+            }
+        }
+        return null;
+    }
+
+    private static JsonNode tree(ConsumerRecord<String, String> r) {
+        try {
+            return JSON.readTree(r.value());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
