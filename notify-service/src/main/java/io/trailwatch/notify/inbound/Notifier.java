@@ -86,6 +86,8 @@ public class Notifier {
 
     private final Map<String, Courier> couriers = new LinkedHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
     private Router router;
     private Grouper grouper;
     private NotifyMetrics metrics;
@@ -111,7 +113,23 @@ public class Notifier {
         LOG.infof("notify: %d destinations %s, %d routes", couriers.size(), couriers.keySet(), routes.size());
     }
 
-    void stop(@Observes ShutdownEvent stop) {
+    /**
+     * A graceful stop (SIGTERM, a rolling restart): take no new findings, let the deliveries in flight finish and
+     * their ledger records reach Kafka (up to 20 seconds), then stop the couriers. Findings not taken are redelivered
+     * to the next replica; nothing delivered is delivered again.
+     */
+    void stop(@Observes @jakarta.annotation.Priority(1) ShutdownEvent stop) {
+        draining = true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while ((!inFlight.isEmpty() || !pending.isEmpty()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50); // waiting for in-flight deliveries during shutdown
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.infof("stopped: %d deliveries were still in flight", inFlight.size());
         if (ticker != null) {
             ticker.shutdownNow();
         }
@@ -137,6 +155,9 @@ public class Notifier {
      */
     @Incoming("findings")
     public CompletionStage<Void> onFinding(Message<FindingDeserializer.Read> message) {
+        if (draining) {
+            return CompletableFuture.completedFuture(null); // not acknowledged: the next replica takes it
+        }
         ledger.ready().thenCompose(ready -> handle(message)).exceptionally(e -> {
             LOG.errorf(e, "finding not handled");
             return null;
@@ -171,20 +192,18 @@ public class Notifier {
             Courier courier = couriers.get(target.destination());
             String type = courier.destination().type();
             if (!grouper.admit(target.destination(), target.route(), f, arrived)) {
-                record(f, target, type, "grouped", 0, arrived, null, null, null);
-                inFlight.remove(key);
+                work.add(record(f, target, type, "grouped", 0, arrived, null, null, null)
+                        .whenComplete((x, e) -> inFlight.remove(key)));
                 continue;
             }
-            work.add(courier.deliver(f).thenAccept(o -> {
+            work.add(courier.deliver(f).thenCompose(o -> {
                 if (o.delivered()) {
                     metrics.latency(type, Duration.between(published, Instant.now()));
-                    record(f, target, type, "delivered", o.attempts(), arrived, o.status(), null, null);
-                } else {
-                    record(f, target, type, "dead-lettered", o.attempts(), arrived, o.status(), o.reason(), null);
-                    deadLetter(f, target, o);
+                    return record(f, target, type, "delivered", o.attempts(), arrived, o.status(), null, null);
                 }
-                inFlight.remove(key);
-            }));
+                deadLetter(f, target, o);
+                return record(f, target, type, "dead-lettered", o.attempts(), arrived, o.status(), o.reason(), null);
+            }).whenComplete((x, e) -> inFlight.remove(key)));
         }
         return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).thenCompose(x -> message.ack());
     }
@@ -210,14 +229,26 @@ public class Notifier {
         }
     }
 
-    private void record(Finding f, Router.Target target, String type, String status, int attempts, Instant arrived,
-                        Integer httpStatus, String detail, Integer grouped) {
+    /** Publishes the outcome to the audit topic and the ledger; completes when Kafka has the ledger record. */
+    private CompletableFuture<Void> record(Finding f, Router.Target target, String type, String status, int attempts,
+                                           Instant arrived, Integer httpStatus, String detail, Integer grouped) {
         Delivery d = new Delivery(f.findingId(), f.ruleId(), f.severity(), f.accountId(), target.route(), target.destination(),
                 type, status, attempts, Duration.between(arrived, Instant.now()).toMillis(), httpStatus, detail, grouped, Instant.now());
         ledger.add(d.key());
-        ledgerOut.send(keyed(d, d.key()));
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        pending.add(written);
+        written.whenComplete((x, e) -> pending.remove(written));
+        ledgerOut.send(keyed(d, d.key()).withAckWithMetadata(m -> {
+            written.complete(null);
+            return CompletableFuture.completedFuture(null);
+        }).withNackWithMetadata((e, m) -> {
+            LOG.warnf("ledger record for %s not written: %s", d.key(), e.toString());
+            written.complete(null);
+            return CompletableFuture.completedFuture(null);
+        }));
         deliveries.send(keyed(d, d.key()));
         metrics.delivery(type, status, attempts);
+        return written;
     }
 
     private void deadLetter(Finding f, Router.Target target, Courier.Outcome o) {

@@ -31,6 +31,9 @@ public final class HttpDestination implements Destination {
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
 
+    /** The same on every attempt of one delivery, so a receiver can drop a repeat (after a crash mid-delivery). */
+    public static final String DELIVERY_HEADER = "X-Trailwatch-Delivery";
+
     private final String name;
     private final boolean slack;
     private final URI url;
@@ -61,16 +64,17 @@ public final class HttpDestination implements Destination {
 
     @Override
     public Attempt send(Finding f) {
-        return post(slack ? Messages.slack(f, consoleUrl) : Map.of("kind", "finding", "finding", f));
+        return post(slack ? Messages.slack(f, consoleUrl) : Map.of("kind", "finding", "finding", f), name + "|" + f.findingId());
     }
 
     @Override
     public Attempt sendDigest(Grouper.Digest d) {
         return post(slack ? Messages.slackDigest(d, consoleUrl) : Map.of("kind", "digest", "more", d.held(),
-                "first", d.first(), "sample", d.sample().stream().map(Finding::findingId).toList()));
+                "first", d.first(), "sample", d.sample().stream().map(Finding::findingId).toList()),
+                name + "|" + d.first().findingId() + "|digest");
     }
 
-    private Attempt post(Object payload) {
+    private Attempt post(Object payload, String deliveryId) {
         byte[] body;
         try {
             body = JSON.writeValueAsBytes(payload);
@@ -78,7 +82,7 @@ public final class HttpDestination implements Destination {
             return new Attempt.Refused(null, "the payload does not serialize: " + e.getOriginalMessage());
         }
         HttpRequest.Builder req = HttpRequest.newBuilder(url).timeout(timeout).header("Content-Type", "application/json")
-                .header("User-Agent", "trailwatch-notify").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                .header("User-Agent", "trailwatch-notify").header(DELIVERY_HEADER, deliveryId).POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (hmacKey != null) {
             long ts = Instant.now().getEpochSecond();
             req.header(Signatures.TIMESTAMP_HEADER, Long.toString(ts)).header(Signatures.SIGNATURE_HEADER, Signatures.sign(hmacKey, ts, body));

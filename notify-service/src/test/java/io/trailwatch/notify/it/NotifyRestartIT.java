@@ -1,0 +1,121 @@
+package io.trailwatch.notify.it;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.notify.core.TestFindings;
+import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.TopicReader;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged service as a process, stopped (SIGTERM, as in a rolling restart) while deliveries are under way and
+ * started again: every finding reaches the webhook exactly once.
+ */
+class NotifyRestartIT {
+
+    private static final String FINDINGS = "restart-it.findings.v1";
+    private static final int COUNT = 40;
+
+    private final List<Process> processes = new ArrayList<>();
+    private WireMockServer http;
+
+    @AfterEach
+    void stop() {
+        processes.forEach(Process::destroyForcibly);
+        if (http != null) {
+            http.stop();
+        }
+    }
+
+    @Test
+    void stoppedMidStream_andStartedAgain_deliversEveryFindingExactlyOnce() throws Exception {
+        KafkaBroker kafka = KafkaBroker.shared();
+        kafka.createTopics(3, FINDINGS, "restart-it.deliveries.v1", "restart-it.dlq.deliveries", "restart-it.dlq.findings");
+        http = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+        http.start();
+        http.stubFor(post("/hook").willReturn(ok().withFixedDelay(150)));
+
+        Process first = start("first");
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < COUNT; i++) {
+                // one account each, so no storm is grouped
+                var f = TestFindings.finding("restart-" + i, "it-restart", "high", "c", "40000000" + String.format("%04d", i), "eu-west-1");
+                producer.send(new ProducerRecord<>(FINDINGS, f.findingId(), ModelJson.newMapper().writeValueAsBytes(f)));
+            }
+        }
+        await().atMost(Duration.ofSeconds(120)).until(() -> delivered().size() >= 8);
+        first.destroy();
+        assertThat(first.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        int beforeRestart = delivered().size();
+        start("second");
+
+        await().atMost(Duration.ofSeconds(120)).until(() -> delivered().stream().distinct().count() >= COUNT);
+        Thread.sleep(2000); // anything delivered twice would arrive now
+
+        assertThat(beforeRestart).as("stopped mid-stream").isLessThan(COUNT);
+        Map<String, Long> perFinding = delivered().stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+        assertThat(perFinding).hasSize(COUNT).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+    }
+
+    /** The findingIds the webhook accepted, once per accepted request. */
+    private List<String> delivered() {
+        List<String> out = new ArrayList<>();
+        for (ServeEvent e : http.getAllServeEvents()) {
+            String id = e.getRequest().getHeader("X-Trailwatch-Delivery");
+            if (id != null && e.getResponse().getStatus() == 200) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    private Process start(String name) throws IOException {
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        assertThat(jar).as("the packaged service (mvn package runs before the integration tests)").exists();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
+                "-Dkafka.bootstrap.servers=" + KafkaBroker.shared().bootstrapServers(),
+                "-Dmp.messaging.incoming.findings.topic=" + FINDINGS,
+                "-Dmp.messaging.incoming.findings.group.id=notify-restart-it",
+                "-Dmp.messaging.outgoing.deliveries.topic=restart-it.deliveries.v1",
+                "-Dmp.messaging.outgoing.ledger.topic=restart-it.notify.ledger.v1",
+                "-Dmp.messaging.outgoing.dlq-deliveries.topic=restart-it.dlq.deliveries",
+                "-Dmp.messaging.outgoing.dlq-findings.topic=restart-it.dlq.findings",
+                "-Dtrailwatch.notify.destinations.hook.type=webhook",
+                "-Dtrailwatch.notify.destinations.hook.url=http://127.0.0.1:" + http.port() + "/hook",
+                "-Dtrailwatch.notify.destinations.hook.hmac-key=restart-key",
+                "-Dtrailwatch.notify.destinations.hook.rate-per-second=20",
+                "-Dtrailwatch.notify.routes.all.destinations=hook",
+                "-Dquarkus.http.port=0",
+                "-Dquarkus.log.console.json.enabled=false",
+                "-jar", jar.toString());
+        Path log = Path.of("target", "notify-restart-it-" + name + ".log");
+        Files.deleteIfExists(log);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        return p;
+    }
+}
