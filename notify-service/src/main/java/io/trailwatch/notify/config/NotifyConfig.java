@@ -27,13 +27,16 @@ public interface NotifyConfig {
     /** How failed deliveries are retried. */
     Retry retry();
 
+    /** Amazon SES, for destinations of type ses. */
+    Ses ses();
+
     /** The AWS console's address, for links to the event in CloudTrail's event history. */
     @WithDefault("https://console.aws.amazon.com")
     String consoleUrl();
 
     /** One destination. */
     interface Destination {
-        /** slack, webhook or email. */
+        /** slack, webhook, email (SMTP) or ses (Amazon SES's API). */
         Type type();
 
         /** slack, webhook: the URL to POST to (a secret: it carries Slack's token). */
@@ -42,8 +45,11 @@ public interface NotifyConfig {
         /** webhook: the key of the HMAC-SHA256 signature (a secret). */
         Optional<String> hmacKey();
 
-        /** email: the recipients. */
+        /** email, ses: the recipients. */
         Optional<List<String>> to();
+
+        /** ses: the sender (a verified identity); email uses quarkus.mailer.from. */
+        Optional<String> from();
 
         /** Messages per second at most (Slack allows about one per webhook). */
         @WithDefault("1")
@@ -59,7 +65,19 @@ public interface NotifyConfig {
     }
 
     /** The kinds of destination. */
-    enum Type { SLACK, WEBHOOK, EMAIL }
+    enum Type { SLACK, WEBHOOK, EMAIL, SES }
+
+    /** The SES client: region, and for tests or SES-compatible servers an endpoint and static credentials. */
+    interface Ses {
+        @WithDefault("us-east-1")
+        String region();
+
+        /** Endpoint override. */
+        Optional<java.net.URI> endpoint();
+
+        /** {@code accessKeyId:secretAccessKey}; unset in AWS, where the default credential chain applies. */
+        Optional<String> staticCredentials();
+    }
 
     /** One route: what it matches, where it sends. An empty list matches everything. */
     interface Route {

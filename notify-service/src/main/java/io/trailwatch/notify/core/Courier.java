@@ -26,7 +26,13 @@ public final class Courier implements AutoCloseable {
      * @param reason     why it failed, if it did
      */
     public record Outcome(boolean delivered, int attempts, Integer status, String reason) {
+        /** Not attempted: the courier was stopping. The finding is left for the next replica. */
+        public boolean abandoned() {
+            return attempts == 0 && ABANDONED.equals(reason);
+        }
     }
+
+    static final String ABANDONED = "abandoned: stopping";
 
     private final Destination destination;
     private final Backoff backoff;
@@ -38,6 +44,7 @@ public final class Courier implements AutoCloseable {
     private double tokens;
     private long refilledAt;
     private volatile boolean closed;
+    private volatile boolean stopping;
 
     public Courier(Destination destination, Backoff backoff, Duration budget, double ratePerSecond, int burst, Clock clock) {
         this.destination = destination;
@@ -59,9 +66,15 @@ public final class Courier implements AutoCloseable {
         return destination;
     }
 
-    /** Queues a finding. */
+    /** Queues a finding; once {@link #stopTaking} was called, findings not yet started are abandoned. */
     public CompletableFuture<Outcome> deliver(Finding f) {
-        return CompletableFuture.supplyAsync(() -> attempt(() -> destination.send(f)), thread);
+        return CompletableFuture.supplyAsync(() -> stopping ? new Outcome(false, 0, null, ABANDONED)
+                : attempt(() -> destination.send(f)), thread);
+    }
+
+    /** Finishes the delivery under way, abandons the queued ones (digests still go). */
+    public void stopTaking() {
+        stopping = true;
     }
 
     /** Queues a digest. */

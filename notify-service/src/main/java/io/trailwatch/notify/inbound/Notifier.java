@@ -21,6 +21,7 @@ import io.trailwatch.notify.core.NotifyMetrics;
 import io.trailwatch.notify.core.Router;
 import io.trailwatch.notify.outbound.EmailDestination;
 import io.trailwatch.notify.outbound.HttpDestination;
+import io.trailwatch.notify.outbound.SesSender;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -86,8 +87,10 @@ public class Notifier {
 
     private final Map<String, Courier> couriers = new LinkedHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
+    /** Each finding's work until its ledger records are written, for a graceful stop to wait on. */
+    private final Set<CompletableFuture<Void>> active = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
+    private software.amazon.awssdk.services.sesv2.SesV2Client sesClient;
     private Router router;
     private Grouper grouper;
     private NotifyMetrics metrics;
@@ -109,30 +112,34 @@ public class Notifier {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(this::sendDigests, 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> sendDigests(Instant.now()), 1, 1, TimeUnit.SECONDS);
         LOG.infof("notify: %d destinations %s, %d routes", couriers.size(), couriers.keySet(), routes.size());
     }
 
     /**
-     * A graceful stop (SIGTERM, a rolling restart): take no new findings, let the deliveries in flight finish and
-     * their ledger records reach Kafka (up to 20 seconds), then stop the couriers. Findings not taken are redelivered
-     * to the next replica; nothing delivered is delivered again.
+     * A graceful stop (SIGTERM, a rolling restart): take no new findings, let each destination finish the delivery
+     * under way (queued ones are left, unacknowledged, for the next replica) and its ledger record reach Kafka, send
+     * the digests of open storm windows (up to 20 seconds in all), then stop the couriers. Findings not taken are redelivered to the next replica; nothing delivered is delivered again.
      */
     void stop(@Observes @jakarta.annotation.Priority(1) ShutdownEvent stop) {
         draining = true;
+        couriers.values().forEach(Courier::stopTaking);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while ((!inFlight.isEmpty() || !pending.isEmpty()) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(50); // waiting for in-flight deliveries during shutdown
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            CompletableFuture.allOf(active.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("deliveries still in flight at stop: %s", e.toString());
         }
-        LOG.infof("stopped: %d deliveries were still in flight", inFlight.size());
         if (ticker != null) {
             ticker.shutdownNow();
         }
+        try {
+            // storms whose window is still open: their digests go out now rather than never
+            sendDigests(Instant.MAX).get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("digests not all sent at stop: %s", e.toString());
+        }
+        LOG.infof("stopped: %d deliveries were still in flight", inFlight.size());
         couriers.values().forEach(Courier::close);
     }
 
@@ -143,10 +150,37 @@ public class Notifier {
                     d.type() == NotifyConfig.Type.WEBHOOK ? d.hmacKey().orElseThrow(() ->
                             new IllegalArgumentException("webhook destination '" + name + "' needs an hmac-key")) : null,
                     d.timeout(), config.consoleUrl());
-            case EMAIL -> new EmailDestination(name, d.to().filter(l -> !l.isEmpty()).orElseThrow(() ->
-                    new IllegalArgumentException("email destination '" + name + "' needs recipients (to)")), mailer, html, text,
+            case EMAIL -> new EmailDestination(name, "email", recipients(name, d), EmailDestination.smtp(mailer), html, text,
+                    config.consoleUrl());
+            case SES -> new EmailDestination(name, "ses", recipients(name, d), new SesSender(ses(), d.from().orElseThrow(() ->
+                    new IllegalArgumentException("ses destination '" + name + "' needs a from address"))), html, text,
                     config.consoleUrl());
         };
+    }
+
+    private static List<String> recipients(String name, NotifyConfig.Destination d) {
+        return d.to().filter(l -> !l.isEmpty()).orElseThrow(() ->
+                new IllegalArgumentException("destination '" + name + "' needs recipients (to)"));
+    }
+
+    private software.amazon.awssdk.services.sesv2.SesV2Client ses() {
+        if (sesClient == null) {
+            var ses = config.ses();
+            var builder = software.amazon.awssdk.services.sesv2.SesV2Client.builder()
+                    .region(software.amazon.awssdk.regions.Region.of(ses.region()))
+                    .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create());
+            ses.endpoint().ifPresent(builder::endpointOverride);
+            ses.staticCredentials().ifPresent(c -> {
+                String[] parts = c.split(":", 2);
+                if (parts.length != 2) {
+                    throw new IllegalArgumentException("trailwatch.notify.ses.static-credentials is accessKeyId:secretAccessKey");
+                }
+                builder.credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(parts[0], parts[1])));
+            });
+            sesClient = builder.build();
+        }
+        return sesClient;
     }
 
     /**
@@ -184,6 +218,7 @@ public class Notifier {
                 .orElse(Instant.now());
         Instant arrived = Instant.now();
         List<CompletableFuture<Void>> work = new ArrayList<>();
+        boolean[] abandoned = {false};
         for (Router.Target target : router.route(f)) {
             String key = target.destination() + "|" + f.findingId();
             if (ledger.contains(key) || !inFlight.add(key)) {
@@ -197,6 +232,10 @@ public class Notifier {
                 continue;
             }
             work.add(courier.deliver(f).thenCompose(o -> {
+                if (o.abandoned()) {
+                    abandoned[0] = true;
+                    return CompletableFuture.completedFuture(null);
+                }
                 if (o.delivered()) {
                     metrics.latency(type, Duration.between(published, Instant.now()));
                     return record(f, target, type, "delivered", o.attempts(), arrived, o.status(), null, null);
@@ -205,15 +244,21 @@ public class Notifier {
                 return record(f, target, type, "dead-lettered", o.attempts(), arrived, o.status(), o.reason(), null);
             }).whenComplete((x, e) -> inFlight.remove(key)));
         }
-        return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).thenCompose(x -> message.ack());
+        CompletableFuture<Void> all = CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
+        active.add(all);
+        all.whenComplete((x, e) -> active.remove(all));
+        // an abandoned delivery (a stop) leaves the record unacknowledged: the next replica delivers it
+        return all.thenCompose(x -> abandoned[0] ? CompletableFuture.completedFuture(null) : message.ack());
     }
 
-    private void sendDigests() {
+    /** Sends the digests of windows closed by {@code now}; completes when they are sent or dead-lettered. */
+    private CompletableFuture<Void> sendDigests(Instant now) {
+        List<CompletableFuture<Void>> sent = new ArrayList<>();
         try {
-            for (Grouper.Digest d : grouper.due(Instant.now())) {
+            for (Grouper.Digest d : grouper.due(now)) {
                 Courier courier = couriers.get(d.destination());
                 Instant start = Instant.now();
-                courier.deliver(d).thenAccept(o -> {
+                sent.add(courier.deliver(d).thenAccept(o -> {
                     var target = new Router.Target(d.route(), d.destination());
                     Finding f = d.first();
                     String type = courier.destination().type();
@@ -222,11 +267,12 @@ public class Notifier {
                             Duration.between(start, Instant.now()).toMillis(), o.status(), o.reason(), d.held(), Instant.now()),
                             d.destination() + "|" + f.findingId() + "|digest"));
                     metrics.delivery(type, o.delivered() ? "digest" : "dead-lettered", o.attempts());
-                });
+                }));
             }
         } catch (RuntimeException e) {
             LOG.warnf(e, "digests failed");
         }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
     }
 
     /** Publishes the outcome to the audit topic and the ledger; completes when Kafka has the ledger record. */
@@ -236,8 +282,6 @@ public class Notifier {
                 type, status, attempts, Duration.between(arrived, Instant.now()).toMillis(), httpStatus, detail, grouped, Instant.now());
         ledger.add(d.key());
         CompletableFuture<Void> written = new CompletableFuture<>();
-        pending.add(written);
-        written.whenComplete((x, e) -> pending.remove(written));
         ledgerOut.send(keyed(d, d.key()).withAckWithMetadata(m -> {
             written.complete(null);
             return CompletableFuture.completedFuture(null);

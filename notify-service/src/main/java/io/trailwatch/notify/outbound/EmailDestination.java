@@ -14,26 +14,47 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Email over SMTP (quarkus-mailer): subject {@code [SEVERITY] title (account ...)}, HTML and plain-text bodies from
- * the Qute templates {@code finding.html} and {@code finding.txt}. Any failure to hand the mail to the SMTP server is
- * retried. Called from its courier's own thread, never from a messaging thread (the blocking mailer must not be).
+ * Email: subject {@code [SEVERITY] title (account ...)}, HTML and plain-text bodies from the Qute templates
+ * {@code finding.html} and {@code finding.txt}, sent over SMTP (quarkus-mailer) or through Amazon SES's API
+ * ({@link SesSender}). Called from its courier's own thread, never from a messaging thread (the blocking mailer must
+ * not be).
  */
 public final class EmailDestination implements Destination {
 
+    /** Hands one rendered mail to a transport. */
+    @FunctionalInterface
+    public interface Sender {
+        Attempt send(List<String> to, String subject, String text, String html);
+    }
+
     private final String name;
+    private final String type;
     private final List<String> to;
-    private final Mailer mailer;
+    private final Sender sender;
     private final Template html;
     private final Template text;
     private final String consoleUrl;
 
-    public EmailDestination(String name, List<String> to, Mailer mailer, Template html, Template text, String consoleUrl) {
+    public EmailDestination(String name, String type, List<String> to, Sender sender, Template html, Template text, String consoleUrl) {
         this.name = name;
+        this.type = type;
         this.to = List.copyOf(to);
-        this.mailer = mailer;
+        this.sender = sender;
         this.html = html;
         this.text = text;
         this.consoleUrl = consoleUrl;
+    }
+
+    /** SMTP through quarkus-mailer: any failure to hand the mail to the server is retried. */
+    public static Sender smtp(Mailer mailer) {
+        return (to, subject, text, html) -> {
+            try {
+                mailer.send(new Mail().setTo(to).setSubject(subject).setText(text).setHtml(html));
+                return new Attempt.Delivered(null);
+            } catch (RuntimeException e) {
+                return new Attempt.Retry(null, null, "SMTP: " + e.getClass().getSimpleName());
+            }
+        };
     }
 
     @Override
@@ -43,7 +64,7 @@ public final class EmailDestination implements Destination {
 
     @Override
     public String type() {
-        return "email";
+        return type;
     }
 
     @Override
@@ -81,12 +102,6 @@ public final class EmailDestination implements Destination {
             t.data(k, v);
             h.data(k, v);
         });
-        Mail mail = new Mail().setTo(to).setSubject(subject).setText(t.render()).setHtml(h.render());
-        try {
-            mailer.send(mail);
-            return new Attempt.Delivered(null);
-        } catch (RuntimeException e) {
-            return new Attempt.Retry(null, null, "SMTP: " + e.getClass().getSimpleName());
-        }
+        return sender.send(to, subject, t.render(), h.render());
     }
 }

@@ -109,6 +109,27 @@ class NotifyIT {
     }
 
     @Test
+    void amazonSes_getsTheSameMail_throughItsApi() throws Exception {
+        Finding f = TestFindings.finding("ses-1", "it-ses", "high", "cloudtrail-tampering", "111122223333", "eu-west-1");
+        publish(f);
+
+        var audit = awaitDeliveries(d -> d.get("findingId").asText().equals("ses-1"), 1);
+
+        assertThat(audit.get(0).get("destinationType").asText()).isEqualTo("ses");
+        assertThat(audit.get(0).get("status").asText()).isEqualTo("delivered");
+        List<ServeEvent> calls = served("/v2/email/outbound-emails", "ses-1");
+        assertThat(calls).hasSize(1);
+        JsonNode req = JSON.readTree(calls.get(0).getRequest().getBodyAsString());
+        assertThat(req.get("FromEmailAddress").asText()).isEqualTo("trailwatch@example.com");
+        assertThat(req.get("Destination").get("ToAddresses").get(0).asText()).isEqualTo("secops@example.com");
+        JsonNode simple = req.get("Content").get("Simple");
+        assertThat(simple.get("Subject").get("Data").asText()).isEqualTo("[HIGH] CloudTrail logging was stopped (account 111122223333)");
+        assertThat(simple.get("Body").get("Text").get("Data").asText()).contains("Who:   arn:aws:sts::111122223333:assumed-role/Operator/ana");
+        assertThat(simple.get("Body").get("Html").get("Data").asText()).contains("<h2>HIGH: CloudTrail logging was stopped</h2>");
+        assertThat(calls.get(0).getRequest().getHeader("Authorization")).as("signed with SigV4").startsWith("AWS4-HMAC-SHA256");
+    }
+
+    @Test
     void aRedeliveredOrGrownFinding_isNotDeliveredAgain_andTheSeverityFloorHolds() throws Exception {
         Finding f = TestFindings.finding("again-1", "it-floor", "critical", "c", "111122223333", "eu-west-1");
         publish(f);

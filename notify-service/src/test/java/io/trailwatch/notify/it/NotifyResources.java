@@ -35,6 +35,7 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         http.start();
         http.stubFor(post("/slack").willReturn(ok("ok")));
         http.stubFor(post("/hook").willReturn(ok()));
+        http.stubFor(post("/v2/email/outbound-emails").willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson("{\"MessageId\":\"m-1\"}")));
         String base = "http://127.0.0.1:" + http.port();
 
         Map<String, String> c = new HashMap<>();
@@ -55,6 +56,12 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         destination(c, "limited", "slack", base + "/limited");
         c.put("trailwatch.notify.destinations.mail.type", "email");
         c.put("trailwatch.notify.destinations.mail.to", "secops@example.com,oncall@example.com");
+        c.put("trailwatch.notify.destinations.ses-mail.type", "ses");
+        c.put("trailwatch.notify.destinations.ses-mail.to", "secops@example.com");
+        c.put("trailwatch.notify.destinations.ses-mail.from", "trailwatch@example.com");
+        c.put("trailwatch.notify.ses.endpoint", base);
+        c.put("trailwatch.notify.ses.static-credentials", "test:test");
+        route(c, "ses", "it-ses", "ses-mail");
         route(c, "all-three", "it-all", "slack,hook,mail");
         route(c, "storm", "it-storm", "slack");
         route(c, "flaky", "it-flaky", "flaky");

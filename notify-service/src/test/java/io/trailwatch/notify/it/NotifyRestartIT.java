@@ -73,7 +73,7 @@ class NotifyRestartIT {
         start("second");
 
         await().atMost(Duration.ofSeconds(120)).until(() -> delivered().stream().distinct().count() >= COUNT);
-        Thread.sleep(2000); // anything delivered twice would arrive now
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> delivered().size() == COUNT);
 
         assertThat(beforeRestart).as("stopped mid-stream").isLessThan(COUNT);
         Map<String, Long> perFinding = delivered().stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
