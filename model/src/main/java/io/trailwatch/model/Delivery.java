@@ -16,7 +16,8 @@ import java.time.Instant;
  * @param route           the route that chose the destination
  * @param destination     the destination's configured name (never its URL or address)
  * @param destinationType {@code slack}, {@code email}, {@code ses} or {@code webhook}
- * @param status          {@code delivered}; {@code grouped} (held for a digest of a storm); {@code digest} (the
+ * @param status          {@code delivered}; {@code retrying} (an attempt failed and will be retried: one record per
+ *                        such attempt); {@code grouped} (held for a digest of a storm); {@code digest} (the
  *                        digest message delivered, {@code grouped} findings in it); {@code dead-lettered} (the
  *                        retry budget ran out or the destination refused for good)
  * @param attempts        attempts made

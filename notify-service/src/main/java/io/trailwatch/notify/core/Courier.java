@@ -68,8 +68,13 @@ public final class Courier implements AutoCloseable {
 
     /** Queues a finding; once {@link #stopTaking} was called, findings not yet started are abandoned. */
     public CompletableFuture<Outcome> deliver(Finding f) {
+        return deliver(f, (n, a) -> { });
+    }
+
+    /** Queues a finding, telling {@code onRetry} of every attempt that will be retried (its number and result). */
+    public CompletableFuture<Outcome> deliver(Finding f, java.util.function.BiConsumer<Integer, Attempt.Retry> onRetry) {
         return CompletableFuture.supplyAsync(() -> stopping ? new Outcome(false, 0, null, ABANDONED)
-                : attempt(() -> destination.send(f)), thread);
+                : attempt(() -> destination.send(f), onRetry), thread);
     }
 
     /** Finishes the delivery under way, abandons the queued ones (digests still go). */
@@ -79,10 +84,10 @@ public final class Courier implements AutoCloseable {
 
     /** Queues a digest. */
     public CompletableFuture<Outcome> deliver(Grouper.Digest d) {
-        return CompletableFuture.supplyAsync(() -> attempt(() -> destination.sendDigest(d)), thread);
+        return CompletableFuture.supplyAsync(() -> attempt(() -> destination.sendDigest(d), (n, a) -> { }), thread);
     }
 
-    private Outcome attempt(java.util.function.Supplier<Attempt> send) {
+    private Outcome attempt(java.util.function.Supplier<Attempt> send, java.util.function.BiConsumer<Integer, Attempt.Retry> onRetry) {
         Instant deadline = clock.instant().plus(budget);
         int attempts = 0;
         Attempt last = null;
@@ -105,6 +110,7 @@ public final class Courier implements AutoCloseable {
             if (clock.instant().plus(wait).isAfter(deadline)) {
                 return new Outcome(false, attempts, retry.status(), "retry budget of " + budget + " spent; last: " + retry.reason());
             }
+            onRetry.accept(attempts, retry);
             sleep(wait);
         }
         return new Outcome(false, attempts, last == null ? null : last.status(), "shutting down");

@@ -231,7 +231,10 @@ public class Notifier {
                         .whenComplete((x, e) -> inFlight.remove(key)));
                 continue;
             }
-            work.add(courier.deliver(f).thenCompose(o -> {
+            work.add(courier.deliver(f, (n, retry) -> deliveries.send(keyed(new Delivery(f.findingId(), f.ruleId(), f.severity(),
+                    f.accountId(), target.route(), target.destination(), type, "retrying", n,
+                    Duration.between(arrived, Instant.now()).toMillis(), retry.status(), retry.reason(), null, Instant.now()), key)))
+                    .thenCompose(o -> {
                 if (o.abandoned()) {
                     abandoned[0] = true;
                     return CompletableFuture.completedFuture(null);

@@ -106,6 +106,9 @@ class NotifyIT {
         for (JsonNode d : audit) {
             assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.DELIVERIES, 1), d.toString())).isEmpty();
         }
+        io.restassured.RestAssured.given().get("/q/metrics").then().body(
+                org.hamcrest.Matchers.containsString("trailwatch_notify_deliveries_total{outcome=\"delivered\",type=\"slack\"}"),
+                org.hamcrest.Matchers.containsString("trailwatch_notify_finding_to_delivery_seconds_count{type=\"email\"}"));
     }
 
     @Test
@@ -176,6 +179,9 @@ class NotifyIT {
 
         assertThat(audit.get(0).get("status").asText()).isEqualTo("delivered");
         assertThat(audit.get(0).get("attempts").asInt()).isEqualTo(2);
+        assertThat(deliveries.seen().stream().map(NotifyIT::tree).filter(d -> d.get("findingId").asText().equals("limited-1")
+                && d.get("status").asText().equals("retrying"))).singleElement()
+                .satisfies(d -> assertThat(d.get("httpStatus").asInt()).isEqualTo(429));
         List<ServeEvent> calls = new ArrayList<>(served("/limited", "limited-1"));
         calls.sort((a, b) -> a.getRequest().getLoggedDate().compareTo(b.getRequest().getLoggedDate()));
         assertThat(calls).hasSize(2);
@@ -238,7 +244,9 @@ class NotifyIT {
         producer.send(new ProducerRecord<>(Topics.FINDINGS, f.findingId(), JSON.writeValueAsBytes(f))).get();
     }
 
-    private List<JsonNode> awaitDeliveries(Predicate<JsonNode> which, int n) {
+    /** Final outcomes (not the 'retrying' record of each failed attempt) matching {@code which}, once there are n. */
+    private List<JsonNode> awaitDeliveries(Predicate<JsonNode> outcome, int n) {
+        Predicate<JsonNode> which = outcome.and(d -> !d.get("status").asText().equals("retrying"));
         List<ConsumerRecord<String, String>> seen = deliveries.awaitUntil(all -> all.stream().map(NotifyIT::tree).filter(which).count() >= n, WAIT);
         return seen.stream().map(NotifyIT::tree).filter(which).toList();
     }
