@@ -4,7 +4,6 @@ import io.quarkus.mailer.Mailer;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,7 +95,9 @@ public class Notifier {
     private NotifyMetrics metrics;
     private ScheduledExecutorService ticker;
 
-    void start(@Observes StartupEvent start) {
+    /** Builds routes, couriers and the digest ticker before the first finding can arrive. */
+    @jakarta.annotation.PostConstruct
+    void start() {
         metrics = new NotifyMetrics(registry);
         var retry = config.retry();
         var backoff = new Backoff(retry.initialBackoff(), retry.maxBackoff());
@@ -193,7 +194,12 @@ public class Notifier {
             return CompletableFuture.completedFuture(null); // not acknowledged: the next replica takes it
         }
         ledger.ready().thenCompose(ready -> handle(message)).exceptionally(e -> {
+            // a bug, not bad input: keep the finding (dead letter) and the stream going
             LOG.errorf(e, "finding not handled");
+            var read = message.getPayload();
+            invalidFindings.send(dead(DeadLetter.of("notify", "findings", "notify-failed", e.toString(), Instant.now(),
+                    Map.of(), read == null || read.finding() == null ? null : String.valueOf(read.finding().findingId())), null));
+            message.ack();
             return null;
         });
         return CompletableFuture.completedFuture(null);

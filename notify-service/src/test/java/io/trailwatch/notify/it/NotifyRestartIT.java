@@ -5,6 +5,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.notify.core.TestFindings;
 import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.ServiceProcess;
 import io.trailwatch.testsupport.TopicReader;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -15,8 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,28 +92,20 @@ class NotifyRestartIT {
     }
 
     private Process start(String name) throws IOException {
-        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
-        assertThat(jar).as("the packaged service (mvn package runs before the integration tests)").exists();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-Dkafka.bootstrap.servers=" + KafkaBroker.shared().bootstrapServers(),
-                "-Dmp.messaging.incoming.findings.topic=" + FINDINGS,
-                "-Dmp.messaging.incoming.findings.group.id=notify-restart-it",
-                "-Dmp.messaging.outgoing.deliveries.topic=restart-it.deliveries.v1",
-                "-Dmp.messaging.outgoing.ledger.topic=restart-it.notify.ledger.v1",
-                "-Dmp.messaging.outgoing.dlq-deliveries.topic=restart-it.dlq.deliveries",
-                "-Dmp.messaging.outgoing.dlq-findings.topic=restart-it.dlq.findings",
-                "-Dtrailwatch.notify.destinations.hook.type=webhook",
-                "-Dtrailwatch.notify.destinations.hook.url=http://127.0.0.1:" + http.port() + "/hook",
-                "-Dtrailwatch.notify.destinations.hook.hmac-key=restart-key",
-                "-Dtrailwatch.notify.destinations.hook.rate-per-second=20",
-                "-Dtrailwatch.notify.routes.all.destinations=hook",
-                "-Dquarkus.http.port=0",
-                "-Dquarkus.log.console.json.enabled=false",
-                "-jar", jar.toString());
-        Path log = Path.of("target", "notify-restart-it-" + name + ".log");
-        Files.deleteIfExists(log);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put("kafka.bootstrap.servers", KafkaBroker.shared().bootstrapServers());
+        props.put("mp.messaging.incoming.findings.topic", FINDINGS);
+        props.put("mp.messaging.incoming.findings.group.id", "notify-restart-it");
+        props.put("mp.messaging.outgoing.deliveries.topic", "restart-it.deliveries.v1");
+        props.put("mp.messaging.outgoing.ledger.topic", "restart-it.notify.ledger.v1");
+        props.put("mp.messaging.outgoing.dlq-deliveries.topic", "restart-it.dlq.deliveries");
+        props.put("mp.messaging.outgoing.dlq-findings.topic", "restart-it.dlq.findings");
+        props.put("trailwatch.notify.destinations.hook.type", "webhook");
+        props.put("trailwatch.notify.destinations.hook.url", "http://127.0.0.1:" + http.port() + "/hook");
+        props.put("trailwatch.notify.destinations.hook.hmac-key", "restart-key");
+        props.put("trailwatch.notify.destinations.hook.rate-per-second", "20");
+        props.put("trailwatch.notify.routes.all.destinations", "hook");
+        Process p = ServiceProcess.start(props, "notify-restart-it-" + name + ".log");
         processes.add(p);
         return p;
     }

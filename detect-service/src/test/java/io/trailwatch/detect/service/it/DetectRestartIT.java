@@ -3,6 +3,7 @@ package io.trailwatch.detect.service.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.ServiceProcess;
 import io.trailwatch.testsupport.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -106,25 +106,16 @@ class DetectRestartIT {
     }
 
     private Process start(String name, Path stateDir) throws IOException {
-        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
-        assertThat(jar).as("the packaged service (mvn package runs before the integration tests)").exists();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = List.of(java, "-Xmx256m", "-XX:+UseSerialGC",
-                "-Dquarkus.kafka-streams.bootstrap-servers=" + KafkaBroker.shared().bootstrapServers(),
-                "-Dquarkus.kafka-streams.application-id=trailwatch-detect-restart-it",
-                "-Dquarkus.kafka-streams.topics=" + EVENTS,
-                "-Dtrailwatch.detect.topics.events=" + EVENTS,
-                "-Dtrailwatch.detect.topics.findings=" + FINDINGS,
-                "-Dtrailwatch.detect.topics.dead-letters=" + DLQ,
-                "-Dkafka-streams.state.dir=" + stateDir,
-                "-Dkafka-streams.consumer.session.timeout.ms=6000",
-                "-Dkafka-streams.consumer.heartbeat.interval.ms=1000",
-                "-Dquarkus.http.port=0",
-                "-Dquarkus.log.console.json.enabled=false",
-                "-jar", jar.toString());
-        Path log = Path.of("target", "detect-restart-it-" + name + ".log");
-        Files.deleteIfExists(log);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = ServiceProcess.start(Map.of(
+                "quarkus.kafka-streams.bootstrap-servers", KafkaBroker.shared().bootstrapServers(),
+                "quarkus.kafka-streams.application-id", "trailwatch-detect-restart-it",
+                "quarkus.kafka-streams.topics", EVENTS,
+                "trailwatch.detect.topics.events", EVENTS,
+                "trailwatch.detect.topics.findings", FINDINGS,
+                "trailwatch.detect.topics.dead-letters", DLQ,
+                "kafka-streams.state.dir", stateDir.toString(),
+                "kafka-streams.consumer.session.timeout.ms", "6000",
+                "kafka-streams.consumer.heartbeat.interval.ms", "1000"), "detect-restart-it-" + name + ".log");
         processes.add(p);
         return p;
     }

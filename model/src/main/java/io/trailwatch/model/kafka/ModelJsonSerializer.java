@@ -1,4 +1,4 @@
-package io.trailwatch.ingest.outbound;
+package io.trailwatch.model.kafka;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -6,7 +6,7 @@ import io.trailwatch.model.ModelJson;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Writes any model record as JSON with the model's one configuration ({@link ModelJson}). */
+/** The Kafka serializer of every model record: JSON with the model's one configuration ({@link ModelJson}). */
 public class ModelJsonSerializer implements Serializer<Object> {
 
     private static final ObjectWriter WRITER = ModelJson.newMapper().writer();

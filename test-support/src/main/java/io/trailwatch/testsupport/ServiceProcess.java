@@ -1,0 +1,39 @@
+package io.trailwatch.testsupport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A packaged Quarkus service ({@code target/quarkus-app/quarkus-run.jar}) run as a child process, as tests that stop
+ * or kill a service mid-stream need: system properties in, output to a log file under {@code target/}.
+ */
+public final class ServiceProcess {
+
+    private ServiceProcess() {
+    }
+
+    /**
+     * Starts the module's packaged service.
+     *
+     * @param properties system properties ({@code -Dkey=value}) for the service
+     * @param log        the log file's name under {@code target/}
+     */
+    public static Process start(Map<String, String> properties, String log) throws IOException {
+        Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: the package phase builds it before the integration tests");
+        }
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx256m",
+                "-XX:+UseSerialGC", "-Dquarkus.http.port=0", "-Dquarkus.log.console.json.enabled=false"));
+        properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        Path file = Path.of("target", log);
+        Files.deleteIfExists(file);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(file.toFile()).start();
+    }
+}
