@@ -21,6 +21,12 @@ public final class Topics {
     /** Compacted ledger of findings delivered per destination, so none is sent twice. Key: {@link Delivery#key()}. */
     public static final String NOTIFY_LEDGER = "trailwatch.notify.ledger.v1";
 
+    /** Audit of remediations: invoked, dry-run, skipped, failed. Key: {@link Remediation#key()}. */
+    public static final String REMEDIATIONS = "trailwatch.remediations.v1";
+
+    /** Compacted ledger of remediations done per finding, so none runs twice. Key: {@link Remediation#key()}. */
+    public static final String REMEDIATE_LEDGER = "trailwatch.remediate.ledger.v1";
+
     /** Compacted ledger of fully ingested S3 objects. Key: {@link IngestedObject#ledgerKey()}. */
     public static final String INGEST_LEDGER = "trailwatch.ingest.ledger.v1";
 

@@ -30,6 +30,7 @@ class ModelContractTest {
             Topics.INGEST_LEDGER, IngestedObject.class,
             Topics.FINDINGS, Finding.class,
             Topics.DELIVERIES, Delivery.class,
+            Topics.REMEDIATIONS, Remediation.class,
             "trailwatch.dlq.v1", DeadLetter.class);
 
     @TestFactory

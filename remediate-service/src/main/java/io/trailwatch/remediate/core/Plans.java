@@ -1,0 +1,86 @@
+package io.trailwatch.remediate.core;
+
+import io.trailwatch.model.Finding;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Which remediations a finding calls for, and whether each runs, is a dry run, or is skipped (and why). */
+public final class Plans {
+
+    /**
+     * A remediation as configured.
+     *
+     * @param name           its name
+     * @param ruleIds        rules it answers (empty: any)
+     * @param categories     categories it answers (empty: any)
+     * @param accounts       accounts (empty: any)
+     * @param regions        regions (empty: any)
+     * @param function       the Lambda function
+     * @param invocationType RequestResponse or Event
+     * @param enabled        whether it invokes for real
+     */
+    public record Remediation(String name, Set<String> ruleIds, Set<String> categories, Set<String> accounts,
+                              Set<String> regions, String function, String invocationType, boolean enabled) {
+        public Remediation {
+            if (!invocationType.equals("RequestResponse") && !invocationType.equals("Event")) {
+                throw new IllegalArgumentException("remediation '" + name + "': invocation-type is RequestResponse or Event, not '"
+                        + invocationType + "'");
+            }
+        }
+
+        boolean matches(Finding f) {
+            return any(ruleIds, f.ruleId()) && any(categories, f.category()) && any(accounts, f.accountId()) && any(regions, f.region());
+        }
+
+        private static boolean any(Set<String> allowed, String v) {
+            return allowed.isEmpty() || (v != null && allowed.contains(v));
+        }
+    }
+
+    /** What to do: invoke, dry-run, or skip with a reason. */
+    public enum Action { INVOKE, DRY_RUN, SKIP }
+
+    /**
+     * One remediation for one finding, decided.
+     *
+     * @param remediation the remediation
+     * @param action      what to do
+     * @param reason      why not invoke (dry run or skip), else null
+     */
+    public record Plan(Remediation remediation, Action action, String reason) {
+    }
+
+    private final List<Remediation> remediations;
+    private final boolean enabled;
+    private final Set<String> allowedAccounts;
+
+    public Plans(List<Remediation> remediations, boolean enabled, Set<String> allowedAccounts) {
+        this.remediations = List.copyOf(remediations);
+        this.enabled = enabled;
+        this.allowedAccounts = Set.copyOf(allowedAccounts);
+    }
+
+    /** The plans for a finding, given whether the kill switch is on now. */
+    public List<Plan> plan(Finding f, boolean killSwitch) {
+        List<Plan> out = new ArrayList<>();
+        for (Remediation r : remediations) {
+            if (!r.matches(f)) {
+                continue;
+            }
+            if (killSwitch) {
+                out.add(new Plan(r, Action.SKIP, "kill switch on"));
+            } else if (!allowedAccounts.contains(f.accountId())) {
+                out.add(new Plan(r, Action.SKIP, "account " + f.accountId() + " not allowlisted"));
+            } else if (!enabled) {
+                out.add(new Plan(r, Action.DRY_RUN, "remediation disabled globally"));
+            } else if (!r.enabled()) {
+                out.add(new Plan(r, Action.DRY_RUN, "remediation not enabled"));
+            } else {
+                out.add(new Plan(r, Action.INVOKE, null));
+            }
+        }
+        return out;
+    }
+}

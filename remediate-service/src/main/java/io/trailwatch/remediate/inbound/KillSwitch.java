@@ -1,0 +1,98 @@
+package io.trailwatch.remediate.inbound;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.trailwatch.model.kafka.CompactedKeys;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The global kill switch. On when configured so ({@code trailwatch.remediate.kill-switch=true}) or when the control
+ * topic holds the key {@code kill-switch}: {@code PUT /kill-switch} on any replica turns it on for all of them at
+ * once, {@code DELETE /kill-switch} off; {@code GET /kill-switch} says which. While on, nothing is invoked.
+ */
+@ApplicationScoped
+@Path("/kill-switch")
+public class KillSwitch {
+
+    private static final Logger LOG = Logger.getLogger(KillSwitch.class);
+    static final String KEY = "kill-switch";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "trailwatch.remediate.control-topic", defaultValue = "trailwatch.remediate.control.v1")
+    String topic;
+
+    @ConfigProperty(name = "trailwatch.remediate.kill-switch", defaultValue = "false")
+    boolean configured;
+
+    private CompactedKeys control;
+    private KafkaProducer<String, String> producer;
+
+    @PostConstruct
+    void start() {
+        control = new CompactedKeys(bootstrap, topic, 1, LOG::info);
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), new StringSerializer());
+    }
+
+    void stop(@Observes ShutdownEvent stop) {
+        if (producer != null) {
+            producer.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+    }
+
+    /** Completes once the control topic was read. */
+    public CompletableFuture<Void> ready() {
+        return control.ready();
+    }
+
+    /** Whether invocations are stopped now. */
+    public boolean on() {
+        return configured || control.contains(KEY);
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> state() {
+        return Map.of("on", on(), "configured", configured);
+    }
+
+    @PUT
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> turnOn() throws ExecutionException, InterruptedException {
+        producer.send(new ProducerRecord<>(topic, KEY, "on")).get();
+        control.add(KEY);
+        LOG.warn("kill switch turned on: no remediation will be invoked");
+        return state();
+    }
+
+    @DELETE
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> turnOff() throws ExecutionException, InterruptedException {
+        producer.send(new ProducerRecord<>(topic, KEY, null)).get();
+        control.remove(KEY);
+        LOG.warn("kill switch turned off");
+        return state();
+    }
+}

@@ -1,0 +1,90 @@
+package io.trailwatch.remediate.core;
+
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.ModelJson;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Safe by default: what runs, what is a dry run, what is skipped; targets from the event; the circuit breaker. */
+class PlansTest {
+
+    private static final Plans.Remediation ON = new Plans.Remediation("restart", Set.of("cloudtrail-stop-logging"), Set.of(),
+            Set.of(), Set.of(), "fn", "RequestResponse", true);
+    private static final Plans.Remediation OFF = new Plans.Remediation("other", Set.of(), Set.of("cloudtrail-tampering"),
+            Set.of(), Set.of("us-west-2"), "fn2", "Event", false);
+
+    @Test
+    void theDecisions() throws Exception {
+        Finding f = stopLogging();
+        var enabled = new Plans(List.of(ON, OFF), true, Set.of("111122223333"));
+
+        assertThat(enabled.plan(f, false)).singleElement().satisfies(p -> assertThat(p.action()).isEqualTo(Plans.Action.INVOKE));
+        assertThat(enabled.plan(f, true)).singleElement().satisfies(p -> assertThat(p.reason()).isEqualTo("kill switch on"));
+        assertThat(new Plans(List.of(ON), false, Set.of("111122223333")).plan(f, false)).singleElement()
+                .satisfies(p -> assertThat(p.action()).isEqualTo(Plans.Action.DRY_RUN));
+        assertThat(new Plans(List.of(ON), true, Set.of()).plan(f, false)).singleElement()
+                .satisfies(p -> assertThat(p.reason()).isEqualTo("account 111122223333 not allowlisted"));
+        assertThatThrownBy(() -> new Plans.Remediation("x", Set.of(), Set.of(), Set.of(), Set.of(), "fn", "Async", true))
+                .hasMessageContaining("invocation-type is RequestResponse or Event");
+    }
+
+    @Test
+    void targets_takeIdentifiersFromTheRequest() throws Exception {
+        assertThat(Targets.of(stopLogging())).containsOnlyKeys("trailName");
+    }
+
+    @Test
+    void theBreaker_opensAfterConsecutiveFailures_andLetsOneThroughLater() {
+        var clock = new MutableClock();
+        var b = new Breaker(3, Duration.ofSeconds(60), clock);
+
+        b.failure();
+        b.failure();
+        assertThat(b.allows()).isTrue();
+        b.failure();
+        assertThat(b.allows()).isFalse();
+        clock.now = clock.now.plusSeconds(61);
+        assertThat(b.allows()).as("half open").isTrue();
+        b.failure();
+        assertThat(b.allows()).as("open again at once").isFalse();
+        clock.now = clock.now.plusSeconds(61);
+        b.success();
+        b.failure();
+        assertThat(b.allows()).as("closed: one failure is not enough").isTrue();
+    }
+
+    private static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2026-03-02T10:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private static Finding stopLogging() throws Exception {
+        try (InputStream in = PlansTest.class.getClassLoader().getResourceAsStream("golden/trailwatch.findings.v1/v1/stop-logging.json")) {
+            return ModelJson.newMapper().readValue(in, Finding.class);
+        }
+    }
+}

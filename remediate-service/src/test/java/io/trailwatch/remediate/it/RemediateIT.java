@@ -1,0 +1,181 @@
+package io.trailwatch.remediate.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.model.SchemaCheck;
+import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.TopicReader;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** remediate-service against a real broker and an HTTP server standing in for the Lambda Invoke API. */
+@QuarkusTest
+@QuarkusTestResource(value = RemediateResources.class, restrictToAnnotatedClass = false)
+class RemediateIT {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private KafkaProducer<String, byte[]> producer;
+    private TopicReader audit;
+
+    @BeforeEach
+    void open() {
+        String bootstrap = KafkaBroker.shared().bootstrapServers();
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer());
+        audit = new TopicReader(bootstrap, Topics.REMEDIATIONS);
+    }
+
+    @AfterEach
+    void close() {
+        producer.close();
+        audit.close();
+    }
+
+    @Test
+    void dryRun_recordsWhatItWouldDo_andDoesNotInvoke() throws Exception {
+        publish(finding("dry-1", "it-dry", "111122223333"));
+
+        JsonNode r = outcome("dry-1");
+
+        assertThat(r.get("outcome").asText()).isEqualTo("dry-run");
+        assertThat(r.get("reason").asText()).isEqualTo("remediation not enabled");
+        assertThat(r.get("targets").get("trailName").asText()).isEqualTo("arn:aws:cloudtrail:eu-west-1:111122223333:trail/management-events");
+        assertThat(calls("dry-fn")).isEmpty();
+        assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.REMEDIATIONS, 1), r.toString())).isEmpty();
+    }
+
+    @Test
+    void enabled_invokesWithTheExactPayload_once_evenWhenTheFindingComesAgain() throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/restart-fn/invocations"))
+                .willReturn(okJson("{\"restarted\":\"management-events\"}")));
+        Finding f = finding("restart-1", "it-restart", "111122223333");
+        publish(f);
+        publish(f);
+
+        JsonNode r = outcome("restart-1");
+        publish(finding("restart-2", "it-restart", "111122223333"));
+        outcome("restart-2");
+
+        assertThat(r.get("outcome").asText()).isEqualTo("invoked");
+        assertThat(r.get("statusCode").asInt()).isEqualTo(200);
+        assertThat(r.get("response").asText()).isEqualTo("{\"restarted\":\"management-events\"}");
+        List<ServeEvent> calls = calls("restart-fn");
+        assertThat(calls.stream().filter(e -> e.getRequest().getBodyAsString().contains("restart-1"))).as("once").hasSize(1);
+        var req = calls.stream().filter(e -> e.getRequest().getBodyAsString().contains("restart-1")).findFirst().orElseThrow().getRequest();
+        assertThat(req.getHeader("X-Amz-Invocation-Type")).isEqualTo("RequestResponse");
+        JsonNode body = JSON.readTree(req.getBodyAsString());
+        assertThat(JSON.treeToValue(body.get("finding"), Finding.class)).isEqualTo(f);
+        assertThat(body.get("remediation").get("action").asText()).isEqualTo("restart-logging");
+        assertThat(body.get("remediation").get("dryRun").asBoolean()).isFalse();
+        assertThat(body.get("remediation").get("targets").get("trailName").asText())
+                .isEqualTo("arn:aws:cloudtrail:eu-west-1:111122223333:trail/management-events");
+        assertThat(audit.seen().stream().filter(x -> x.value().contains("\"restart-1\""))).as("one outcome").hasSize(1);
+    }
+
+    @Test
+    void functionErrors_throttling_andTimeouts_areRecordedAsFailures() throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/fail-fn/invocations"))
+                .willReturn(okJson("{\"errorMessage\":\"trail not found\"}").withHeader("X-Amz-Function-Error", "Unhandled")));
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/throttle-fn/invocations"))
+                .willReturn(aResponse().withStatus(429).withHeader("x-amzn-ErrorType", "TooManyRequestsException")
+                        .withBody("{\"Type\":\"User\",\"message\":\"Rate Exceeded.\"}")));
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/slow-fn/invocations"))
+                .willReturn(okJson("{}").withFixedDelay(4000)));
+        publish(finding("fail-1", "it-fail", "111122223333"));
+        publish(finding("throttle-1", "it-throttle", "111122223333"));
+        publish(finding("slow-1", "it-slow", "111122223333"));
+
+        JsonNode failed = outcome("fail-1");
+        JsonNode throttled = outcome("throttle-1");
+        JsonNode slow = outcome("slow-1");
+
+        assertThat(failed.get("outcome").asText()).isEqualTo("failed");
+        assertThat(failed.get("functionError").asText()).isEqualTo("Unhandled");
+        assertThat(failed.get("response").asText()).contains("trail not found");
+        assertThat(throttled.get("outcome").asText()).isEqualTo("failed");
+        assertThat(throttled.get("reason").asText()).isEqualTo("Lambda 429 TooManyRequestsException");
+        assertThat(calls("throttle-fn")).as("the SDK retried the throttled call").hasSizeGreaterThan(1);
+        assertThat(slow.get("outcome").asText()).isEqualTo("failed");
+        assertThat(slow.get("reason").asText()).isEqualTo("timed out after PT1S");
+    }
+
+    @Test
+    void theAccountAllowlist_andTheKillSwitch_hold() throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/guarded-fn/invocations")).willReturn(okJson("{}")));
+        publish(finding("elsewhere-1", "it-guarded", "999988887777"));
+        assertThat(outcome("elsewhere-1").get("reason").asText()).isEqualTo("account 999988887777 not allowlisted");
+
+        given().put("/kill-switch").then().statusCode(200);
+        publish(finding("killed-1", "it-guarded", "111122223333"));
+        JsonNode killed = outcome("killed-1");
+        given().delete("/kill-switch").then().statusCode(200);
+        publish(finding("after-1", "it-guarded", "111122223333"));
+        JsonNode after = outcome("after-1");
+
+        assertThat(killed.get("outcome").asText()).isEqualTo("skipped");
+        assertThat(killed.get("reason").asText()).isEqualTo("kill switch on");
+        assertThat(after.get("outcome").asText()).isEqualTo("invoked");
+        assertThat(calls("guarded-fn")).extracting(e -> JSON.readTree(e.getRequest().getBodyAsString()).get("finding").get("findingId").asText())
+                .containsExactly("after-1");
+    }
+
+    private JsonNode outcome(String findingId) {
+        Predicate<JsonNode> mine = r -> r.get("findingId").asText().equals(findingId);
+        return audit.awaitUntil(seen -> seen.stream().map(RemediateIT::tree).anyMatch(mine), WAIT).stream().map(RemediateIT::tree)
+                .filter(mine).findFirst().orElseThrow();
+    }
+
+    private static List<ServeEvent> calls(String function) {
+        return RemediateResources.lambda.getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getUrl().equals("/2015-03-31/functions/" + function + "/invocations")).toList();
+    }
+
+    private void publish(Finding f) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.FINDINGS, f.findingId(), JSON.writeValueAsBytes(f))).get();
+    }
+
+    /** The golden StopLogging finding with another id, rule and account. */
+    static Finding finding(String id, String ruleId, String account) throws Exception {
+        Finding f;
+        try (InputStream in = RemediateIT.class.getClassLoader().getResourceAsStream("golden/trailwatch.findings.v1/v1/stop-logging.json")) {
+            f = JSON.readValue(in, Finding.class);
+        }
+        return new Finding(id, ruleId, f.title(), f.description(), f.severity(), f.category(), f.mitre(), account, f.region(),
+                f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(), List.of("ev-" + id), 1, null, null,
+                f.evidence(), f.runbook(), f.references());
+    }
+
+    private static JsonNode tree(org.apache.kafka.clients.consumer.ConsumerRecord<String, String> r) {
+        try {
+            return JSON.readTree(r.value());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

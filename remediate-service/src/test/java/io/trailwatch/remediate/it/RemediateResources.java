@@ -1,0 +1,58 @@
+package io.trailwatch.remediate.it;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.KafkaBroker;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
+/**
+ * The real components remediate-service talks to, once per test JVM: the shared broker and an HTTP server (WireMock)
+ * standing in for the Lambda Invoke API through the SDK's endpoint override. Remediations match rule ids, so each
+ * test has its own.
+ */
+public class RemediateResources implements QuarkusTestResourceLifecycleManager {
+
+    static WireMockServer lambda;
+
+    @Override
+    public Map<String, String> start() {
+        KafkaBroker kafka = KafkaBroker.shared();
+        kafka.createTopics(3, Topics.FINDINGS, Topics.REMEDIATIONS);
+        lambda = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+        lambda.start();
+        Map<String, String> c = new HashMap<>();
+        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("trailwatch.remediate.enabled", "true");
+        c.put("trailwatch.remediate.allowed-accounts", "111122223333");
+        c.put("trailwatch.remediate.lambda.endpoint", "http://127.0.0.1:" + lambda.port());
+        c.put("trailwatch.remediate.lambda.static-credentials", "test:test");
+        c.put("trailwatch.remediate.circuit-breaker.failures", "50");
+        remediation(c, "restart-logging", "it-restart", "restart-fn", true);
+        remediation(c, "dry", "it-dry", "dry-fn", false);
+        remediation(c, "failing", "it-fail", "fail-fn", true);
+        remediation(c, "throttled", "it-throttle", "throttle-fn", true);
+        remediation(c, "slow", "it-slow", "slow-fn", true);
+        c.put("trailwatch.remediate.remediations.slow.timeout", "1s");
+        remediation(c, "guarded", "it-guarded", "guarded-fn", true);
+        return c;
+    }
+
+    private static void remediation(Map<String, String> c, String name, String ruleId, String function, boolean enabled) {
+        c.put("trailwatch.remediate.remediations." + name + ".rule-ids", ruleId);
+        c.put("trailwatch.remediate.remediations." + name + ".function", function);
+        c.put("trailwatch.remediate.remediations." + name + ".enabled", Boolean.toString(enabled));
+        c.put("trailwatch.remediate.remediations." + name + ".rate-per-second", "50");
+    }
+
+    @Override
+    public void stop() {
+        if (lambda != null) {
+            lambda.stop();
+        }
+    }
+}
