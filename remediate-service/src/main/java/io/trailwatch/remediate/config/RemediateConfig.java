@@ -21,6 +21,14 @@ public interface RemediateConfig {
     @WithDefault("false")
     boolean enabled();
 
+    /** The kill switch on from start-up (the control topic can also turn it on, for every replica at once). */
+    @WithDefault("false")
+    boolean killSwitch();
+
+    /** The compacted topic the kill switch lives on. */
+    @WithDefault("trailwatch.remediate.control.v1")
+    String controlTopic();
+
     /** The accounts remediation may act in; a finding of any other account is skipped. Empty: none. */
     Optional<List<String>> allowedAccounts();
 

@@ -37,17 +37,19 @@ public class KillSwitch {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
-    @ConfigProperty(name = "trailwatch.remediate.control-topic", defaultValue = "trailwatch.remediate.control.v1")
-    String topic;
+    @jakarta.inject.Inject
+    io.trailwatch.remediate.config.RemediateConfig config;
 
-    @ConfigProperty(name = "trailwatch.remediate.kill-switch", defaultValue = "false")
-    boolean configured;
+    private String topic;
+    private boolean configured;
 
     private CompactedKeys control;
     private KafkaProducer<String, String> producer;
 
     @PostConstruct
     void start() {
+        topic = config.controlTopic();
+        configured = config.killSwitch();
         control = new CompactedKeys(bootstrap, topic, 1, LOG::info);
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), new StringSerializer());

@@ -75,6 +75,8 @@ public class Remediator {
 
     private final Map<String, Invoker> invokers = new HashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> active = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
     private Plans plans;
     private CompactedKeys ledger;
     private LambdaClient lambda;
@@ -105,7 +107,18 @@ public class Remediator {
                 config.remediations().keySet(), config.enabled() ? "enabled" : "off (dry run)", config.allowedAccounts().orElse(List.of()).size());
     }
 
-    void stop(@Observes ShutdownEvent stop) {
+    /**
+     * A graceful stop (SIGTERM): take no new findings, let each function finish the invocation under way and its
+     * ledger record reach Kafka (up to 20 seconds), leave queued ones unacknowledged for the next replica.
+     */
+    void stop(@Observes @jakarta.annotation.Priority(1) ShutdownEvent stop) {
+        draining = true;
+        invokers.values().forEach(Invoker::stopTaking);
+        try {
+            CompletableFuture.allOf(active.toArray(CompletableFuture[]::new)).get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warnf("remediations still in flight at stop: %s", e.toString());
+        }
         invokers.values().forEach(Invoker::close);
         if (ledger != null) {
             ledger.close();
@@ -114,6 +127,9 @@ public class Remediator {
 
     @Incoming("findings")
     public CompletionStage<Void> onFinding(Message<Finding> message) {
+        if (draining) {
+            return CompletableFuture.completedFuture(null); // not acknowledged: the next replica takes it
+        }
         CompletableFuture.allOf(ledger.ready(), killSwitch.ready()).thenCompose(x -> handle(message)).exceptionally(e -> {
             LOG.errorf(e, "finding not handled");
             message.ack();
@@ -129,6 +145,7 @@ public class Remediator {
         }
         Instant arrived = Instant.now();
         List<CompletableFuture<Void>> work = new ArrayList<>();
+        boolean[] abandoned = {false};
         for (Plans.Plan plan : plans.plan(f, killSwitch.on())) {
             var r = plan.remediation();
             String key = r.name() + "|" + f.findingId();
@@ -144,6 +161,10 @@ public class Remediator {
                 continue;
             }
             work.add(invokers.get(r.name()).invoke(payload(f, r.name(), targets, false)).thenCompose(res -> {
+                if (res.abandoned()) {
+                    abandoned[0] = true;
+                    return CompletableFuture.<Void>completedFuture(null);
+                }
                 String outcome = res.circuitOpen() ? "skipped" : res.succeeded() ? "invoked" : "failed";
                 String reason = res.circuitOpen() ? "circuit open" : res.functionError() != null ? "FunctionError: " + res.functionError() : res.error();
                 String response = res.response() == null ? null : res.response().length() > Remediation.MAX_RESPONSE_CHARS
@@ -153,7 +174,10 @@ public class Remediator {
                         res.circuitOpen() ? 0 : 1, millis(arrived), Instant.now()));
             }).whenComplete((x, e) -> inFlight.remove(key)));
         }
-        return CompletableFuture.allOf(work.toArray(CompletableFuture[]::new)).thenCompose(x -> message.ack());
+        CompletableFuture<Void> all = CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
+        active.add(all);
+        all.whenComplete((x, e) -> active.remove(all));
+        return all.thenCompose(x -> abandoned[0] ? CompletableFuture.completedFuture(null) : message.ack());
     }
 
     /** The function's input: the finding and the remediation context. */

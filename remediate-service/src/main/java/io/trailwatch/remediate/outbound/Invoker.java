@@ -36,7 +36,14 @@ public final class Invoker implements AutoCloseable {
         public boolean succeeded() {
             return invoked && functionError == null && error == null;
         }
+
+        /** Not tried: the service is stopping; the finding is left for the next replica. */
+        public boolean abandoned() {
+            return !invoked && ABANDONED.equals(error);
+        }
     }
+
+    static final String ABANDONED = "abandoned: stopping";
 
     private final LambdaClient lambda;
     private final String function;
@@ -46,6 +53,7 @@ public final class Invoker implements AutoCloseable {
     private final Breaker breaker;
     private final ExecutorService thread;
     private long nextAllowed;
+    private volatile boolean stopping;
 
     public Invoker(LambdaClient lambda, String function, String invocationType, Duration timeout, double ratePerSecond, Breaker breaker) {
         this.lambda = lambda;
@@ -62,7 +70,12 @@ public final class Invoker implements AutoCloseable {
     }
 
     public CompletableFuture<Result> invoke(String payload) {
-        return CompletableFuture.supplyAsync(() -> call(payload), thread);
+        return CompletableFuture.supplyAsync(() -> stopping ? new Result(false, null, null, null, ABANDONED, false) : call(payload), thread);
+    }
+
+    /** Finishes the invocation under way; queued ones are abandoned. */
+    public void stopTaking() {
+        stopping = true;
     }
 
     private Result call(String payload) {

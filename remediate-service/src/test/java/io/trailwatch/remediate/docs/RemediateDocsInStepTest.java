@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,9 +22,7 @@ class RemediateDocsInStepTest {
         String topics = Files.readString(DOCS.resolve("topics.md"));
         String config = Files.readString(DOCS.resolve("configuration.md"));
         String metrics = Files.readString(DOCS.resolve("metrics.md"));
-        List<String> keys = new ArrayList<>(ConfigKeys.of("trailwatch.remediate", RemediateConfig.class));
-        keys.add("trailwatch.remediate.kill-switch");
-        keys.add("trailwatch.remediate.control-topic");
+        List<String> keys = ConfigKeys.of("trailwatch.remediate", RemediateConfig.class);
 
         for (String t : List.of(Topics.FINDINGS, Topics.REMEDIATIONS, Topics.REMEDIATE_LEDGER, "trailwatch.remediate.control.v1")) {
             assertThat(topics).as("docs/topics.md").contains("`" + t + "`");
