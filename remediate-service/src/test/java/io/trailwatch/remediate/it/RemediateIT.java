@@ -143,6 +143,9 @@ class RemediateIT {
         assertThat(after.get("outcome").asText()).isEqualTo("invoked");
         assertThat(calls("guarded-fn")).extracting(e -> JSON.readTree(e.getRequest().getBodyAsString()).get("finding").get("findingId").asText())
                 .containsExactly("after-1");
+        given().get("/q/metrics").then().body(
+                org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"skipped\",remediation=\"guarded\"} 2.0"),
+                org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"invoked\",remediation=\"guarded\"} 1.0"));
     }
 
     private JsonNode outcome(String findingId) {
