@@ -1,9 +1,5 @@
 package io.trailwatch.rules;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.detect.engine.Detector;
 import io.trailwatch.detect.engine.Engine;
@@ -12,69 +8,77 @@ import io.trailwatch.detect.engine.Rule;
 import io.trailwatch.detect.engine.RulePack;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.Finding;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.model.SchemaCheck;
+import io.trailwatch.model.Topics;
 import io.trailwatch.testsupport.MmdbWriter;
+import io.trailwatch.testsupport.Recording;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Recordings: days of normal traffic in several accounts (traffic.yaml, expanded into CloudTrail records) with attack
- * steps mixed in (attacks.jsonl, records written out), replayed through the built-in pack in event-time order. The
- * exact set of findings, with the first eventId and final count of each, is expected-findings.txt.
+ * Recordings (test-support's {@code samples/}): days of normal traffic in several accounts with attack steps mixed in,
+ * replayed through the built-in pack in event-time order. The exact set of findings, with the first eventId and final
+ * count of each, is the recording's expected-findings.txt. The sample {@code ./trailwatch local} replays is one of
+ * them, and it exercises every category of the pack.
  */
 class RecordingsTest {
-
-    private static final Path ROOT = Path.of("src/test/resources/recordings");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = "two-weeks-three-accounts")
+    @ValueSource(strings = Recording.SAMPLE)
     void replaysToExactlyTheExpectedFindings(String name) throws Exception {
-        Path dir = ROOT.resolve(name);
-        List<CloudTrailEvent> events = new ArrayList<>();
-        for (ObjectNode record : Traffic.expand(new YAMLMapper().readTree(dir.resolve("traffic.yaml").toFile()))) {
-            events.add(Normalizer.normalize(record, null));
-        }
-        for (String line : Files.readAllLines(dir.resolve("attacks.jsonl"))) {
-            if (!line.isBlank()) {
-                events.add(Normalizer.normalize((ObjectNode) JSON.readTree(line), null));
-            }
-        }
-        events.sort(Comparator.comparing(CloudTrailEvent::eventTime));
-
-        var detector = new Detector(engine());
-        Map<String, Finding> findings = new LinkedHashMap<>();
-        for (CloudTrailEvent e : events) {
-            detector.process(e).forEach(f -> findings.put(f.findingId(), f));
-        }
-        detector.flush().forEach(f -> findings.put(f.findingId(), f));
+        Map<String, Finding> findings = replay(Recording.load(name));
 
         List<String> actual = findings.values().stream()
                 .map(f -> f.ruleId() + " " + f.eventIds().get(0) + " " + f.count()).sorted().toList();
-        List<String> expected = Files.readAllLines(dir.resolve("expected-findings.txt")).stream()
-                .filter(l -> !l.isBlank() && !l.startsWith("#")).sorted().toList();
-        assertThat(events).hasSizeGreaterThan(15_000);
-        var writer = io.trailwatch.model.ModelJson.newMapper();
+        List<String> expected = Recording.load(name).expectedFindings().stream().sorted().toList();
+        var writer = ModelJson.newMapper();
         for (Finding f : findings.values()) {
-            assertThat(io.trailwatch.model.SchemaCheck.violations(io.trailwatch.model.SchemaCheck.schemaPath(
-                    io.trailwatch.model.Topics.FINDINGS, 1), writer.writeValueAsString(f))).as(f.ruleId()).isEmpty();
+            assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.FINDINGS, 1), writer.writeValueAsString(f)))
+                    .as(f.ruleId()).isEmpty();
         }
         assertThat(actual).as("findings of %s (ruleId, first eventId, count)", name).containsExactlyElementsOf(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = Recording.SAMPLE)
+    void theLocalSample_isDaysOfSeveralAccountsAndRegions_withAFindingInEveryCategoryOfThePack(String name) throws Exception {
+        Recording sample = Recording.load(name);
+        Map<String, Finding> findings = replay(sample);
+
+        Set<String> packCategories = RulePack.builtIn().stream().map(Rule::category).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> found = findings.values().stream().map(Finding::category).collect(Collectors.toCollection(TreeSet::new));
+        assertThat(found).as("categories with a finding").isEqualTo(packCategories);
+        assertThat(sample.records()).hasSizeGreaterThan(15_000);
+        assertThat(sample.records().stream().map(r -> r.get("recipientAccountId").asText()).distinct()).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(sample.records().stream().map(r -> r.get("awsRegion").asText()).distinct()).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(sample.logFiles()).allSatisfy((key, bytes) -> assertThat(key).matches(
+                "AWSLogs/\\d{12}/CloudTrail/[a-z0-9-]+/\\d{4}/\\d{2}/\\d{2}/\\d{12}_CloudTrail_[a-z0-9-]+_\\d{8}T\\d{4}Z_[0-9A-F]{16}\\.json\\.gz"));
+    }
+
+    private Map<String, Finding> replay(Recording recording) throws Exception {
+        var detector = new Detector(engine());
+        Map<String, Finding> findings = new LinkedHashMap<>();
+        for (var record : recording.records()) {
+            CloudTrailEvent e = Normalizer.normalize(record.deepCopy(), null);
+            detector.process(e).forEach(f -> findings.put(f.findingId(), f));
+        }
+        detector.flush().forEach(f -> findings.put(f.findingId(), f));
+        return findings;
     }
 
     /** The built-in pack, with a country database (198.51.100.0/24 in NZ) and the recording's lists. */
@@ -84,67 +88,5 @@ class RecordingsTest {
                 .write(mmdb, "geo-whois-asn-country");
         return new Engine(RulePack.builtIn(), Rule.Exceptions.NONE, new Engine.Context(GeoDb.open(mmdb),
                 Map.of("allowed-countries", Set.of("AU"), "trusted-accounts", Set.of("310000000003"))));
-    }
-
-    /** Expands a traffic profile into CloudTrail records, the same every time. */
-    static final class Traffic {
-        private Traffic() {
-        }
-
-        static List<ObjectNode> expand(JsonNode profile) {
-            List<ObjectNode> out = new ArrayList<>();
-            Instant start = Instant.parse(profile.get("start").asText());
-            int days = profile.get("days").asInt();
-            profile.get("accounts").fields().forEachRemaining(account -> {
-                String id = account.getKey();
-                JsonNode a = account.getValue();
-                for (JsonNode call : a.get("calls")) {
-                    JsonNode principal = a.get("principals").get(call.get("principal").asText());
-                    int perHour = call.get("perHour").asInt();
-                    int from = call.has("hours") ? call.get("hours").get(0).asInt() : 0;
-                    int to = call.has("hours") ? call.get("hours").get(1).asInt() : 24;
-                    for (int d = 0; d < days; d++) {
-                        for (int h = from; h < to; h++) {
-                            for (int i = 0; i < perHour; i++) {
-                                long offset = call.path("burst").asBoolean() ? i * 4L : i * (3600L / perHour);
-                                Instant at = start.plusSeconds(d * 86_400L + h * 3_600L + offset);
-                                out.add(record(id, a, principal, call, i, at, "%s-%s-%s-d%02d-h%02d-%02d".formatted(id,
-                                        call.get("principal").asText(), call.get("service").asText(), d, h, i)));
-                            }
-                        }
-                    }
-                }
-            });
-            return out;
-        }
-
-        private static ObjectNode record(String account, JsonNode a, JsonNode principal, JsonNode call, int i, Instant at,
-                                         String eventId) {
-            ObjectNode r = JSON.createObjectNode();
-            String service = call.get("service").asText();
-            JsonNode names = call.get("names");
-            String name = names.get(i % names.size()).asText();
-            r.put("eventVersion", "1.09");
-            r.set("userIdentity", principal.get("identity").deepCopy());
-            r.put("eventTime", at.toString());
-            r.put("eventSource", service + ".amazonaws.com");
-            r.put("eventName", name);
-            r.put("awsRegion", call.has("region") ? call.get("region").asText() : a.get("region").asText());
-            r.put("sourceIPAddress", principal.get("ip").asText());
-            r.put("userAgent", principal.get("userAgent").asText());
-            if (call.has("errorCode")) {
-                r.put("errorCode", call.get("errorCode").asText());
-                r.put("errorMessage", "not authorized to perform: " + service + ":" + name);
-            }
-            r.putObject("requestParameters");
-            r.putNull("responseElements");
-            r.put("eventID", eventId);
-            r.put("readOnly", true);
-            r.put("eventType", "AwsApiCall");
-            r.put("managementEvent", true);
-            r.put("recipientAccountId", account);
-            r.put("eventCategory", "Management");
-            return r;
-        }
     }
 }
