@@ -105,10 +105,10 @@ public final class DetectBench {
                 label, best, bestCpu, findings);
     }
 
-    private record Result(double wallSeconds, double cpuSeconds, long findings) {
+    record Result(double wallSeconds, double cpuSeconds, long findings) {
     }
 
-    private static Result run(Engine engine, List<byte[]> corpus, boolean fromBytes) throws Exception {
+    static Result run(Engine engine, List<byte[]> corpus, boolean fromBytes) throws Exception {
         var detector = new Detector(engine);
         long wall = 0;
         long cpu = 0;

@@ -92,7 +92,7 @@ public final class IngestBench {
         }
     }
 
-    private record Floor(long events, double seconds, double cpuSeconds) {
+    record Floor(long events, double seconds, double cpuSeconds) {
         double perSecond() {
             return events / seconds;
         }
@@ -102,12 +102,12 @@ public final class IngestBench {
         }
     }
 
-    private enum Stage { PARSE, NORMALIZE, SERIALIZE }
+    enum Stage { PARSE, NORMALIZE, SERIALIZE }
 
     private static final com.fasterxml.jackson.databind.ObjectWriter WRITER = io.trailwatch.model.ModelJson.newMapper().writer();
 
     /** The best of three rounds, after a warm-up round. */
-    private static Floor floor(LogFileReader reader, List<Corpus.File> corpus, Stage stage) throws Exception {
+    static Floor floor(LogFileReader reader, List<Corpus.File> corpus, Stage stage) throws Exception {
         var threads = ManagementFactory.getThreadMXBean();
         Floor best = null;
         for (int round = 0; round < 4; round++) {

@@ -1,28 +1,29 @@
 package io.trailwatch.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailLogs;
 import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.testsupport.MmdbWriter;
 import io.trailwatch.testsupport.Ports;
+import io.trailwatch.testsupport.Recording;
 import io.trailwatch.testsupport.S3Server;
 import io.trailwatch.testsupport.SqsServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,30 +33,52 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The platform on loopback: a Kafka broker, an S3 and an SQS server, and the services as separate processes with their
- * real configuration. Writes {@code <state>/endpoints.json}, then {@code <state>/ready} once every component answers;
- * replays sample trails unless told not to; uploads every CloudTrail file that appears in a watched directory, with
- * its S3 notification; prints what reaches the topics. Stops everything on Ctrl-C.
+ * The platform on loopback: a Kafka broker, S3, SQS and SMTP servers, Slack and Lambda sinks, and the four services as
+ * separate processes with their real configuration. Writes {@code <state>/endpoints.json}, then {@code <state>/ready}
+ * once every component answers; replays the sample recording unless told not to; uploads every CloudTrail file that
+ * appears in a watched directory, with its S3 notification; prints findings as they happen. Stops everything on
+ * Ctrl-C.
  */
 public final class LocalPlatform implements AutoCloseable {
 
     public static final String BUCKET = "cloudtrail-logs";
     public static final String QUEUE = "trailwatch-ingest";
+    /** The remediation that invokes the local Lambda endpoint; the others are dry runs. */
+    public static final String ENABLED_REMEDIATION = "restart-logging";
+    /** Accounts remediation may act in: the sample's and AWS's documentation examples. */
+    public static final List<String> ALLOWED_ACCOUNTS = List.of("310000000001", "310000000002", "310000000003",
+            "111122223333", "444455556666", "123456789012");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** How to run. */
-    public record Options(Path state, Path watch, boolean sample, Path ingestJar) {
+    /**
+     * How to run.
+     *
+     * @param state  where everything lives
+     * @param watch  a directory whose CloudTrail files are uploaded, or null
+     * @param sample whether to replay the sample recording
+     * @param root   the checkout, where the services' packaged jars are
+     * @param config per service (ingest, detect, notify, remediate): properties on top of the local ones
+     */
+    public record Options(Path state, Path watch, boolean sample, Path root, Map<String, Map<String, String>> config) {
+        public Options {
+            config = Map.copyOf(config);
+        }
+
+        public static Options of(Path state) {
+            return new Options(state, null, false, Path.of("."), Map.of());
+        }
     }
 
     private final Options options;
     private final List<AutoCloseable> started = new ArrayList<>();
+    private final Map<String, Service> services = new LinkedHashMap<>();
     private KafkaBroker kafka;
     private S3Server s3;
     private SqsServer sqs;
+    private Sinks sinks;
     private String queueUrl;
-    private Process ingest;
-    private int ingestPort;
     private volatile boolean running = true;
+    private KafkaConsumer<String, String> findings; // the run loop's: prints findings, reads end offsets
 
     public LocalPlatform(Options options) {
         this.options = options;
@@ -65,41 +88,49 @@ public final class LocalPlatform implements AutoCloseable {
         Path state = Path.of(".trailwatch");
         Path watch = null;
         boolean sample = true;
-        Path jar = Path.of("ingest-service/target/quarkus-app/quarkus-run.jar");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--state" -> state = Path.of(args[++i]);
                 case "--watch" -> watch = Path.of(args[++i]);
                 case "--no-sample" -> sample = false;
-                case "--ingest-jar" -> jar = Path.of(args[++i]);
                 default -> {
                     System.err.println("usage: ./trailwatch local [--watch DIR] [--state DIR] [--no-sample]");
                     System.exit(2);
                 }
             }
         }
-        var platform = new LocalPlatform(new Options(state.toAbsolutePath(), watch == null ? null : watch.toAbsolutePath(), sample, jar));
+        var platform = new LocalPlatform(new Options(state.toAbsolutePath(), watch == null ? null : watch.toAbsolutePath(),
+                sample, Path.of("").toAbsolutePath(), Map.of()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("stopping...");
+            say("stopping...");
             platform.close();
+            say("stopped");
         }, "local-stop"));
-        platform.start();
+        try {
+            platform.start();
+        } catch (Exception e) {
+            say("could not start: " + e.getMessage());
+            System.exit(1);
+        }
         platform.run();
     }
 
-    /** Starts every component and writes endpoints.json and ready. */
+    /** Starts every component and writes endpoints.json and, once all are ready, ready. */
     public void start() throws Exception {
         Path state = options.state();
         Files.createDirectories(state.resolve("logs"));
         Files.deleteIfExists(state.resolve("ready"));
         say("state in " + state);
 
-        // Each run starts from an empty broker: the S3 objects under state/s3 stay, the topics start afresh.
+        // Each run starts from an empty broker, and so from empty detector state; S3 objects and sinks stay.
         deleteRecursively(state.resolve("kafka"));
+        deleteRecursively(state.resolve("detect"));
         kafka = KafkaBroker.start(state.resolve("kafka"));
         started.add(kafka);
-        kafka.createTopics(Topics.EVENTS, Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS);
-        kafka.createTopics(3, Topics.INGEST_LEDGER);
+        kafka.createTopics(6, Topics.EVENTS, Topics.FINDINGS);
+        kafka.createTopics(Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS,
+                Topics.DLQ_DETECT_EVENTS, Topics.DELIVERIES, Topics.DLQ_NOTIFY_DELIVERIES, Topics.DLQ_NOTIFY_FINDINGS,
+                Topics.REMEDIATIONS);
         say("Kafka broker      " + kafka.bootstrapServers());
 
         s3 = S3Server.start(state.resolve("s3"));
@@ -109,37 +140,38 @@ public final class LocalPlatform implements AutoCloseable {
 
         sqs = SqsServer.start();
         started.add(sqs);
-        queueUrl = sqs.createQueue(QUEUE, 120);
+        queueUrl = sqs.createQueue(QUEUE, 20);
         say("SQS server        " + sqs.endpoint() + "  queue " + queueUrl);
 
-        ingestPort = Ports.free();
-        ingest = service("ingest", options.ingestJar(), ingestPort, Map.of(
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "trailwatch.ingest.sqs.queue-url", queueUrl,
-                "trailwatch.ingest.sqs.wait-time-seconds", "2",
-                "trailwatch.ingest.aws.s3-endpoint", s3.endpoint().toString(),
-                "trailwatch.ingest.aws.s3-path-style", "true",
-                "trailwatch.ingest.aws.sqs-endpoint", sqs.endpoint().toString(),
-                "trailwatch.ingest.aws.static-credentials", S3Server.ACCESS_KEY + ":" + S3Server.SECRET_KEY,
-                "trailwatch.ingest.sources.buckets", BUCKET));
-        awaitReady("ingest-service", ingest, ingestPort);
-        say("ingest-service    http://127.0.0.1:" + ingestPort + "  (log: " + state.resolve("logs/ingest.log") + ")");
+        sinks = Sinks.start(state.resolve("sinks"));
+        started.add(sinks);
+        say("SMTP server       " + sinks.smtpHost() + ":" + sinks.smtpPort() + "  mail kept in " + sinks.mailDir());
+        say("Slack sink        " + sinks.slackUrl() + "  kept in " + sinks.slackFile());
+        say("Lambda endpoint   " + sinks.lambdaEndpoint() + "  invocations kept in " + sinks.lambdaFile());
 
-        Map<String, Object> endpoints = new LinkedHashMap<>();
-        endpoints.put("kafkaBootstrapServers", kafka.bootstrapServers());
-        endpoints.put("s3Endpoint", s3.endpoint().toString());
-        endpoints.put("bucket", BUCKET);
-        endpoints.put("sqsEndpoint", sqs.endpoint().toString());
-        endpoints.put("queueUrl", queueUrl);
-        endpoints.put("credentials", Map.of("accessKeyId", S3Server.ACCESS_KEY, "secretAccessKey", S3Server.SECRET_KEY));
-        endpoints.put("ingestService", "http://127.0.0.1:" + ingestPort);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(state.resolve("endpoints.json").toFile(), endpoints);
-        Files.writeString(state.resolve("ready"), Instant.now().toString() + "\n");
+        Path geo = state.resolve("geo/documentation-networks.mmdb");
+        writeGeoDatabase(geo);
+
+        add("ingest", "ingest-service", ingestConfig());
+        add("detect", "detect-service", detectConfig(geo));
+        add("notify", "notify-service", notifyConfig());
+        add("remediate", "remediate-service", remediateConfig());
+        for (Service s : services.values()) {
+            s.start();
+        }
+        for (Service s : services.values()) {
+            s.awaitReady(Duration.ofSeconds(180));
+            say(String.format(Locale.ROOT, "%-17s %s  (log: %s)", s.name(), s.url(), s.log()));
+        }
+
+        JSON.writerWithDefaultPrettyPrinter().writeValue(state.resolve("endpoints.json").toFile(), endpoints());
+        Files.writeString(state.resolve("ready"), Instant.now() + "\n");
         say("ready: " + state.resolve("endpoints.json"));
 
         if (options.sample()) {
-            int files = replaySample();
-            say("replaying " + files + " sample CloudTrail files");
+            Thread replay = new Thread(this::replaySample, "sample-replay");
+            replay.setDaemon(true);
+            replay.start();
         }
         if (options.watch() != null) {
             Files.createDirectories(options.watch());
@@ -147,30 +179,182 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    /** Watches, prints progress, until stopped. */
+    private Map<String, Object> endpoints() {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("kafkaBootstrapServers", kafka.bootstrapServers());
+        e.put("s3Endpoint", s3.endpoint().toString());
+        e.put("bucket", BUCKET);
+        e.put("sqsEndpoint", sqs.endpoint().toString());
+        e.put("queueUrl", queueUrl);
+        e.put("credentials", Map.of("accessKeyId", S3Server.ACCESS_KEY, "secretAccessKey", S3Server.SECRET_KEY));
+        e.put("smtp", Map.of("host", sinks.smtpHost(), "port", sinks.smtpPort()));
+        e.put("slackWebhookUrl", sinks.slackUrl());
+        e.put("lambdaEndpoint", sinks.lambdaEndpoint());
+        e.put("sinks", Map.of("slack", sinks.slackFile().toString(), "mail", sinks.mailDir().toString(),
+                "lambda", sinks.lambdaFile().toString()));
+        Map<String, String> urls = new LinkedHashMap<>();
+        services.forEach((name, s) -> urls.put(name, s.url()));
+        e.put("services", urls);
+        e.put("ingestService", services.get("ingest").url());
+        return e;
+    }
+
+    private Map<String, String> ingestConfig() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("trailwatch.ingest.sqs.queue-url", queueUrl);
+        c.put("trailwatch.ingest.sqs.wait-time-seconds", "2");
+        c.put("trailwatch.ingest.sqs.visibility-timeout", "20s");
+        c.put("trailwatch.ingest.sqs.retry-delay", "5s");
+        c.put("trailwatch.ingest.aws.s3-endpoint", s3.endpoint().toString());
+        c.put("trailwatch.ingest.aws.s3-path-style", "true");
+        c.put("trailwatch.ingest.aws.sqs-endpoint", sqs.endpoint().toString());
+        c.put("trailwatch.ingest.aws.static-credentials", S3Server.ACCESS_KEY + ":" + S3Server.SECRET_KEY);
+        c.put("trailwatch.ingest.sources.buckets", BUCKET);
+        return c;
+    }
+
+    private Map<String, String> detectConfig(Path geo) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("quarkus.kafka-streams.bootstrap-servers", kafka.bootstrapServers());
+        c.put("kafka-streams.state.dir", options.state().resolve("detect").toString());
+        c.put("trailwatch.detect.geo-database", geo.toString());
+        c.put("trailwatch.detect.lists.allowed-countries", "AU");
+        c.put("trailwatch.detect.lists.trusted-accounts", "310000000003");
+        c.put("trailwatch.detect.expire-every", "30s");
+        return c;
+    }
+
+    private Map<String, String> notifyConfig() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("quarkus.mailer.host", sinks.smtpHost());
+        c.put("quarkus.mailer.port", String.valueOf(sinks.smtpPort()));
+        c.put("quarkus.mailer.start-tls", "DISABLED");
+        c.put("quarkus.mailer.from", "trailwatch@localhost");
+        c.put("trailwatch.notify.destinations.slack.type", "slack");
+        c.put("trailwatch.notify.destinations.slack.url", sinks.slackUrl());
+        c.put("trailwatch.notify.destinations.slack.rate-per-second", "10");
+        c.put("trailwatch.notify.destinations.slack.burst", "10");
+        c.put("trailwatch.notify.destinations.email.type", "email");
+        c.put("trailwatch.notify.destinations.email.to", "security@localhost");
+        c.put("trailwatch.notify.destinations.email.rate-per-second", "10");
+        c.put("trailwatch.notify.destinations.email.burst", "10");
+        c.put("trailwatch.notify.routes.everything.min-severity", "low");
+        c.put("trailwatch.notify.routes.everything.destinations", "slack");
+        c.put("trailwatch.notify.routes.urgent.min-severity", "high");
+        c.put("trailwatch.notify.routes.urgent.destinations", "email");
+        c.put("trailwatch.notify.retry.max-backoff", "10s");
+        return c;
+    }
+
+    private Map<String, String> remediateConfig() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("trailwatch.remediate.enabled", "true");
+        c.put("trailwatch.remediate.allowed-accounts", String.join(",", ALLOWED_ACCOUNTS));
+        c.put("trailwatch.remediate.lambda.endpoint", sinks.lambdaEndpoint());
+        c.put("trailwatch.remediate.lambda.static-credentials", "local:local");
+        c.put("trailwatch.remediate.remediations.restart-logging.rule-ids", "cloudtrail-stop-logging");
+        c.put("trailwatch.remediate.remediations.restart-logging.function", "trailwatch-restart-logging");
+        c.put("trailwatch.remediate.remediations.restart-logging.enabled", "true");
+        c.put("trailwatch.remediate.remediations.revoke-open-ingress.rule-ids", "security-group-ingress-open-to-world");
+        c.put("trailwatch.remediate.remediations.revoke-open-ingress.function", "trailwatch-revoke-open-ingress");
+        c.put("trailwatch.remediate.remediations.remove-sharing.rule-ids", "ebs-snapshot-made-public,ami-shared");
+        c.put("trailwatch.remediate.remediations.remove-sharing.function", "trailwatch-remove-sharing");
+        return c;
+    }
+
+    private void add(String name, String module, Map<String, String> config) {
+        Map<String, String> merged = new LinkedHashMap<>(config);
+        merged.putAll(options.config().getOrDefault(name, Map.of()));
+        Path jar = options.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        services.put(name, new Service(name + "-service", jar, Ports.free(), merged,
+                options.state().resolve("logs/" + name + ".log")));
+    }
+
+    /** Watches, prints findings and progress, until stopped. */
     public void run() throws Exception {
         Set<Path> seen = new HashSet<>();
-        try (var events = counter(Topics.EVENTS); var dlqObjects = counter(Topics.DLQ_INGEST_OBJECTS);
-             var dlqRecords = counter(Topics.DLQ_INGEST_RECORDS); var dlqNotifications = counter(Topics.DLQ_INGEST_NOTIFICATIONS)) {
-            long lastEvents = -1;
-            long lastDead = -1;
+        Set<String> dead = new HashSet<>();
+        findings = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new StringDeserializer());
+        try {
+            List<TopicPartition> partitions = findings.partitionsFor(Topics.FINDINGS, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(Topics.FINDINGS, p.partition())).toList();
+            findings.assign(partitions);
+            findings.seekToBeginning(partitions);
+            Set<String> printed = new HashSet<>();
+            String last = "";
+            long nextStatus = 0;
             while (running) {
                 if (options.watch() != null) {
                     uploadNew(options.watch(), seen);
                 }
-                if (!ingest.isAlive()) {
-                    say("ingest-service exited with " + ingest.exitValue() + "; see " + options.state().resolve("logs/ingest.log"));
-                    return;
+                for (Service s : services.values()) {
+                    if (!s.isAlive() && dead.add(s.name())) {
+                        say(s.name() + " is not running; see " + s.log());
+                    } else if (s.isAlive()) {
+                        dead.remove(s.name());
+                    }
                 }
-                long e = events.count();
-                long d = dlqObjects.count() + dlqRecords.count() + dlqNotifications.count();
-                if (e != lastEvents || d != lastDead) {
-                    say(String.format(Locale.ROOT, "events on %s: %,d   dead letters: %,d", Topics.EVENTS, e, d));
-                    lastEvents = e;
-                    lastDead = d;
+                try {
+                    for (ConsumerRecord<String, String> r : findings.poll(Duration.ofMillis(500))) {
+                        if (printed.add(r.key())) {
+                            printFinding(r.value());
+                        }
+                    }
+                } catch (org.apache.kafka.common.KafkaException e) {
+                    Thread.sleep(500); // the broker is restarting
                 }
-                Thread.sleep(1000);
+                if (System.nanoTime() > nextStatus) {
+                    String status = status();
+                    if (!status.equals(last)) {
+                        say(status);
+                        last = status;
+                    }
+                    nextStatus = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                }
             }
+        } finally {
+            findings.close();
+        }
+    }
+
+    private static void printFinding(String json) {
+        try {
+            JsonNode f = JSON.readTree(json);
+            System.out.printf(Locale.ROOT, "[finding] %-8s %-40s %s %-14s %s%n", f.path("severity").asText().toUpperCase(Locale.ROOT),
+                    f.path("ruleId").asText(), f.path("accountId").asText(), f.path("region").asText(), f.path("title").asText());
+        } catch (IOException e) {
+            System.out.println("[finding] " + json);
+        }
+    }
+
+    private String status() {
+        try (Stream<Path> mails = Files.list(sinks.mailDir())) {
+            long mail = mails.filter(p -> p.toString().endsWith(".eml")).count();
+            return String.format(Locale.ROOT, "events %,d · findings %,d · slack %d · mail %d · lambda %d · dead letters %d",
+                    count(Topics.EVENTS), count(Topics.FINDINGS), lines(sinks.slackFile()), mail, lines(sinks.lambdaFile()),
+                    count(Topics.DLQ_INGEST_NOTIFICATIONS) + count(Topics.DLQ_INGEST_OBJECTS) + count(Topics.DLQ_INGEST_RECORDS)
+                            + count(Topics.DLQ_DETECT_EVENTS) + count(Topics.DLQ_NOTIFY_DELIVERIES) + count(Topics.DLQ_NOTIFY_FINDINGS));
+        } catch (Exception e) {
+            return "status unavailable: " + e.getMessage();
+        }
+    }
+
+    private long count(String topic) {
+        var partitions = findings.partitionsFor(topic, Duration.ofSeconds(5)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        return findings.endOffsets(partitions, Duration.ofSeconds(5)).values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static long lines(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.count();
         }
     }
 
@@ -182,7 +366,7 @@ public final class LocalPlatform implements AutoCloseable {
                 if (seen.add(p)) {
                     String name = p.getFileName().toString();
                     String key = name.contains("_CloudTrail_") ? layoutKey(name) : "uploads/" + name;
-                    put(key, Files.readAllBytes(p));
+                    upload(key, Files.readAllBytes(p));
                     say("uploaded " + p + " as s3://" + BUCKET + "/" + key);
                     n++;
                 }
@@ -207,87 +391,82 @@ public final class LocalPlatform implements AutoCloseable {
         return "uploads/" + name;
     }
 
-    private int replaySample() {
-        var logs = new CloudTrailLogs(2026);
-        String[] accounts = {"111122223333", "444455556666"};
-        String[] regions = {"us-east-1", "eu-west-1"};
-        Instant t = Instant.parse("2026-03-02T00:00:00Z");
-        int files = 0;
-        for (int hour = 0; hour < 6; hour++) {
-            for (String account : accounts) {
-                for (String region : regions) {
-                    Instant at = t.plus(Duration.ofHours(hour));
-                    List<ObjectNode> records = logs.records(account, region, at, 200);
-                    put(CloudTrailLogs.key(account, region, at, "sample" + hour + region.hashCode()), CloudTrailLogs.file(records, true));
-                    files++;
-                }
+    private void replaySample() {
+        try {
+            Recording sample = Recording.load(Recording.SAMPLE);
+            Map<String, byte[]> files = sample.logFiles();
+            say(String.format(Locale.ROOT, "replaying the sample: %,d CloudTrail records of %d accounts in %,d files",
+                    sample.records().size(), sample.records().stream().map(r -> r.get("recipientAccountId").asText()).distinct().count(),
+                    files.size()));
+            files.forEach(this::upload);
+            say("sample uploaded");
+        } catch (RuntimeException e) {
+            if (running) {
+                say("sample replay failed: " + e);
             }
         }
-        return files;
     }
 
-    private void put(String key, byte[] bytes) {
+    /** Puts an object in the bucket and announces it on the queue as S3 would; returns the notification sent. */
+    public String upload(String key, byte[] bytes) {
+        String body = putObject(key, bytes);
+        notify(body);
+        return body;
+    }
+
+    /** Puts an object in the bucket; returns the S3 event notification that announces it (not sent). */
+    public String putObject(String key, byte[] bytes) {
         var response = s3.put(BUCKET, key, bytes);
         String body = "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"us-east-1\","
                 + "\"eventTime\":\"" + Instant.now() + "\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"s3SchemaVersion\":\"1.0\","
                 + "\"bucket\":{\"name\":\"" + BUCKET + "\",\"arn\":\"arn:aws:s3:::" + BUCKET + "\"},\"object\":{\"key\":\""
-                + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8).replace("%2F", "/")
+                + URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/")
                 + "\",\"size\":" + bytes.length + ",\"eTag\":\"" + response.eTag().replace("\"", "") + "\"}}}]}";
+        return body;
+    }
+
+    /** Sends a message to the ingest queue (as S3, or a redelivery, would). */
+    public void notify(String body) {
         sqs.send(queueUrl, body);
     }
 
-    private Process service(String name, Path jar, int port, Map<String, String> config) throws IOException {
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing; ./trailwatch builds it");
+    public KafkaBroker kafka() {
+        return kafka;
+    }
+
+    public Sinks sinks() {
+        return sinks;
+    }
+
+    /** ingest, detect, notify or remediate. */
+    public Service service(String name) {
+        Service s = services.get(name);
+        if (s == null) {
+            throw new IllegalArgumentException("no service " + name);
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dquarkus.http.port=" + port, "-Dquarkus.log.console.json.enabled=false"));
-        config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-        cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(options.state().resolve("logs/" + name + ".log").toFile()))
-                .start();
-        started.add(0, () -> {
-            p.destroy();
-            p.waitFor();
-        });
-        return p;
+        return s;
     }
 
-    private void awaitReady(String name, Process process, int port) throws Exception {
-        var http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited; see " + options.state().resolve("logs"));
-            }
-            try {
-                if (http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException(name + " not ready after 120 s; see " + options.state().resolve("logs"));
-    }
-
-    /** Counts what is on a topic. */
-    private TopicCounter counter(String topic) {
-        return new TopicCounter(kafka.bootstrapServers(), topic);
-    }
-
-    /** The endpoints file's content. */
     public Path state() {
         return options.state();
+    }
+
+    private static void writeGeoDatabase(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        // The documentation networks (RFC 5737, RFC 3849) with fixed countries, so console-login-geo works locally.
+        new MmdbWriter().add("203.0.113.0/24", Map.of("country_code", "AU")).add("198.51.100.0/24", Map.of("country_code", "NZ"))
+                .add("192.0.2.0/24", Map.of("country_code", "US")).add("2001:db8::/32", Map.of("country_code", "DE"))
+                .write(file, "trailwatch-local-documentation-networks");
     }
 
     @Override
     public synchronized void close() {
         running = false;
-        for (AutoCloseable c : started) {
+        services.values().forEach(Service::requestStop); // each drains what it has under way
+        services.values().forEach(Service::stop);
+        List<AutoCloseable> reverse = new ArrayList<>(started);
+        java.util.Collections.reverse(reverse);
+        for (AutoCloseable c : reverse) {
             try {
                 c.close();
             } catch (Exception e) {
@@ -307,35 +486,13 @@ public final class LocalPlatform implements AutoCloseable {
             return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }
     }
 
-    private static void say(String line) {
+    static void say(String line) {
         System.out.println("[trailwatch] " + line);
-    }
-
-    /** The number of records on a topic (its end offsets summed). */
-    private static final class TopicCounter implements AutoCloseable {
-        private final KafkaConsumer<String, String> consumer;
-        private final List<TopicPartition> partitions;
-
-        TopicCounter(String bootstrap, String topic) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-                    new StringDeserializer(), new StringDeserializer());
-            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-        }
-
-        long count() {
-            return consumer.endOffsets(partitions, Duration.ofSeconds(10)).values().stream().mapToLong(Long::longValue).sum();
-        }
-
-        @Override
-        public void close() {
-            consumer.close();
-        }
     }
 }

@@ -53,6 +53,26 @@ public final class CloudTrailLogs {
         return out;
     }
 
+    /** Calls of the mix that no rule of the built-in pack reports in an account without history. */
+    private static final java.util.Set<String> QUIET = java.util.Set.of("GetObject", "PutObject", "DescribeInstances", "Decrypt",
+            "AssumeRole", "Invoke", "GetCallerIdentity");
+
+    /**
+     * {@code n} records of ordinary work (reads, writes, role sessions) that no rule reports in an account without
+     * history, {@code step} apart from {@code start}: the background that end-to-end tests and benchmarks put their
+     * attack steps in.
+     */
+    public List<ObjectNode> quietRecords(String account, String region, Instant start, int n, java.time.Duration step) {
+        List<ObjectNode> out = new ArrayList<>(n);
+        while (out.size() < n) {
+            ObjectNode r = record(account, region, start.plus(step.multipliedBy(out.size())));
+            if (QUIET.contains(r.get("eventName").asText())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
     /** A log file's bytes: {@code {"Records":[...]}}, gzipped when asked. */
     public static byte[] file(List<ObjectNode> records, boolean gzip) {
         var bytes = new ByteArrayOutputStream();

@@ -76,6 +76,24 @@ public final class Recording {
     }
 
     /**
+     * One of the recording's records (an attack step, say) moved into another account, with an eventID and time of its
+     * own: end-to-end tests and benchmarks put them among ordinary records.
+     */
+    public ObjectNode step(String eventId, String account, String newEventId, Instant at) {
+        ObjectNode original = records.stream().filter(r -> eventId.equals(r.path("eventID").asText())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no record " + eventId + " in " + name));
+        String from = original.get("recipientAccountId").asText();
+        try {
+            ObjectNode r = (ObjectNode) JSON.readTree(original.toString().replace(from, account));
+            r.put("eventID", newEventId);
+            r.put("eventTime", at.truncatedTo(ChronoUnit.SECONDS).toString());
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
      * The records as CloudTrail would deliver them: one gzipped log file per account, region and hour, keyed by
      * CloudTrail's S3 key layout, in delivery order.
      */

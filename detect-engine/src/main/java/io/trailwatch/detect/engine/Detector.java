@@ -41,6 +41,7 @@ public final class Detector {
     private final Engine engine;
     private final StateStore store;
     private final Duration remember;
+    private Instant latest = Instant.EPOCH; // the latest event time processed
 
     /** A detector with its state in memory. */
     public Detector(Engine engine) {
@@ -55,6 +56,9 @@ public final class Detector {
 
     /** Findings made or grown by the event; a grown finding keeps its findingId. */
     public List<Finding> process(CloudTrailEvent event) {
+        if (event.eventTime().isAfter(latest)) {
+            latest = event.eventTime();
+        }
         List<Finding> out = new ArrayList<>(1);
         for (Rule rule : engine.matches(event)) {
             Finding f;
@@ -117,6 +121,14 @@ public final class Detector {
         return expire(FAR);
     }
 
+    /**
+     * Where a finding's remember period starts: its event's time, or the latest event time seen when the event is late
+     * (a backfill), so that expiry on the stream's time does not forget it at once and its redelivery repeats it.
+     */
+    private Instant rememberFrom(CloudTrailEvent event) {
+        return event.eventTime().isAfter(latest) ? event.eventTime() : latest;
+    }
+
     /** Whether a grown finding is published now: at counts 2, 4, 8, ... */
     private static boolean milestone(int count) {
         return (count & (count - 1)) == 0;
@@ -130,7 +142,7 @@ public final class Detector {
             if (stored != null) {
                 return null;
             }
-            Instant until = event.eventTime().plus(remember);
+            Instant until = rememberFrom(event).plus(remember);
             store.put(key, until.toEpochMilli() + "|");
             return f;
         }
@@ -147,7 +159,8 @@ public final class Detector {
             f = grown;
         }
         boolean publish = stored == null || milestone(f.count());
-        Instant until = f.windowEnd().isAfter(event.eventTime().plus(remember)) ? f.windowEnd() : event.eventTime().plus(remember);
+        Instant remembered = rememberFrom(event).plus(remember);
+        Instant until = f.windowEnd().isAfter(remembered) ? f.windowEnd() : remembered;
         store.put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|" + write(f));
         return publish ? f : null;
     }

@@ -125,6 +125,19 @@ class DetectorTest {
     }
 
     @Test
+    void aLateEvent_isRememberedFromTheLatestEventTime_soItsRedeliveryAfterAnExpiryGivesNothing() throws Exception {
+        var detector = new Detector(engine(Events.rule("plain", "{field: eventName, equals: StopLogging}")), StateStore.inMemory(),
+                java.time.Duration.ofHours(1));
+        feed(detector, stop("live", "18:00:00"));
+
+        assertThat(feed(detector, stop("backfilled", "09:00:00"))).as("a backfilled event, hours behind").hasSize(1);
+        detector.expire(Instant.parse("2026-03-02T18:30:00Z"));
+        assertThat(feed(detector, stop("backfilled", "09:00:00"))).as("its redelivery").isEmpty();
+        detector.expire(Instant.parse("2026-03-02T19:00:01Z"));
+        assertThat(feed(detector, stop("backfilled", "09:00:00"))).as("once the stream moved on by the remember period, it is forgotten").hasSize(1);
+    }
+
+    @Test
     void expire_dropsClosedWindows_butKeepsFirstSeenValues_andReleasesFinalCounts() throws Exception {
         StateStore store = StateStore.inMemory();
         var detector = new Detector(engine(FIRST_SERVICE, BURST, DEDUP), store, java.time.Duration.ofHours(1));

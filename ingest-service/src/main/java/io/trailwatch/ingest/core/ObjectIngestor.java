@@ -15,6 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -60,6 +62,7 @@ public final class ObjectIngestor {
     private final IngestMetrics metrics;
     private final Duration publishTimeout;
     private final Clock clock;
+    private final Set<String> underWay = ConcurrentHashMap.newKeySet();
 
     public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
                           IngestMetrics metrics, Duration publishTimeout, Clock clock) {
@@ -80,6 +83,14 @@ public final class ObjectIngestor {
      * @param provenance where the request came from, for dead letters (e.g. {@code sqsMessageId}, {@code backfill})
      */
     public Outcome ingest(ObjectRef ref, Map<String, String> provenance) {
+        // SQS delivers at least once, and S3 may announce an object twice: a second notification of an object being
+        // read right now waits for redelivery, when the ledger says the object is done.
+        String claim = ref.bucket() + "/" + ref.key() + "@" + (ref.etag() == null ? "" : IngestedObject.stripQuotes(ref.etag()));
+        if (!underWay.add(claim)) {
+            LOG.debugf("%s is being ingested already; its other notification waits", ref.uri());
+            metrics.object("retried", "already-in-progress");
+            return Outcome.RETRY;
+        }
         metrics.inFlight().incrementAndGet();
         try {
             return doIngest(ref, provenance);
@@ -89,6 +100,7 @@ public final class ObjectIngestor {
             return Outcome.RETRY;
         } finally {
             metrics.inFlight().decrementAndGet();
+            underWay.remove(claim);
         }
     }
 

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -33,7 +35,9 @@ class ObjectIngestorTest {
     private static final String KEY = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/111122223333_CloudTrail_eu-west-1_20260302T1005Z_a.json";
 
     private final Map<String, byte[]> objects = new HashMap<>();
-    private final List<String> opened = new ArrayList<>();
+    private final List<String> opened = java.util.Collections.synchronizedList(new ArrayList<>());
+    private volatile CountDownLatch opening;
+    private volatile CountDownLatch gate; // when set, the next open waits for it
     private final Sink sink = new Sink();
     private final Ledger ledger = new Ledger();
     private final ObjectIngestor ingestor = new ObjectIngestor(
@@ -113,6 +117,23 @@ class ObjectIngestorTest {
     }
 
     @Test
+    void aSecondNotificationOfAnObjectBeingRead_waitsForRedelivery_andIsThenSkipped() throws Exception {
+        objects.put(KEY, file(3));
+        opening = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        gate = release;
+        var first = CompletableFuture.supplyAsync(() -> ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m1")));
+        assertThat(opening.await(5, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m1-again"))).isEqualTo(ObjectIngestor.Outcome.RETRY);
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+        assertThat(ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m1-again"))).isEqualTo(ObjectIngestor.Outcome.SKIPPED);
+
+        assertThat(sink.events).extracting(CloudTrailEvent::eventId).containsExactly("e0", "e1", "e2");
+    }
+
+    @Test
     void digest_isSkippedUnopened() {
         String digest = "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/03/02/x.json.gz";
 
@@ -137,6 +158,16 @@ class ObjectIngestorTest {
         @Override
         public OpenedObject open(ObjectRef ref) throws ObjectMissingException, IOException {
             opened.add(ref.key());
+            if (gate != null) {
+                CountDownLatch g = gate;
+                gate = null;
+                opening.countDown();
+                try {
+                    g.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
             if (!objects.containsKey(ref.key())) {
                 throw new ObjectMissingException("no " + ref.key());
             }

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
  * once, {@code DELETE /kill-switch} off; {@code GET /kill-switch} says which. While on, nothing is invoked.
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup // created at start-up, not on the event loop by the first finding (it creates its topic)
 @Path("/kill-switch")
 public class KillSwitch {
 

@@ -1,0 +1,240 @@
+package io.trailwatch.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.cloudtrail.Normalizer;
+import io.trailwatch.detect.engine.Engine;
+import io.trailwatch.detect.engine.Rule;
+import io.trailwatch.detect.engine.RulePack;
+import io.trailwatch.local.LocalPlatform;
+import io.trailwatch.model.ModelJson;
+import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.testsupport.Recording;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./trailwatch bench [--corpus DIR]}: the figures of the whole platform on this machine, from one run:
+ * <ol>
+ *     <li>the floor: gunzip + JSON parse of the corpus on one thread;</li>
+ *     <li>detection with the full pack on one thread, from the bytes on the events topic;</li>
+ *     <li>the platform as {@code ./trailwatch local} runs it (broker, S3, SQS, the four services as processes): ingest
+ *     events/s from S3/SQS into Kafka, and detect-service events/s behind it, on the corpus;</li>
+ *     <li>latency from the SQS notification of a log file to the Slack webhook's receipt of its finding, p50/p99, at
+ *     steady rates of files of 1,000 records (one finding each, in an account of its own).</li>
+ * </ol>
+ */
+public final class PlatformBench {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final Pattern ACCOUNT = Pattern.compile("\\(account (\\d{12})\\)");
+
+    public static void main(String[] args) throws Exception {
+        Path corpusDir = null;
+        int files = 60;
+        int records = 1000;
+        int[] rates = {1, 10, 100};
+        int seconds = 20;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--corpus" -> corpusDir = Path.of(args[++i]);
+                case "--files" -> files = Integer.parseInt(args[++i]);
+                case "--records" -> records = Integer.parseInt(args[++i]);
+                case "--rates" -> rates = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+                default -> {
+                    System.err.println("usage: ./trailwatch bench [--corpus DIR] [--files N] [--rates 1,10,100] [--seconds S] [--records N]");
+                    System.exit(2);
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s, max heap of this JVM %d MB%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+        List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
+        long bytes = corpus.stream().mapToLong(f -> f.bytes().length).sum();
+        System.out.printf(Locale.ROOT, "corpus: %d files, %.1f MB compressed (%s)%n", corpus.size(), bytes / 1e6,
+                corpusDir == null ? "generated, seed 42" : corpusDir);
+
+        var reader = new LogFileReader(Caps.DEFAULT);
+        var floor = IngestBench.floor(reader, corpus, IngestBench.Stage.PARSE);
+        System.out.printf(Locale.ROOT, "1. gunzip+parse, 1 thread:                 %,10.0f events/s  (%,d events)%n", floor.perSecond(), floor.events());
+
+        List<byte[]> events = normalized(reader, corpus);
+        Engine pack = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE);
+        DetectBench.run(pack, events, true);
+        var detect = DetectBench.run(pack, events, true);
+        System.out.printf(Locale.ROOT, "2. detect, full pack, from topic bytes, 1 thread: %,10.0f events/s  (%,d findings)%n",
+                events.size() / detect.wallSeconds(), detect.findings());
+
+        Path state = Files.createTempDirectory("trailwatch-bench");
+        var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, Path.of("").toAbsolutePath(), Map.of(
+                "notify", Map.of("trailwatch.notify.destinations.slack.rate-per-second", "10000",
+                        "trailwatch.notify.destinations.slack.burst", "10000", "trailwatch.notify.grouping.window", "0"))));
+        try {
+            System.out.println("starting the platform (state in " + state + ")...");
+            long t0 = System.nanoTime();
+            platform.start();
+            System.out.printf(Locale.ROOT, "   ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+            pipeline(platform, corpus, events.size());
+            for (int rate : rates) {
+                latency(platform, rate, records, rate == rates[rates.length - 1] && rate >= 100 ? Math.max(5, seconds / 2) : seconds);
+            }
+        } finally {
+            platform.close();
+        }
+    }
+
+    /** Every record of the corpus, normalized, as the bytes ingest-service puts on the events topic. */
+    private static List<byte[]> normalized(LogFileReader reader, List<Corpus.File> corpus) throws Exception {
+        List<byte[]> out = new ArrayList<>();
+        for (Corpus.File f : corpus) {
+            reader.read(new ByteArrayInputStream(f.bytes()), new LogFileReader.Sink() {
+                @Override
+                public void record(int index, ObjectNode record) {
+                    try {
+                        out.add(JSON.writeValueAsBytes(Normalizer.normalize(record, null)));
+                    } catch (Exception e) {
+                        // not an event: left out, as ingest dead-letters it
+                    }
+                }
+
+                @Override
+                public void badRecord(int index, String reason, String detail) {
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Uploads the corpus with its notifications; times the events topic and detect-service's count reaching it. */
+    private static void pipeline(LocalPlatform platform, List<Corpus.File> corpus, long expected) throws Exception {
+        String detectMetrics = platform.service("detect").url() + "/q/metrics";
+        long detectBefore = metric(detectMetrics, "trailwatch_detect_events_total");
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.kafka().bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(Topics.EVENTS).stream().map(p -> new TopicPartition(Topics.EVENTS, p.partition())).toList();
+            long before = sum(consumer.endOffsets(partitions));
+            long t0 = System.nanoTime();
+            for (Corpus.File f : corpus) {
+                platform.upload("bench/" + f.key(), f.bytes());
+            }
+            double ingestSeconds = Double.NaN;
+            double detectSeconds = Double.NaN;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (System.nanoTime() < deadline && (Double.isNaN(ingestSeconds) || Double.isNaN(detectSeconds))) {
+                if (Double.isNaN(ingestSeconds) && sum(consumer.endOffsets(partitions)) - before >= expected) {
+                    ingestSeconds = (System.nanoTime() - t0) / 1e9;
+                }
+                if (Double.isNaN(detectSeconds) && metric(detectMetrics, "trailwatch_detect_events_total") - detectBefore >= expected) {
+                    detectSeconds = (System.nanoTime() - t0) / 1e9;
+                }
+                Thread.sleep(100);
+            }
+            System.out.printf(Locale.ROOT, "3. platform, S3/SQS -> ingest-service -> Kafka:   %,10.0f events/s  (%,d events in %.1f s)%n",
+                    expected / ingestSeconds, expected, ingestSeconds);
+            System.out.printf(Locale.ROOT, "   ... -> detect-service (full pack), end to end: %,10.0f events/s  (%.1f s)%n",
+                    expected / detectSeconds, detectSeconds);
+        }
+    }
+
+    /** Files at a steady rate, each with one finding in an account of its own: notification to Slack receipt. */
+    private static void latency(LocalPlatform platform, int rate, int records, int seconds) throws Exception {
+        int n = rate * seconds;
+        Recording sample = Recording.load(Recording.SAMPLE);
+        var logs = new CloudTrailLogs(rate);
+        List<String> accounts = new ArrayList<>(n);
+        List<byte[]> files = new ArrayList<>(n);
+        List<String> keys = new ArrayList<>(n);
+        Instant at = Instant.parse("2026-06-01T00:00:00Z").plusSeconds(86_400L * rate);
+        for (int i = 0; i < n; i++) {
+            String account = String.format("9%02d%09d", rate % 100, i);
+            List<ObjectNode> rs = new ArrayList<>(logs.quietRecords(account, "eu-west-1", at, records - 1, Duration.ofMillis(100)));
+            rs.add(rs.size() / 2, sample.step("atk-04-create-access-key", account, "bench-" + account, at.plusSeconds(50)));
+            accounts.add(account);
+            files.add(CloudTrailLogs.file(rs, true));
+            keys.add(CloudTrailLogs.key(account, "eu-west-1", at, String.format("BENCH%011d", i)));
+        }
+        Map<String, Long> sent = new ConcurrentHashMap<>();
+        Map<String, Long> received = new ConcurrentHashMap<>();
+        platform.sinks().onSlack(line -> {
+            Matcher m = ACCOUNT.matcher(line.path("message").path("text").asText());
+            if (m.find()) {
+                received.putIfAbsent(m.group(1), System.nanoTime());
+            }
+        });
+        ScheduledExecutorService senders = Executors.newScheduledThreadPool(4);
+        long t0 = System.nanoTime() + 200_000_000L;
+        for (int i = 0; i < n; i++) {
+            int f = i;
+            long due = t0 + (long) (i * 1e9 / rate);
+            senders.schedule(() -> {
+                String notification = platform.putObject(keys.get(f), files.get(f));
+                sent.put(accounts.get(f), System.nanoTime());
+                platform.notify(notification);
+            }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
+        }
+        senders.shutdown();
+        senders.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
+        double sendSeconds = (System.nanoTime() - t0) / 1e9;
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline && !received.keySet().containsAll(accounts)) {
+            Thread.sleep(100);
+        }
+        long[] ms = accounts.stream().filter(received::containsKey).mapToLong(a -> (received.get(a) - sent.get(a)) / 1_000_000).sorted().toArray();
+        System.out.printf(Locale.ROOT, "4. SQS notification -> Slack receipt, %3d files/s of %,d records (%,d events/s offered, %d files sent in %.1f s):"
+                        + " p50 %,d ms  p99 %,d ms  max %,d ms  (%d of %d received)%n",
+                rate, records, rate * records, n, sendSeconds, percentile(ms, 50), percentile(ms, 99), ms.length == 0 ? -1 : ms[ms.length - 1],
+                ms.length, n);
+    }
+
+    private static long percentile(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return -1;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    private static long sum(Map<TopicPartition, Long> offsets) {
+        return offsets.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** A counter's value summed over its series, from a service's Prometheus endpoint. */
+    private static long metric(String url, String name) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        double total = 0;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) total;
+    }
+}

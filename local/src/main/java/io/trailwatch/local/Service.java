@@ -1,0 +1,115 @@
+package io.trailwatch.local;
+
+import io.trailwatch.testsupport.ServiceProcess;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One of the four services, run from its packaged jar as a child process on a fixed loopback port. */
+public final class Service {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final Path jar;
+    private final int port;
+    private final Map<String, String> config;
+    private final Path log;
+    private Process process;
+
+    Service(String name, Path jar, int port, Map<String, String> config, Path log) {
+        this.name = name;
+        this.jar = jar;
+        this.port = port;
+        this.config = new LinkedHashMap<>(config);
+        this.config.put("quarkus.http.port", String.valueOf(port));
+        this.log = log;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    public synchronized boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Starts the process (again, after a stop or kill). */
+    public synchronized void start() throws IOException {
+        if (isAlive()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        process = ServiceProcess.start(jar, config, log, "-Xmx384m");
+    }
+
+    /** Waits until the service reports ready on /q/health/ready. */
+    public void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!isAlive()) {
+                throw new IllegalStateException(name + " exited; see " + log);
+            }
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException(name + " not ready after " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    /** SIGKILL, as a crash or an OOM kill would. */
+    public synchronized void kill() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Asks the service to stop (SIGTERM), without waiting. */
+    synchronized void requestStop() {
+        if (process != null) {
+            process.destroy();
+        }
+    }
+
+    /** SIGTERM, then waits for a graceful stop (SIGKILL after a minute). */
+    public void stop() {
+        requestStop();
+        Process p;
+        synchronized (this) {
+            p = process;
+        }
+        if (p == null) {
+            return;
+        }
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,482 @@
+package io.trailwatch.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trailwatch.detect.engine.Engine;
+import io.trailwatch.detect.engine.GeoDb;
+import io.trailwatch.detect.engine.Rule;
+import io.trailwatch.detect.engine.RulePack;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.Headers;
+import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.testsupport.TopicReader;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.MimeMessage;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole platform as {@code ./trailwatch local} runs it (a Kafka broker, S3, SQS and SMTP servers, the Slack and
+ * Lambda sinks, the four services as processes), fed CloudTrail files through S3 notifications: what a user receives,
+ * and that nothing is lost or repeated when a service is killed, the broker restarts, Slack fails for a while or SQS
+ * delivers a notification twice. Each case works in an account of its own; a summary table is printed at the end.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PlatformIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant DAY = Instant.parse("2026-03-02T10:00:00Z");
+    private static final String E2E_ACCOUNT = "111122223333";
+    private static final List<String> FAULT_ACCOUNTS = List.of("210000000001", "210000000002", "210000000003", "210000000004");
+    private static final Duration SETTLE = Duration.ofSeconds(4);
+
+    private final List<String> summary = new ArrayList<>();
+    private LocalPlatform platform;
+    private Thread runner;
+    private Path state;
+    private Path watch;
+    private Engine engine;
+    private Tally events;
+    private Tally findings;
+
+    @BeforeAll
+    void startThePlatform() throws Exception {
+        Path dir = Path.of("target", "platform-it").toAbsolutePath(); // kept after the run: logs/, sinks/
+        deleteRecursively(dir);
+        state = dir.resolve("state");
+        watch = dir.resolve("watch");
+        List<String> allowed = new ArrayList<>(LocalPlatform.ALLOWED_ACCOUNTS);
+        allowed.addAll(FAULT_ACCOUNTS);
+        platform = new LocalPlatform(new LocalPlatform.Options(state, watch, true, Path.of(System.getProperty("trailwatch.root")),
+                Map.of("remediate", Map.of("trailwatch.remediate.allowed-accounts", String.join(",", allowed)))));
+        runner = new Thread(() -> {
+            try {
+                platform.start();
+                platform.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "local-platform");
+        runner.start();
+        Awaitility.await().atMost(Duration.ofMinutes(4)).until(() -> Files.exists(state.resolve("ready")) || !runner.isAlive());
+        assertThat(state.resolve("ready")).as("the platform started; see " + state.resolve("logs")).exists();
+        events = new Tally(Topics.EVENTS, "eventId");
+        findings = new Tally(Topics.FINDINGS, "findingId");
+        engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE, new Engine.Context(
+                GeoDb.open(state.resolve("geo/documentation-networks.mmdb")),
+                Map.of("allowed-countries", Set.of("AU"), "trusted-accounts", Set.of("310000000003"))));
+    }
+
+    @AfterAll
+    void stopThePlatform() throws Exception {
+        if (events != null) {
+            events.close();
+            findings.close();
+        }
+        if (platform != null) {
+            platform.close();
+            runner.join(60_000);
+            assertThat(state.resolve("ready")).doesNotExist();
+        }
+        System.out.println();
+        System.out.println("Fault tests: every eventID on the events topic, every expected finding once, every notification once");
+        System.out.println(String.format(Locale.ROOT, "%-26s %9s %11s %10s %10s %7s %6s %7s %6s",
+                "case", "records", "on topic", "repeated", "findings", "slack", "mail", "lambda", "secs"));
+        summary.forEach(System.out::println);
+    }
+
+    @Test
+    @Order(1)
+    void endpointsJson_saysWhereEverythingIs() throws Exception {
+        JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
+        assertThat(e.get("bucket").asText()).isEqualTo(LocalPlatform.BUCKET);
+        for (String field : new String[]{"kafkaBootstrapServers", "s3Endpoint", "sqsEndpoint", "queueUrl", "slackWebhookUrl", "lambdaEndpoint"}) {
+            assertThat(e.get(field).asText()).as(field).isNotBlank();
+        }
+        assertThat(e.get("smtp").get("port").asInt()).isPositive();
+        assertThat(e.get("services").properties()).extracting(Map.Entry::getKey)
+                .containsExactly("ingest", "detect", "notify", "remediate");
+        assertThat(e.get("sinks").get("slack").asText()).endsWith("sinks/slack.jsonl");
+    }
+
+    @Test
+    @Order(2)
+    void aFileWithARootLogin_aStopLogging_andAPublicSnapshot_reachesSlack_mail_andLambda() throws Exception {
+        var s = new Scenario("e2e", E2E_ACCOUNT, DAY).file(200, "atk-13-root-console-login", "atk-03-stop-logging", "atk-09-snapshot-public");
+        long started = System.nanoTime();
+        platform.upload(s.key(0), s.bytes(0));
+
+        Map<String, Finding> expected = s.expected(engine);
+        assertThat(expected.values()).extracting(Finding::ruleId)
+                .containsExactlyInAnyOrder("root-console-login", "cloudtrail-stop-logging", "ebs-snapshot-made-public");
+        Observed seen = awaitDelivered(s, expected, Duration.ofMinutes(2));
+
+        Finding stop = only(expected, "cloudtrail-stop-logging");
+        JsonNode slack = seen.slack.get(stop.findingId()).get(0).get("message");
+        assertThat(slack.get("text").asText()).isEqualTo(":red_circle: [HIGH] CloudTrail logging was stopped (account 111122223333)");
+        assertThat(slack.toString()).contains("StopLogging", "cloudtrail.amazonaws.com", "eu-west-1", "ops-bob",
+                "e2e-atk-03-stop-logging");
+        assertThat(seen.slack.get(only(expected, "root-console-login").findingId()).get(0).toString())
+                .contains("The root user signed in to the console", "203.0.113.81");
+        assertThat(seen.slack.get(only(expected, "ebs-snapshot-made-public").findingId()).get(0).toString())
+                .contains("ModifySnapshotAttribute");
+
+        Mail mail = seen.mail.get(stop.findingId()).get(0);
+        assertThat(mail.subject).isEqualTo("[HIGH] CloudTrail logging was stopped (account 111122223333)");
+        assertThat(mail.to).isEqualTo("security@localhost");
+        assertThat(mail.text).contains("StopLogging", "ops-bob", "eu-west-1");
+        assertThat(seen.mail).containsOnlyKeys(expected.keySet()); // all three are high: the urgent route mails them
+
+        assertThat(seen.lambda).containsOnlyKeys(stop.findingId());
+        JsonNode invocation = seen.lambda.get(stop.findingId()).get(0);
+        assertThat(invocation.get("function").asText()).isEqualTo("trailwatch-restart-logging");
+        assertThat(invocation.at("/payload/finding/ruleId").asText()).isEqualTo("cloudtrail-stop-logging");
+        assertThat(invocation.at("/payload/finding/eventIds/0").asText()).isEqualTo("e2e-atk-03-stop-logging");
+
+        try (var remediations = new TopicReader(platform.kafka().bootstrapServers(), Topics.REMEDIATIONS)) {
+            String snapshot = only(expected, "ebs-snapshot-made-public").findingId();
+            var outcomes = remediations.awaitUntil(rs -> rs.stream().anyMatch(r -> r.value().contains(snapshot)), Duration.ofSeconds(60));
+            JsonNode dryRun = JSON.readTree(outcomes.stream().filter(r -> r.value().contains(snapshot)).findFirst().orElseThrow().value());
+            assertThat(dryRun.get("outcome").asText()).isEqualTo("dry-run");
+            assertThat(dryRun.get("remediation").asText()).isEqualTo("remove-sharing");
+        }
+        row(s, seen, expected, started);
+    }
+
+    @Test
+    @Order(3)
+    void aFileDroppedInTheWatchedDirectory_isUploadedWithCloudTrailsKeyLayout_andIngested() throws Exception {
+        String name = "111122223333_CloudTrail_eu-west-1_20260302T1005Z_localtest0000001.json.gz";
+        Files.write(watch.resolve(name), CloudTrailLogs.file(new CloudTrailLogs(5).records("111122223333", "eu-west-1",
+                DAY.plusSeconds(300), 15), true));
+        try (var reader = new TopicReader(platform.kafka().bootstrapServers(), Topics.EVENTS)) {
+            var events = reader.awaitUntil(r -> r.stream().filter(e -> name(e).endsWith(name)).count() >= 15, Duration.ofSeconds(90));
+            assertThat(events).filteredOn(e -> name(e).endsWith(name)).extracting(PlatformIT::name)
+                    .containsOnly("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/" + name);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void anSqsMessageDeliveredTwice_ingestsTheFileOnce() throws Exception {
+        var s = new Scenario("sqs-twice", FAULT_ACCOUNTS.get(0), DAY)
+                .file(3000, "atk-13-root-console-login", "atk-03-stop-logging", "atk-04-create-access-key");
+        long started = System.nanoTime();
+        String notification = platform.upload(s.key(0), s.bytes(0));
+        platform.notify(notification);
+        Observed seen = awaitDelivered(s, s.expected(engine), Duration.ofMinutes(2));
+        row(s, seen, s.expected(engine), started);
+    }
+
+    @Test
+    @Order(5)
+    void slackAnswering503ForAWhile_getsEveryMessageOnceWhenItRecovers() throws Exception {
+        var s = new Scenario("slack-503", FAULT_ACCOUNTS.get(1), DAY)
+                .file(3000, "atk-13-root-console-login", "atk-03-stop-logging", "atk-04-create-access-key");
+        int failuresBefore = platform.sinks().slackFailures();
+        long started = System.nanoTime();
+        platform.sinks().failSlackUntil(Instant.now().plusSeconds(15), 503);
+        platform.upload(s.key(0), s.bytes(0));
+        Observed seen = awaitDelivered(s, s.expected(engine), Duration.ofMinutes(3));
+        assertThat(platform.sinks().slackFailures()).as("posts Slack refused").isGreaterThan(failuresBefore);
+        row(s, seen, s.expected(engine), started);
+    }
+
+    @Test
+    @Order(6)
+    void ingestKilledMidFile_andRestarted_losesNothing() throws Exception {
+        var s = new Scenario("ingest-kill-9", FAULT_ACCOUNTS.get(2), DAY)
+                .file(40_000, "atk-13-root-console-login", "atk-03-stop-logging", "atk-04-create-access-key");
+        long before = events.endOffsets();
+        long started = System.nanoTime();
+        platform.upload(s.key(0), s.bytes(0));
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> events.endOffsets() - before >= 1_000);
+        platform.service("ingest").kill();
+        long atKill = events.endOffsets() - before;
+        assertThat(atKill).as("events published before the kill").isLessThan(s.eventIds().size());
+        platform.service("ingest").start();
+        platform.service("ingest").awaitReady(Duration.ofMinutes(2));
+        Observed seen = awaitDelivered(s, s.expected(engine), Duration.ofMinutes(3));
+        row(s, seen, s.expected(engine), started);
+    }
+
+    @Test
+    @Order(7)
+    void brokerRestartedMidStream_losesNothing() throws Exception {
+        var s = new Scenario("broker-restart", FAULT_ACCOUNTS.get(3), DAY);
+        s.file(5_000, "atk-13-root-console-login");
+        for (int i = 0; i < 6; i++) {
+            s.file(5_000);
+        }
+        s.file(5_000, "atk-03-stop-logging", "atk-04-create-access-key");
+        long before = events.endOffsets();
+        long started = System.nanoTime();
+        for (int i = 0; i < s.files.size(); i++) {
+            platform.upload(s.key(i), s.bytes(i));
+        }
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20)).until(() -> events.endOffsets() - before >= 5_000);
+        long atStop = events.endOffsets() - before;
+        platform.kafka().stop();
+        assertThat(atStop).as("events published before the broker stopped").isLessThan(s.eventIds().size());
+        Thread.sleep(2_000);
+        platform.kafka().restart();
+        Observed seen = awaitDelivered(s, s.expected(engine), Duration.ofMinutes(4));
+        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+            assertThat(platform.service(service).isAlive()).as(service + " survived the broker restart").isTrue();
+        }
+        row(s, seen, s.expected(engine), started);
+    }
+
+    @Test
+    @Order(8)
+    void theSampleReplay_givesAFindingInEveryCategoryOfThePack() throws Exception {
+        Set<String> categories = RulePack.builtIn().stream().map(Rule::category).collect(Collectors.toCollection(TreeSet::new));
+        try (var findings = new TopicReader(platform.kafka().bootstrapServers(), Topics.FINDINGS)) {
+            var all = findings.awaitUntil(rs -> sampleCategories(rs).containsAll(categories), Duration.ofMinutes(5));
+            assertThat(sampleCategories(all)).isEqualTo(categories);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    /** Reads a topic from its start as it grows (read_committed), counting each id per account. */
+    private final class Tally implements AutoCloseable {
+        private final KafkaConsumer<String, String> consumer;
+        private final List<TopicPartition> partitions;
+        private final String idField;
+        private final Map<String, Map<String, Integer>> byAccount = new HashMap<>();
+
+        Tally(String topic, String idField) {
+            this.idField = idField;
+            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafka().bootstrapServers(),
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
+                    new StringDeserializer(), new StringDeserializer());
+            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        /** Catches up, then: each id of the account's records, with how many times it is on the topic. */
+        synchronized Map<String, Integer> of(String account) throws IOException {
+            while (true) {
+                var batch = consumer.poll(Duration.ofMillis(300));
+                if (batch.isEmpty()) {
+                    break;
+                }
+                for (var r : batch) {
+                    JsonNode v = JSON.readTree(r.value());
+                    byAccount.computeIfAbsent(v.path("accountId").asText(), k -> new HashMap<>()).merge(v.path(idField).asText(), 1, Integer::sum);
+                }
+            }
+            return Map.copyOf(byAccount.getOrDefault(account, Map.of()));
+        }
+
+        /** The records on the topic, committed or not (cheap). */
+        synchronized long endOffsets() {
+            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        @Override
+        public synchronized void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** What reached the topics and the sinks for one scenario's account. */
+    private record Observed(Map<String, Integer> events, long eventRecords, Map<String, Integer> findings,
+                            Map<String, List<JsonNode>> slack, Map<String, List<Mail>> mail, Map<String, List<JsonNode>> lambda) {
+    }
+
+    private record Mail(String subject, String to, String text) {
+    }
+
+    /**
+     * Waits until every event is on the topic, every expected finding exists and every notification arrived, then
+     * for a quiet while, and checks that each finding and notification is there exactly once.
+     */
+    private Observed awaitDelivered(Scenario s, Map<String, Finding> expected, Duration timeout) throws Exception {
+        Set<String> mailed = expected.values().stream().filter(f -> Set.of("high", "critical").contains(f.severity()))
+                .map(Finding::findingId).collect(Collectors.toSet());
+        Set<String> invoked = expected.values().stream().filter(f -> f.ruleId().equals("cloudtrail-stop-logging"))
+                .map(Finding::findingId).collect(Collectors.toSet());
+        Observed[] last = new Observed[1];
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
+                last[0] = observe(s);
+                return last[0].events.keySet().containsAll(s.eventIds()) && last[0].findings.keySet().containsAll(expected.keySet())
+                        && last[0].slack.keySet().containsAll(expected.keySet()) && last[0].mail.keySet().containsAll(mailed)
+                        && last[0].lambda.keySet().containsAll(invoked);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            Observed o = last[0];
+            throw new AssertionError(s.name + ": not everything arrived; events " + (o == null ? "?" : o.events.size() + "/"
+                    + s.eventIds().size()) + ", findings " + (o == null ? "?" : o.findings.keySet()) + " of " + expected.keySet()
+                    + ", slack " + (o == null ? "?" : o.slack.keySet()) + ", mail " + (o == null ? "?" : o.mail.keySet())
+                    + ", lambda " + (o == null ? "?" : o.lambda.keySet()) + "; logs in " + state.resolve("logs"), e);
+        }
+        Thread.sleep(SETTLE.toMillis());
+        Observed o = observe(s);
+        assertThat(o.events.keySet()).as(s.name + ": eventIDs on the events topic").containsAll(s.eventIds());
+        assertThat(o.findings).as(s.name + ": findings (findingId: times on the topic)")
+                .isEqualTo(expected.keySet().stream().collect(Collectors.toMap(Function.identity(), id -> 1)));
+        assertThat(counts(o.slack)).as(s.name + ": Slack messages per finding")
+                .isEqualTo(expected.keySet().stream().collect(Collectors.toMap(Function.identity(), id -> 1)));
+        assertThat(counts(o.mail)).as(s.name + ": mails per finding")
+                .isEqualTo(mailed.stream().collect(Collectors.toMap(Function.identity(), id -> 1)));
+        assertThat(counts(o.lambda)).as(s.name + ": Lambda invocations per finding")
+                .isEqualTo(invoked.stream().collect(Collectors.toMap(Function.identity(), id -> 1)));
+        return o;
+    }
+
+    private Observed observe(Scenario s) throws Exception {
+        Map<String, Integer> events = this.events.of(s.account);
+        long eventRecords = events.values().stream().mapToLong(Integer::longValue).sum();
+        Map<String, Integer> findings = this.findings.of(s.account);
+        Map<String, List<JsonNode>> slack = byFinding(lines(platform.sinks().slackFile()), s.account,
+                line -> line.get("message").toString());
+        Map<String, List<JsonNode>> lambda = new HashMap<>();
+        for (JsonNode line : lines(platform.sinks().lambdaFile())) {
+            if (s.account.equals(line.at("/payload/finding/accountId").asText())) {
+                lambda.computeIfAbsent(line.at("/payload/finding/findingId").asText(), k -> new ArrayList<>()).add(line);
+            }
+        }
+        Map<String, List<Mail>> mail = new HashMap<>();
+        try (Stream<Path> files = Files.list(platform.sinks().mailDir())) {
+            for (Path p : files.filter(p -> p.getFileName().toString().endsWith(".eml")).toList()) {
+                Mail m = readMail(p);
+                if (m.subject.contains("(account " + s.account + ")")) {
+                    String id = m.text.replaceAll("(?s).*finding ([0-9a-f]+).*", "$1");
+                    mail.computeIfAbsent(id, k -> new ArrayList<>()).add(m);
+                }
+            }
+        }
+        return new Observed(events, eventRecords, findings, slack, mail, lambda);
+    }
+
+    private static Map<String, List<JsonNode>> byFinding(List<JsonNode> lines, String account, Function<JsonNode, String> text) {
+        Map<String, List<JsonNode>> out = new HashMap<>();
+        for (JsonNode line : lines) {
+            String t = text.apply(line);
+            if (t.contains("account " + account)) {
+                var m = java.util.regex.Pattern.compile("finding `([0-9a-f]+)`").matcher(t);
+                if (m.find()) {
+                    out.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(line);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Mail readMail(Path p) throws Exception {
+        try (InputStream in = Files.newInputStream(p)) {
+            MimeMessage m = new MimeMessage(null, in);
+            return new Mail(m.getSubject(), m.getAllRecipients()[0].toString(), text(m));
+        }
+    }
+
+    private static String text(Part part) throws Exception {
+        if (part.isMimeType("text/plain")) {
+            return part.getContent().toString();
+        }
+        if (part.getContent() instanceof Multipart multipart) {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < multipart.getCount(); i++) {
+                BodyPart b = multipart.getBodyPart(i);
+                out.append(text(b));
+            }
+            return out.toString();
+        }
+        return "";
+    }
+
+    private static List<JsonNode> lines(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            if (!line.isBlank()) {
+                out.add(JSON.readTree(line));
+            }
+        }
+        return out;
+    }
+
+    private static <T> Map<String, Integer> counts(Map<String, List<T>> byId) {
+        return byId.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().size()));
+    }
+
+    private static Finding only(Map<String, Finding> findings, String ruleId) {
+        return findings.values().stream().filter(f -> f.ruleId().equals(ruleId)).findFirst().orElseThrow();
+    }
+
+    private static String name(ConsumerRecord<String, String> r) {
+        String key = TopicReader.header(r, Headers.S3_KEY);
+        return key == null ? "" : key;
+    }
+
+    private static Set<String> sampleCategories(List<ConsumerRecord<String, String>> findings) {
+        Set<String> out = new TreeSet<>();
+        for (var r : findings) {
+            try {
+                JsonNode f = JSON.readTree(r.value());
+                if (f.path("accountId").asText().startsWith("3100000000")) {
+                    out.add(f.get("category").asText());
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    private void row(Scenario s, Observed o, Map<String, Finding> expected, long startedNanos) {
+        summary.add(String.format(Locale.ROOT, "%-26s %,9d %,11d %,10d %4d of %-3d %7d %6d %7d %6.1f", s.name, s.eventIds().size(),
+                o.events.size(), o.eventRecords - o.events.size(), o.findings.size(), expected.size(), o.slack.size(), o.mail.size(),
+                o.lambda.size(), (System.nanoTime() - startedNanos) / 1e9));
+    }
+}
