@@ -95,7 +95,7 @@ public final class PlatformBench {
         Path state = Files.createTempDirectory("trailwatch-bench");
         var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, Path.of("").toAbsolutePath(), Map.of(
                 "notify", Map.of("trailwatch.notify.destinations.slack.rate-per-second", "10000",
-                        "trailwatch.notify.destinations.slack.burst", "10000", "trailwatch.notify.grouping.window", "0"))));
+                        "trailwatch.notify.destinations.slack.burst", "10000"))));
         try {
             System.out.println("starting the platform (state in " + state + ")...");
             long t0 = System.nanoTime();
@@ -103,7 +103,8 @@ public final class PlatformBench {
             System.out.printf(Locale.ROOT, "   ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             pipeline(platform, corpus, events.size());
             for (int rate : rates) {
-                latency(platform, rate, records, rate == rates[rates.length - 1] && rate >= 100 ? Math.max(5, seconds / 2) : seconds);
+                awaitIdle(platform);
+                latency(platform, rate, records, rate >= 100 ? Math.max(5, seconds / 4) : seconds);
             }
         } finally {
             platform.close();
@@ -202,7 +203,7 @@ public final class PlatformBench {
         senders.shutdown();
         senders.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
         double sendSeconds = (System.nanoTime() - t0) / 1e9;
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         while (System.nanoTime() < deadline && !received.keySet().containsAll(accounts)) {
             Thread.sleep(100);
         }
@@ -211,6 +212,28 @@ public final class PlatformBench {
                         + " p50 %,d ms  p99 %,d ms  max %,d ms  (%d of %d received)%n",
                 rate, records, rate * records, n, sendSeconds, percentile(ms, 50), percentile(ms, 99), ms.length == 0 ? -1 : ms[ms.length - 1],
                 ms.length, n);
+    }
+
+    /** Waits (at most ten minutes) until detect-service has read every event and notify-service sends nothing more. */
+    private static void awaitIdle(LocalPlatform platform) throws Exception {
+        String detect = platform.service("detect").url() + "/q/metrics";
+        String notify = platform.service("notify").url() + "/q/metrics";
+        long t0 = System.nanoTime();
+        long deadline = t0 + Duration.ofMinutes(10).toNanos();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                platform.kafka().bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(Topics.EVENTS).stream().map(p -> new TopicPartition(Topics.EVENTS, p.partition())).toList();
+            long lastDeliveries = -1;
+            int quiet = 0;
+            while (System.nanoTime() < deadline && quiet < 5) {
+                long deliveries = metric(notify, "trailwatch_notify_deliveries_total");
+                boolean detected = metric(detect, "trailwatch_detect_events_total") >= sum(consumer.endOffsets(partitions));
+                quiet = detected && deliveries == lastDeliveries ? quiet + 1 : 0;
+                lastDeliveries = deliveries;
+                Thread.sleep(1000);
+            }
+        }
+        System.out.printf(Locale.ROOT, "   (waited %.0f s for the platform to be idle)%n", (System.nanoTime() - t0) / 1e9);
     }
 
     private static long percentile(long[] sorted, int p) {
