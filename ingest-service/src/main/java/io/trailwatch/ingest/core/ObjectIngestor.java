@@ -15,10 +15,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,7 +62,7 @@ public final class ObjectIngestor {
     private final IngestMetrics metrics;
     private final Duration publishTimeout;
     private final Clock clock;
-    private final Set<String> underWay = ConcurrentHashMap.newKeySet();
+    private final Map<String, CountDownLatch> underWay = new ConcurrentHashMap<>(); // objects being read, by claim
 
     public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
                           IngestMetrics metrics, Duration publishTimeout, Clock clock) {
@@ -83,12 +83,22 @@ public final class ObjectIngestor {
      * @param provenance where the request came from, for dead letters (e.g. {@code sqsMessageId}, {@code backfill})
      */
     public Outcome ingest(ObjectRef ref, Map<String, String> provenance) {
-        // SQS delivers at least once, and S3 may announce an object twice: a second notification of an object being
-        // read right now waits for redelivery, when the ledger says the object is done.
+        // SQS delivers at least once, and S3 may announce an object twice (or a message name it twice): a second
+        // request for an object being read right now waits for the first, then finds it in the ledger.
         String claim = ref.bucket() + "/" + ref.key() + "@" + (ref.etag() == null ? "" : IngestedObject.stripQuotes(ref.etag()));
-        if (!underWay.add(claim)) {
-            LOG.debugf("%s is being ingested already; its other notification waits", ref.uri());
-            metrics.object("retried", "already-in-progress");
+        CountDownLatch mine = new CountDownLatch(1);
+        try {
+            CountDownLatch other;
+            while ((other = underWay.putIfAbsent(claim, mine)) != null) {
+                LOG.debugf("%s is being ingested already; waiting for it", ref.uri());
+                if (!other.await(publishTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    metrics.object("retried", "already-in-progress");
+                    return Outcome.RETRY;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            metrics.object("retried", "interrupted");
             return Outcome.RETRY;
         }
         metrics.inFlight().incrementAndGet();
@@ -100,7 +110,8 @@ public final class ObjectIngestor {
             return Outcome.RETRY;
         } finally {
             metrics.inFlight().decrementAndGet();
-            underWay.remove(claim);
+            underWay.remove(claim, mine);
+            mine.countDown();
         }
     }
 
