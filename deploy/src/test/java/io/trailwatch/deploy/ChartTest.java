@@ -1,0 +1,250 @@
+package io.trailwatch.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import static io.trailwatch.deploy.Chart.named;
+import static io.trailwatch.deploy.Chart.ofKind;
+import static io.trailwatch.deploy.Chart.render;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** deploy/helm/trailwatch rendered by Helm for its default values and each scenario under ci/. */
+class ChartTest {
+
+    private static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
+
+    @Test
+    void lint_passesStrict() {
+        var result = Chart.helm().lint().strict().call();
+        assertThat(result.isFailed()).as(String.join("\n", result.getMessages())).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "minimal-values.yaml", "everything-values.yaml", "existing-secrets-values.yaml", "keda-values.yaml",
+            "tls-sasl-values.yaml"})
+    void everyRenderedObject_isValidAgainstTheKubernetesApi_andLabelled(String values) {
+        List<JsonNode> objects = render(values.isEmpty() ? null : values, Map.of());
+
+        assertThat(objects).isNotEmpty();
+        List<String> errors = new ArrayList<>();
+        for (JsonNode o : objects) {
+            if (!Chart.CUSTOM_KINDS.contains(o.path("kind").asText())) {
+                errors.addAll(Chart.apiErrors(o));
+            }
+            JsonNode labels = o.at("/metadata/labels");
+            for (String label : List.of("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+                    "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of")) {
+                if (!labels.hasNonNull(label)) {
+                    errors.add(o.path("kind").asText() + " " + o.at("/metadata/name").asText() + ": no label " + label);
+                }
+            }
+        }
+        assertThat(errors).isEmpty();
+        assertThat(ofKind(objects, "Secret")).as("the chart never renders a Secret").isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "minimal-values.yaml", "everything-values.yaml", "tls-sasl-values.yaml"})
+    void everyPod_isHardened_probed_andSelectedByItsOwnLabels(String values) {
+        List<JsonNode> objects = render(values.isEmpty() ? null : values, Map.of());
+
+        for (JsonNode d : ofKind(objects, "Deployment")) {
+            String name = d.at("/metadata/name").asText();
+            JsonNode pod = d.at("/spec/template/spec");
+            assertThat(pod.at("/securityContext/runAsNonRoot").asBoolean()).as(name).isTrue();
+            assertThat(pod.at("/securityContext/seccompProfile/type").asText()).as(name).isEqualTo("RuntimeDefault");
+            assertThat(pod.at("/automountServiceAccountToken").asBoolean(true)).as(name).isFalse();
+            JsonNode c = pod.at("/containers/0");
+            assertThat(c.at("/securityContext/readOnlyRootFilesystem").asBoolean()).as(name).isTrue();
+            assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).as(name).isFalse();
+            assertThat(c.at("/securityContext/capabilities/drop").toString()).as(name).isEqualTo("[\"ALL\"]");
+            assertThat(c.at("/readinessProbe/httpGet/path").asText()).as(name).isEqualTo("/q/health/ready");
+            assertThat(c.at("/livenessProbe/httpGet/path").asText()).as(name).isEqualTo("/q/health/live");
+            assertThat(StreamSupport.stream(c.at("/volumeMounts").spliterator(), false).map(m -> m.get("mountPath").asText()))
+                    .as(name + " has a writable /tmp").contains("/tmp");
+            JsonNode podLabels = d.at("/spec/template/metadata/labels");
+            d.at("/spec/selector/matchLabels").fields().forEachRemaining(e ->
+                    assertThat(podLabels.path(e.getKey()).asText()).as(name + " selector " + e.getKey()).isEqualTo(e.getValue().asText()));
+            JsonNode service = named(objects, "Service", name);
+            service.at("/spec/selector").fields().forEachRemaining(e ->
+                    assertThat(podLabels.path(e.getKey()).asText()).as(name + " service selector").isEqualTo(e.getValue().asText()));
+            if (!ofKind(objects, "NetworkPolicy").isEmpty()) { // minimal-values turns them off
+                assertThat(named(objects, "NetworkPolicy", name).at("/spec/podSelector/matchLabels"))
+                        .as(name + " network policy").isEqualTo(d.at("/spec/selector/matchLabels"));
+            }
+        }
+    }
+
+    @Test
+    void defaults_runFourServices_twoReplicasEach_withAServiceAccount_aPdb_andANetworkPolicyEach() {
+        List<JsonNode> objects = render(null, Map.of());
+
+        for (String s : SERVICES) {
+            String name = "tw-trailwatch-" + s;
+            assertThat(named(objects, "Deployment", name).at("/spec/replicas").asInt()).isEqualTo(2);
+            assertThat(named(objects, "Deployment", name).at("/spec/template/spec/serviceAccountName").asText()).isEqualTo(name);
+            named(objects, "ServiceAccount", name);
+            named(objects, "PodDisruptionBudget", name);
+            named(objects, "NetworkPolicy", name);
+            assertThat(named(objects, "Deployment", name).at("/spec/template/spec/containers/0/image").asText())
+                    .isEqualTo("ghcr.io/trailwatch/" + s + "-service:0.1.0-SNAPSHOT");
+        }
+        assertThat(ofKind(objects, "HorizontalPodAutoscaler")).isEmpty();
+        assertThat(ofKind(objects, "ScaledObject")).isEmpty();
+        assertThat(ofKind(objects, "KafkaTopic")).isEmpty();
+    }
+
+    @Test
+    void aDisabledService_rendersNothing() {
+        List<JsonNode> objects = render("minimal-values.yaml", Map.of());
+
+        assertThat(objects).noneMatch(o -> o.at("/metadata/name").asText().endsWith("-notify"))
+                .noneMatch(o -> o.at("/metadata/name").asText().endsWith("-remediate"));
+        assertThat(ofKind(objects, "Deployment")).hasSize(2);
+    }
+
+    @Test
+    void irsa_theRoleAnnotationFromValues_isOnTheServicesAccount() {
+        List<JsonNode> objects = render("everything-values.yaml", Map.of());
+
+        assertThat(named(objects, "ServiceAccount", "tw-trailwatch-ingest").at("/metadata/annotations/eks.amazonaws.com~1role-arn").asText())
+                .isEqualTo("arn:aws:iam::111122223333:role/trailwatch-ingest");
+        assertThat(named(objects, "ServiceAccount", "tw-trailwatch-notify").at("/metadata/annotations").isMissingNode()).isTrue();
+    }
+
+    @Test
+    void secrets_areReferencedFromExistingSecrets_neverInlined() {
+        List<JsonNode> objects = render("existing-secrets-values.yaml", Map.of());
+
+        JsonNode notify = named(objects, "Deployment", "tw-trailwatch-notify").at("/spec/template/spec/containers/0/env");
+        assertThat(env(notify, "KAFKA_SASL_PASSWORD").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("trailwatch-kafka");
+        assertThat(env(notify, "NOTIFY_SECOPS_URL").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("slack-url");
+        assertThat(env(notify, "NOTIFY_SIEM_HMAC_KEY").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("siem-hmac-key");
+        assertThat(env(notify, "SMTP_PASSWORD").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("smtp-password");
+        String properties = named(objects, "ConfigMap", "tw-trailwatch-notify").at("/data/application.properties").asText();
+        assertThat(properties).contains("trailwatch.notify.destinations.secops.url=${NOTIFY_SECOPS_URL}",
+                "trailwatch.notify.destinations.siem.hmac-key=${NOTIFY_SIEM_HMAC_KEY}", "quarkus.mailer.password=${SMTP_PASSWORD}",
+                "password=\"${KAFKA_SASL_PASSWORD}\"");
+        for (JsonNode d : ofKind(objects, "Deployment")) {
+            for (JsonNode e : d.at("/spec/template/spec/containers/0/env")) {
+                assertThat(e.path("name").asText().matches(".*(PASSWORD|URL|KEY|SECRET).*") && e.has("value"))
+                        .as(d.at("/metadata/name").asText() + " env " + e.path("name").asText() + " is a literal").isFalse();
+            }
+        }
+    }
+
+    @Test
+    void hpaOrKeda_isAValuesSwitch() {
+        List<JsonNode> hpa = render("everything-values.yaml", Map.of());
+        assertThat(ofKind(hpa, "HorizontalPodAutoscaler")).extracting(o -> o.at("/metadata/name").asText())
+                .containsExactlyInAnyOrder("tw-trailwatch-ingest", "tw-trailwatch-detect");
+        assertThat(ofKind(hpa, "ScaledObject")).isEmpty();
+        assertThat(named(hpa, "Deployment", "tw-trailwatch-detect").at("/spec/replicas").isMissingNode())
+                .as("the autoscaler owns the replica count").isTrue();
+
+        List<JsonNode> keda = render("keda-values.yaml", Map.of());
+        assertThat(ofKind(keda, "HorizontalPodAutoscaler")).isEmpty();
+        assertThat(ofKind(keda, "ScaledObject")).hasSize(4);
+        JsonNode ingest = named(keda, "ScaledObject", "tw-trailwatch-ingest").at("/spec/triggers/0");
+        assertThat(ingest.path("type").asText()).isEqualTo("aws-sqs-queue");
+        assertThat(ingest.at("/metadata/queueURL").asText()).endsWith("/cloudtrail-objects");
+        assertThat(named(keda, "TriggerAuthentication", "tw-trailwatch-ingest").at("/spec/podIdentity/provider").asText()).isEqualTo("aws");
+        JsonNode detect = named(keda, "ScaledObject", "tw-trailwatch-detect").at("/spec/triggers/0");
+        assertThat(detect.path("type").asText()).isEqualTo("kafka");
+        assertThat(detect.at("/metadata/consumerGroup").asText()).isEqualTo("trailwatch-detect");
+        assertThat(detect.at("/metadata/topic").asText()).isEqualTo("trailwatch.events.v1");
+        assertThat(named(keda, "ScaledObject", "tw-trailwatch-notify").at("/spec/triggers/0/metadata/topic").asText())
+                .isEqualTo("trailwatch.findings.v1");
+    }
+
+    @Test
+    void replicasBeyondTheConsumedTopicsPartitions_failTheRendering() {
+        assertThatThrownBy(() -> render(null, Map.of("detect.replicas", 13)))
+                .hasMessageContaining("detect: 13 replicas at most, but trailwatch.events.v1 has 12 partitions");
+        assertThatThrownBy(() -> render(null, Map.of("notify.autoscaling.enabled", true, "notify.autoscaling.maxReplicas", 7)))
+                .hasMessageContaining("notify: 7 replicas at most, but trailwatch.findings.v1 has 6 partitions");
+        assertThat(ofKind(render(null, Map.of("ingest.replicas", 40)), "Deployment")).as("ingest reads SQS: no bound").hasSize(4);
+    }
+
+    @Test
+    void tlsAndSasl_configureEveryKafkaClient_andKeda() {
+        List<JsonNode> objects = render("tls-sasl-values.yaml", Map.of());
+
+        String detect = named(objects, "ConfigMap", "tw-trailwatch-detect").at("/data/application.properties").asText();
+        for (String prefix : List.of("kafka.", "kafka-streams.")) {
+            assertThat(detect).contains(prefix + "security.protocol=SASL_SSL", prefix + "sasl.mechanism=SCRAM-SHA-512",
+                    prefix + "ssl.truststore.location=/etc/trailwatch/kafka-ca/ca.crt",
+                    prefix + "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"trailwatch\" password=\"${KAFKA_SASL_PASSWORD}\";");
+        }
+        JsonNode pod = named(objects, "Deployment", "tw-trailwatch-ingest").at("/spec/template/spec");
+        assertThat(pod.toString()).contains("\"secretName\":\"kafka-ca\"", "\"mountPath\":\"/etc/trailwatch/kafka-ca\"");
+        assertThat(named(objects, "ScaledObject", "tw-trailwatch-detect").at("/spec/triggers/0/metadata/sasl").asText()).isEqualTo("scram_sha512");
+        assertThat(named(objects, "TriggerAuthentication", "tw-trailwatch-detect").at("/spec/secretTargetRef").toString())
+                .contains("trailwatch-kafka", "kafka-ca");
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-detect").toString()).contains("10.20.0.0/16", "9096");
+    }
+
+    @Test
+    void networkPolicies_letEachServiceReachOnlyWhatItUses() {
+        List<JsonNode> objects = render("everything-values.yaml", Map.of());
+
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-detect").at("/spec/egress")).as("detect: DNS and Kafka").hasSize(2);
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-ingest").at("/spec/egress")).as("ingest: + AWS").hasSize(3);
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-remediate").at("/spec/egress")).as("remediate: + Lambda").hasSize(3);
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-notify").at("/spec/egress")).as("notify: + Slack/SMTP/webhooks").hasSize(3);
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-notify").at("/spec/ingress/0/from/0/namespaceSelector/matchLabels")
+                .toString()).contains("monitoring");
+    }
+
+    @Test
+    void rules_notifications_andRemediations_fromValues_reachTheServicesConfiguration() {
+        List<JsonNode> objects = render("everything-values.yaml", Map.of());
+
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-detect-rules").at("/data/my-bucket-deleted.yaml").asText())
+                .contains("id: my-bucket-deleted");
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-detect").at("/data/application.properties").asText()).contains(
+                "trailwatch.detect.rules-dir=/etc/trailwatch/rules", "trailwatch.detect.lists.trusted-accounts=111122223333,444455556666",
+                "trailwatch.detect.exceptions.role-arns=arn:aws:iam::111122223333:role/terraform");
+        assertThat(named(objects, "Deployment", "tw-trailwatch-detect").toString()).contains("\"mountPath\":\"/etc/trailwatch/rules\"");
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-notify").at("/data/application.properties").asText()).contains(
+                "trailwatch.notify.routes.urgent.min-severity=high", "trailwatch.notify.routes.everything.destinations=secops,siem",
+                "trailwatch.notify.destinations.oncall-mail.to=oncall@example.com");
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-remediate").at("/data/application.properties").asText()).contains(
+                "trailwatch.remediate.enabled=true", "trailwatch.remediate.allowed-accounts=111122223333",
+                "trailwatch.remediate.remediations.restart-logging.function=trailwatch-restart-logging",
+                "trailwatch.remediate.remediations.remove-sharing.enabled=false");
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-ingest").at("/data/application.properties").asText())
+                .contains("trailwatch.ingest.concurrency=8", "trailwatch.ingest.aws.region=eu-west-1");
+    }
+
+    @Test
+    void strimziTopics_compactTheLedgersAndTheDetectorState_andKeepTheRest() {
+        List<JsonNode> topics = ofKind(render("everything-values.yaml", Map.of()), "KafkaTopic");
+
+        assertThat(topics).hasSize(15).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
+        for (JsonNode t : topics) {
+            String name = t.at("/spec/topicName").asText();
+            boolean compact = name.contains("ledger") || name.contains("control") || name.endsWith("-changelog");
+            assertThat(t.at("/spec/config/cleanup.policy").asText()).as(name).isEqualTo(compact ? "compact" : "delete");
+        }
+        assertThat(topics).filteredOn(t -> t.at("/spec/topicName").asText().equals("trailwatch.events.v1"))
+                .singleElement().satisfies(t -> assertThat(t.at("/spec/partitions").asInt()).isEqualTo(12));
+    }
+
+    private static JsonNode env(JsonNode env, String name) {
+        for (JsonNode e : env) {
+            if (name.equals(e.path("name").asText())) {
+                return e;
+            }
+        }
+        throw new AssertionError("no env " + name + " in " + env);
+    }
+}

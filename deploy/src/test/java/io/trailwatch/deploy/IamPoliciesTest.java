@@ -1,0 +1,45 @@
+package io.trailwatch.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** deploy/iam: each service's policy is valid JSON, allows only, and names every action and resource. */
+class IamPoliciesTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ingest-service-policy.json", "remediate-service-policy.json", "notify-service-ses-policy.json"})
+    void policy_isLeastPrivilege(String file) throws Exception {
+        JsonNode policy = new ObjectMapper().readTree(Path.of("iam", file).toFile());
+
+        assertThat(policy.path("Version").asText()).isEqualTo("2012-10-17");
+        assertThat(policy.path("Statement")).isNotEmpty();
+        for (JsonNode s : policy.path("Statement")) {
+            assertThat(s.path("Effect").asText()).isEqualTo("Allow");
+            for (String a : values(s.path("Action"))) {
+                assertThat(a).as(file + " action").matches("[a-z0-9]+:[A-Z][A-Za-z]+");
+            }
+            for (String r : values(s.path("Resource"))) {
+                assertThat(r).as(file + " resource").startsWith("arn:aws:").isNotEqualTo("*").doesNotEndWith(":*");
+            }
+        }
+    }
+
+    private static List<String> values(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> out.add(n.asText()));
+        } else {
+            out.add(node.asText());
+        }
+        assertThat(out).isNotEmpty();
+        return out;
+    }
+}
