@@ -56,6 +56,21 @@ class ValuesTest {
         assertThat(missing).as("values without a line in helm/trailwatch/README.md").isEmpty();
     }
 
+    @Test
+    void theChartsImages_areTheOnesTheServicesBuild() throws Exception {
+        JsonNode values = new YAMLMapper().readTree(Chart.DIR.resolve("values.yaml").toFile());
+        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+            var properties = new java.util.Properties();
+            try (var in = Files.newInputStream(Path.of("..", service + "-service", "src", "main", "resources", "application.properties"))) {
+                properties.load(in);
+            }
+            assertThat(values.at("/" + service + "/image/repository").asText()).as(service)
+                    .isEqualTo(properties.getProperty("quarkus.container-image.name"));
+            assertThat(values.at("/image/registry").asText()).as(service)
+                    .endsWith("/" + properties.getProperty("quarkus.container-image.group"));
+        }
+    }
+
     /** Dotted paths of the values' leaves (an empty map or list is a leaf, and so are Kubernetes objects). */
     private static List<String> leaves(JsonNode node, String prefix) {
         List<String> out = new ArrayList<>();

@@ -72,12 +72,17 @@ public class DetectWiring {
 
     /** Creates the findings and dead-letter topics when they are missing, so the first finding has somewhere to go. */
     void createOutputTopics(@Observes StartupEvent start, DetectConfig config,
-                            @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000))) {
+                            @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap,
+                            @io.smallrye.common.annotation.Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        // the brokers Kafka Streams uses, with the kafka.* security settings (TLS, SASL)
+        Map<String, Object> admin = new java.util.HashMap<>(io.trailwatch.model.kafka.KafkaConnection.security(kafkaConfig));
+        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        try (Admin client = Admin.create(admin)) {
             for (String topic : List.of(config.topics().findings(), config.topics().deadLetters())) {
                 try {
-                    admin.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(config.topics().partitions()),
+                    client.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(config.topics().partitions()),
                             java.util.Optional.empty()))).all().get();
                     LOG.infof("created topic %s", topic);
                 } catch (ExecutionException e) {

@@ -36,7 +36,7 @@ public class LedgerReader {
     private static final Logger LOG = Logger.getLogger(LedgerReader.class);
 
     private final Ledger ledger;
-    private final String bootstrapServers;
+    private final Map<String, Object> connection; // brokers, TLS, SASL
     private final String topic;
     private final int partitions;
     private volatile boolean running;
@@ -44,11 +44,11 @@ public class LedgerReader {
     private Thread thread;
 
     LedgerReader(Ledger ledger,
-                 @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                 @io.smallrye.common.annotation.Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
                  @ConfigProperty(name = "mp.messaging.outgoing.ledger.topic") String topic,
                  IngestConfig config) {
         this.ledger = ledger;
-        this.bootstrapServers = bootstrapServers;
+        this.connection = io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig);
         this.topic = topic;
         this.partitions = config.ledger().partitions();
     }
@@ -86,12 +86,11 @@ public class LedgerReader {
     }
 
     private void follow() {
-        try (var c = new KafkaConsumer<>(Map.<String, Object>of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> config = new java.util.HashMap<>(connection);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        try (var c = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
             List<TopicPartition> assigned = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -123,8 +122,9 @@ public class LedgerReader {
 
     /** The ledger topic must be compacted; create it so if it does not exist yet. */
     private void ensureTopic() throws InterruptedException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+        Map<String, Object> config = new java.util.HashMap<>(connection);
+        config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        try (Admin admin = Admin.create(config)) {
             if (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
                 return;
             }

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  */
 public final class CompactedKeys implements AutoCloseable {
 
-    private final String bootstrap;
+    private final Map<String, Object> connection;
     private final String topic;
     private final Consumer<String> log;
     private final Set<String> keys = ConcurrentHashMap.newKeySet();
@@ -39,7 +39,16 @@ public final class CompactedKeys implements AutoCloseable {
      * @param log where to say what happened (the ledger's size once read, trouble reaching the broker)
      */
     public CompactedKeys(String bootstrap, String topic, int partitions, Consumer<String> log) {
-        this.bootstrap = bootstrap;
+        this(KafkaConnection.plain(bootstrap), topic, partitions, log);
+    }
+
+    /**
+     * Follows a compacted topic, creating it when missing.
+     *
+     * @param connection brokers and security settings ({@link KafkaConnection#of})
+     */
+    public CompactedKeys(Map<String, Object> connection, String topic, int partitions, Consumer<String> log) {
+        this.connection = Map.copyOf(connection);
         this.topic = topic;
         this.log = log;
         createIfMissing(partitions);
@@ -67,11 +76,19 @@ public final class CompactedKeys implements AutoCloseable {
         keys.remove(key);
     }
 
+    /** The connection settings plus a client's own. */
+    private Map<String, Object> with(Object... keyValues) {
+        Map<String, Object> config = new java.util.HashMap<>(connection);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            config.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return config;
+    }
+
     private void follow() {
         while (running) {
-            try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                    new StringDeserializer(), new ByteArrayDeserializer())) {
+            try (var consumer = new KafkaConsumer<>(with(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                         .map(p -> new TopicPartition(topic, p.partition())).toList();
                 consumer.assign(parts);
@@ -105,8 +122,7 @@ public final class CompactedKeys implements AutoCloseable {
     }
 
     private void createIfMissing(int partitions) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "request.timeout.ms", 10_000,
-                "default.api.timeout.ms", 15_000))) {
+        try (Admin admin = Admin.create(with("request.timeout.ms", 10_000, "default.api.timeout.ms", 15_000))) {
             admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get();
         } catch (ExecutionException e) {

@@ -9,6 +9,7 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,8 +21,9 @@ public class NotifyLedger {
 
     private static final Logger LOG = Logger.getLogger(NotifyLedger.class);
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @jakarta.inject.Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig; // kafka.* settings: brokers, TLS, SASL
 
     @ConfigProperty(name = "mp.messaging.outgoing.ledger.topic", defaultValue = Topics.NOTIFY_LEDGER)
     String topic;
@@ -38,7 +40,7 @@ public class NotifyLedger {
 
     private synchronized CompactedKeys keys() {
         if (keys == null) {
-            keys = new CompactedKeys(bootstrap, topic, 6, LOG::info);
+            keys = new CompactedKeys(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig), topic, 6, LOG::info);
         }
         return keys;
     }

@@ -35,8 +35,9 @@ public class KillSwitch {
     private static final Logger LOG = Logger.getLogger(KillSwitch.class);
     static final String KEY = "kill-switch";
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @jakarta.inject.Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig; // kafka.* settings: brokers, TLS, SASL
 
     @jakarta.inject.Inject
     io.trailwatch.remediate.config.RemediateConfig config;
@@ -51,8 +52,10 @@ public class KillSwitch {
     void start() {
         topic = config.controlTopic();
         configured = config.killSwitch();
-        control = new CompactedKeys(bootstrap, topic, 1, LOG::info);
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+        control = new CompactedKeys(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig), topic, 1, LOG::info);
+        Map<String, Object> producerConfig = new java.util.HashMap<>(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig));
+        producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+        producer = new KafkaProducer<>(producerConfig,
                 new StringSerializer(), new StringSerializer());
     }
 

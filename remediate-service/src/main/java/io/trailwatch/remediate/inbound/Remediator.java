@@ -62,8 +62,9 @@ public class Remediator {
     KillSwitch killSwitch;
     @Inject
     MeterRegistry registry;
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrap;
+    @jakarta.inject.Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig; // kafka.* settings: brokers, TLS, SASL
     @ConfigProperty(name = "mp.messaging.outgoing.ledger.topic", defaultValue = Topics.REMEDIATE_LEDGER)
     String ledgerTopic;
     @Inject
@@ -102,7 +103,7 @@ public class Remediator {
                     new Breaker(config.circuitBreaker().failures(), config.circuitBreaker().openFor(), Clock.systemUTC())));
         });
         plans = new Plans(list, config.enabled(), set(config.allowedAccounts()));
-        ledger = new CompactedKeys(bootstrap, ledgerTopic, 6, LOG::info);
+        ledger = new CompactedKeys(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig), ledgerTopic, 6, LOG::info);
         LOG.infof("remediate: %d remediations %s, invocations %s, %d allowlisted accounts", list.size(),
                 config.remediations().keySet(), config.enabled() ? "enabled" : "off (dry run)", config.allowedAccounts().orElse(List.of()).size());
     }
