@@ -93,6 +93,88 @@ final class Chart {
         return errors;
     }
 
+    /**
+     * The fields each custom resource the chart renders may have, from the CRDs' published specs (KEDA 2.x
+     * ScaledObject and TriggerAuthentication, Prometheus Operator ServiceMonitor, Strimzi v1beta2 KafkaTopic):
+     * {@code null} takes any value, a map lists the allowed fields, a one-element list holds the fields of the items.
+     */
+    private static final Map<String, Object> CUSTOM_FIELDS = Map.of(
+            "keda.sh/v1alpha1/ScaledObject", Map.of("spec", fields(
+                    "scaleTargetRef", fields("name", null, "kind", null, "apiVersion", null, "envSourceContainerName", null),
+                    "pollingInterval", null, "cooldownPeriod", null, "idleReplicaCount", null, "minReplicaCount", null,
+                    "maxReplicaCount", null, "fallback", null, "advanced", null,
+                    "triggers", List.of(fields("type", null, "name", null, "metadata", null, "metricType", null, "useCachedMetrics", null,
+                            "authenticationRef", fields("name", null, "kind", null))))),
+            "keda.sh/v1alpha1/TriggerAuthentication", Map.of("spec", fields(
+                    "podIdentity", fields("provider", null, "identityOwner", null, "roleArn", null, "identityId", null),
+                    "secretTargetRef", List.of(fields("parameter", null, "name", null, "key", null)),
+                    "env", List.of(fields("parameter", null, "name", null, "containerName", null)))),
+            "monitoring.coreos.com/v1/ServiceMonitor", Map.of("spec", fields(
+                    "selector", fields("matchLabels", null, "matchExpressions", null), "namespaceSelector", null, "jobLabel", null,
+                    "endpoints", List.of(fields("port", null, "path", null, "interval", null, "scrapeTimeout", null, "scheme", null,
+                            "honorLabels", null, "relabelings", null, "metricRelabelings", null, "tlsConfig", null)))),
+            "kafka.strimzi.io/v1beta2/KafkaTopic", Map.of("spec", fields("topicName", null, "partitions", null, "replicas", null,
+                    "config", null)));
+
+    private static Map<String, Object> fields(Object... keyValues) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
+    /** What is wrong with a custom resource: an unknown apiVersion/kind, or a field its CRD does not have. */
+    static List<String> customErrors(JsonNode object) {
+        String type = object.path("apiVersion").asText() + "/" + object.path("kind").asText();
+        String id = object.path("kind").asText() + " " + object.at("/metadata/name").asText();
+        Object spec = CUSTOM_FIELDS.get(type);
+        if (spec == null) {
+            return List.of(id + ": " + type + " is no custom resource the chart knows");
+        }
+        List<String> errors = new ArrayList<>();
+        try {
+            walk(JSON.treeToValue(object.path("metadata"), io.fabric8.kubernetes.api.model.ObjectMeta.class), id + ".metadata", errors);
+        } catch (Exception e) {
+            errors.add(id + ".metadata: " + e.getMessage());
+        }
+        var top = new java.util.HashMap<>((Map<String, Object>) spec);
+        top.put("apiVersion", null);
+        top.put("kind", null);
+        top.put("metadata", null);
+        check(object, top, id, errors);
+        return errors;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void check(JsonNode node, Object allowed, String path, List<String> errors) {
+        if (allowed == null) {
+            return;
+        }
+        if (allowed instanceof List<?> items) {
+            if (!node.isArray()) {
+                errors.add(path + ": a list was expected");
+                return;
+            }
+            for (int i = 0; i < node.size(); i++) {
+                check(node.get(i), items.get(0), path + "[" + i + "]", errors);
+            }
+            return;
+        }
+        Map<String, Object> fields = (Map<String, Object>) allowed;
+        if (!node.isObject()) {
+            errors.add(path + ": an object was expected");
+            return;
+        }
+        node.fields().forEachRemaining(e -> {
+            if (!fields.containsKey(e.getKey())) {
+                errors.add(path + ": field the CRD does not have: " + e.getKey());
+            } else {
+                check(e.getValue(), fields.get(e.getKey()), path + "." + e.getKey(), errors);
+            }
+        });
+    }
+
     private static void walk(Object o, String path, List<String> errors) {
         if (o == null) {
             return;

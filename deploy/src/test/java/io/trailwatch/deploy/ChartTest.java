@@ -36,9 +36,7 @@ class ChartTest {
         assertThat(objects).isNotEmpty();
         List<String> errors = new ArrayList<>();
         for (JsonNode o : objects) {
-            if (!Chart.CUSTOM_KINDS.contains(o.path("kind").asText())) {
-                errors.addAll(Chart.apiErrors(o));
-            }
+            errors.addAll(Chart.CUSTOM_KINDS.contains(o.path("kind").asText()) ? Chart.customErrors(o) : Chart.apiErrors(o));
             JsonNode labels = o.at("/metadata/labels");
             for (String label : List.of("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
                     "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of")) {

@@ -76,10 +76,7 @@ public final class DetectCommand {
         }
         Engine engine;
         try {
-            List<Rule> rules = new ArrayList<>(RulePack.builtIn());
-            if (rulesDir != null) {
-                rules.addAll(RulePack.directory(rulesDir));
-            }
+            List<Rule> rules = rulesDir == null ? RulePack.builtIn() : RulePack.withOverrides(RulePack.builtIn(), RulePack.directory(rulesDir));
             engine = config == null ? new Engine(rules, Rule.Exceptions.NONE) : configured(rules, config);
         } catch (RuleParseException | IOException | IllegalArgumentException e) {
             err.println("trailwatch detect: " + e.getMessage());

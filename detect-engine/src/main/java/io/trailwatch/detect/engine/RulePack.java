@@ -67,4 +67,15 @@ public final class RulePack {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * A pack with a deployment's own rules: a rule with the id of a rule in {@code base} replaces it (to tune a built-in
+     * rule, copy it and change it), the others are added.
+     */
+    public static List<Rule> withOverrides(List<Rule> base, List<Rule> own) {
+        java.util.Map<String, Rule> byId = new java.util.LinkedHashMap<>();
+        base.forEach(r -> byId.put(r.id(), r));
+        own.forEach(r -> byId.put(r.id(), r));
+        return List.copyOf(byId.values());
+    }
 }

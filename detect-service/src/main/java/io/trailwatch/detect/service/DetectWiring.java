@@ -20,7 +20,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,10 +40,8 @@ public class DetectWiring {
     @Produces
     @Singleton
     Engine engine(DetectConfig config) throws RuleParseException, IOException {
-        List<Rule> rules = new ArrayList<>(RulePack.builtIn());
-        if (config.rulesDir().isPresent()) {
-            rules.addAll(RulePack.directory(config.rulesDir().get()));
-        }
+        List<Rule> rules = config.rulesDir().isPresent()
+                ? RulePack.withOverrides(RulePack.builtIn(), RulePack.directory(config.rulesDir().get())) : RulePack.builtIn();
         var ex = config.exceptions();
         var exceptions = Rule.Exceptions.of(ex.principals().orElse(List.of()), ex.roleArns().orElse(List.of()),
                 ex.accounts().orElse(List.of()), ex.sourceCidrs().orElse(List.of()));
