@@ -96,6 +96,9 @@ public final class PlatformBench {
         var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, Path.of("").toAbsolutePath(), Map.of(
                 "notify", Map.of("trailwatch.notify.destinations.slack.rate-per-second", "10000",
                         "trailwatch.notify.destinations.slack.burst", "10000"))));
+        // Ctrl-C stops the broker and the services too, as ./trailwatch local does
+        Thread stop = new Thread(platform::close, "bench-stop");
+        Runtime.getRuntime().addShutdownHook(stop);
         try {
             System.out.println("starting the platform (state in " + state + ")...");
             long t0 = System.nanoTime();
@@ -108,6 +111,11 @@ public final class PlatformBench {
             }
         } finally {
             platform.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException stopping) {
+                // interrupted: the hook is closing the platform already
+            }
         }
     }
 
