@@ -83,9 +83,9 @@ public final class ObjectIngestor {
      * @param provenance where the request came from, for dead letters (e.g. {@code sqsMessageId}, {@code backfill})
      */
     public Outcome ingest(ObjectRef ref, Map<String, String> provenance) {
-        // SQS delivers at least once, and S3 may announce an object twice (or a message name it twice): a second
-        // request for an object being read right now waits for the first, then finds it in the ledger.
-        String claim = ref.bucket() + "/" + ref.key() + "@" + (ref.etag() == null ? "" : IngestedObject.stripQuotes(ref.etag()));
+        // SQS delivers at least once, S3 and CloudTrail's SNS topic may both announce an object, and a message may name
+        // it twice: a second request for a key being read right now waits for the first, then finds it in the ledger.
+        String claim = ref.bucket() + "/" + ref.key();
         CountDownLatch mine = new CountDownLatch(1);
         try {
             CountDownLatch other;

@@ -122,10 +122,12 @@ class ObjectIngestorTest {
         opening = new CountDownLatch(1);
         var release = new CountDownLatch(1);
         gate = release;
-        var first = CompletableFuture.supplyAsync(() -> ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m1")));
+        // the S3 notification (with the ETag), then CloudTrail's SNS notification of the same file (without)
+        var first = CompletableFuture.supplyAsync(() -> ingestor.ingest(new ObjectRef("trail", KEY, 1, "etag-1", null, null),
+                Map.of("sqsMessageId", "m1")));
         assertThat(opening.await(5, TimeUnit.SECONDS)).isTrue();
 
-        var second = CompletableFuture.supplyAsync(() -> ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m1-again")));
+        var second = CompletableFuture.supplyAsync(() -> ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m2")));
         Thread.sleep(300);
         assertThat(second).as("waiting for the first").isNotDone();
         release.countDown();
