@@ -220,14 +220,16 @@ class ChartTest {
                 "trailwatch.remediate.remediations.restart-logging.function=trailwatch-restart-logging",
                 "trailwatch.remediate.remediations.remove-sharing.enabled=false");
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-ingest").at("/data/application.properties").asText())
-                .contains("trailwatch.ingest.concurrency=8", "trailwatch.ingest.aws.region=eu-west-1");
+                .contains("trailwatch.ingest.concurrency=8", "trailwatch.ingest.aws.region=eu-west-1",
+                        "mp.messaging.outgoing.integrity.topic=trailwatch.integrity.v1",
+                        "mp.messaging.outgoing.findings.topic=trailwatch.findings.v1");
     }
 
     @Test
     void strimziTopics_compactTheLedgersAndTheDetectorState_andKeepTheRest() {
         List<JsonNode> topics = ofKind(render("everything-values.yaml", Map.of()), "KafkaTopic");
 
-        assertThat(topics).hasSize(15).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
+        assertThat(topics).hasSize(16).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
         for (JsonNode t : topics) {
             String name = t.at("/spec/topicName").asText();
             boolean compact = name.contains("ledger") || name.contains("control") || name.endsWith("-changelog");

@@ -27,6 +27,9 @@ public final class Topics {
     /** Compacted ledger of remediations done per finding, so none runs twice. Key: {@link Remediation#key()}. */
     public static final String REMEDIATE_LEDGER = "trailwatch.remediate.ledger.v1";
 
+    /** One record per CloudTrail digest file validated. Key: {@link IntegrityRecord#chain()}. Value: {@link IntegrityRecord}. */
+    public static final String INTEGRITY = "trailwatch.integrity.v1";
+
     /** Compacted ledger of fully ingested S3 objects. Key: {@link IngestedObject#ledgerKey()}. */
     public static final String INGEST_LEDGER = "trailwatch.ingest.ledger.v1";
 

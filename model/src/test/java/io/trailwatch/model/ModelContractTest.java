@@ -31,6 +31,7 @@ class ModelContractTest {
             Topics.FINDINGS, Finding.class,
             Topics.DELIVERIES, Delivery.class,
             Topics.REMEDIATIONS, Remediation.class,
+            Topics.INTEGRITY, IntegrityRecord.class,
             "trailwatch.dlq.v1", DeadLetter.class);
 
     @TestFactory

@@ -55,6 +55,9 @@ public interface IngestConfig {
     /** The ledger of completed objects. */
     Ledger ledger();
 
+    /** Continuous validation of CloudTrail digest files (log file integrity). */
+    Integrity integrity();
+
     interface Sqs {
         /** Whether to poll SQS at all (off for a backfill-only replica). */
         @WithDefault("true")
@@ -108,6 +111,9 @@ public interface IngestConfig {
         @ConfigDocDefault("the AWS default credentials chain")
         Optional<String> staticCredentials();
 
+        /** Endpoint override for the CloudTrail API (ListPublicKeys); AWS's regional endpoints when absent. */
+        Optional<URI> cloudtrailEndpoint();
+
         /** Timeout of one S3 or SQS API call (not of streaming a whole object). */
         @WithDefault("30s")
         Duration apiCallTimeout();
@@ -126,7 +132,8 @@ public interface IngestConfig {
 
         /**
          * Keys matching this regular expression (searched, not matched whole) are not logs and are skipped without
-         * being read. Digests under {@code CloudTrail-Digest/} are always skipped.
+         * being read. Digests in CloudTrail's layout are validated (see {@code integrity}), never ingested; other keys
+         * under {@code CloudTrail-Digest/} are skipped.
          */
         @WithDefault("(^|/)CloudTrail-Digest/|_CloudTrail-Digest_|(^|/)ConfigWritabilityCheckFile$|\\.sig$|/$")
         String skipKeyPattern();
@@ -149,6 +156,31 @@ public interface IngestConfig {
         @WithDefault("6")
         @Min(1)
         int partitions();
+    }
+
+    interface Integrity {
+        /**
+         * Whether digest files are validated as they arrive: signature, chain and every log file's SHA-256. Problems
+         * become critical {@code cloudtrail-tampering} findings. Needs {@code cloudtrail:ListPublicKeys} unless the keys
+         * are configured.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * A JSON file of CloudTrail public keys, as {@code aws cloudtrail list-public-keys} prints them (one output, or
+         * an array of outputs of several regions): for offline use, or to avoid the API call. Looked up first.
+         */
+        Optional<java.nio.file.Path> publicKeysFile();
+
+        /** Whether keys not in the file are fetched with CloudTrail ListPublicKeys in the digest's region. */
+        @WithDefault("true")
+        boolean fetchPublicKeys();
+
+        /** The most bytes a digest file may decompress to. */
+        @WithDefault("67108864")
+        @Min(1024)
+        long maxDigestBytes();
     }
 
     interface Backfill {

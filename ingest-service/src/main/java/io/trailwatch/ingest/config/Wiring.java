@@ -10,7 +10,15 @@ import io.trailwatch.ingest.core.IngestMetrics;
 import io.trailwatch.ingest.core.Ledger;
 import io.trailwatch.ingest.core.ObjectIngestor;
 import io.trailwatch.ingest.core.ObjectSource;
+import io.trailwatch.cloudtrail.digest.PublicKeys;
+import io.trailwatch.ingest.core.DigestValidator;
+import io.trailwatch.ingest.core.PublicKeySource;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -25,6 +33,8 @@ import java.util.regex.PatternSyntaxException;
 @ApplicationScoped
 public class Wiring {
 
+    private static final Logger LOG = Logger.getLogger(Wiring.class);
+
     @Produces
     @Singleton
     Admission admission(IngestConfig config) {
@@ -37,7 +47,7 @@ public class Wiring {
                     + e.getDescription(), e);
         }
         return new Admission(sources.buckets(), sources.keyPrefixes().orElse(List.of()),
-                sources.accounts().orElse(Set.of()), skip);
+                sources.accounts().orElse(Set.of()), skip, config.integrity().enabled());
     }
 
     @Produces
@@ -61,9 +71,35 @@ public class Wiring {
     @Produces
     @Singleton
     ObjectIngestor ingestor(IngestConfig config, Admission admission, ObjectSource source, EventSink sink, Ledger ledger,
-                            LogFileReader reader, IngestMetrics metrics) {
+                            LogFileReader reader, IngestMetrics metrics, DigestValidator validator) {
         return new ObjectIngestor(admission, source, sink, ledger, reader, metrics, config.publishTimeout(),
+                Clock.systemUTC(), validator);
+    }
+
+    @Produces
+    @Singleton
+    DigestValidator validator(IngestConfig config, Admission admission, ObjectSource source, EventSink sink,
+                              Ledger ledger, PublicKeySource keys, IngestMetrics metrics) {
+        return new DigestValidator(admission, source, sink, ledger, keys, metrics,
+                config.integrity().maxDigestBytes(), config.caps().maxDecompressedBytes(), config.publishTimeout(),
                 Clock.systemUTC());
+    }
+
+    @Produces
+    @Singleton
+    PublicKeySource publicKeys(IngestConfig config, Instance<PublicKeySource.Fetcher> fetcher) {
+        var integrity = config.integrity();
+        List<PublicKeys.Entry> configured = List.of();
+        if (integrity.publicKeysFile().isPresent()) {
+            Path file = integrity.publicKeysFile().get();
+            try {
+                configured = PublicKeys.readFile(file);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("trailwatch.ingest.integrity.public-keys-file: " + e.getMessage(), e);
+            }
+            LOG.infof("Read %d CloudTrail public keys from %s", configured.size(), file);
+        }
+        return new PublicKeySource(configured, integrity.fetchPublicKeys() ? fetcher.get() : null);
     }
 
     @Produces

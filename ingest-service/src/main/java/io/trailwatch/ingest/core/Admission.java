@@ -10,12 +10,13 @@ import java.util.regex.Pattern;
 /**
  * Decides, from the bucket and key alone, whether an object may be read: only configured buckets, optionally only
  * some key prefixes and accounts (understanding account and organization trail layouts), and never digests or other
- * non-log files. Nothing refused here is ever fetched. Immutable and thread-safe.
+ * non-log files (digests in CloudTrail's layout are validated when integrity validation is on). Nothing refused here is
+ * ever fetched. Immutable and thread-safe.
  */
 public final class Admission {
 
     /** The verdict on one object. */
-    public sealed interface Decision permits Accept, Refuse, Skip {
+    public sealed interface Decision permits Accept, Refuse, Skip, Validate {
     }
 
     /**
@@ -44,10 +45,19 @@ public final class Admission {
     public record Skip(String reason) implements Decision {
     }
 
+    /**
+     * A CloudTrail digest, to be validated rather than ingested.
+     *
+     * @param layout the digest key's layout
+     */
+    public record Validate(LogKey layout) implements Decision {
+    }
+
     private final Set<String> buckets;
     private final List<String> prefixes;
     private final Set<String> accounts;
     private final Pattern skipKeys;
+    private final boolean validateDigests;
 
     /**
      * @param buckets  the buckets that may be read (required, non-empty)
@@ -56,6 +66,14 @@ public final class Admission {
      * @param skipKeys keys matching this (find, not match) are not logs
      */
     public Admission(Set<String> buckets, List<String> prefixes, Set<String> accounts, Pattern skipKeys) {
+        this(buckets, prefixes, accounts, skipKeys, false);
+    }
+
+    /**
+     * @param validateDigests whether digests in CloudTrail's layout are {@link Validate}d (else skipped)
+     */
+    public Admission(Set<String> buckets, List<String> prefixes, Set<String> accounts, Pattern skipKeys,
+                     boolean validateDigests) {
         if (buckets.isEmpty()) {
             throw new IllegalArgumentException("at least one bucket must be allowed");
         }
@@ -63,14 +81,28 @@ public final class Admission {
         this.prefixes = List.copyOf(prefixes);
         this.accounts = Set.copyOf(accounts);
         this.skipKeys = skipKeys;
+        this.validateDigests = validateDigests;
     }
 
-    public Decision decide(String bucket, String key) {
+    /** Whether an object referenced by a digest (a log file, the previous digest) may be read. */
+    public boolean mayRead(String bucket, String key) {
+        return decideBucketAndPrefix(bucket, key) == null;
+    }
+
+    private Refuse decideBucketAndPrefix(String bucket, String key) {
         if (!buckets.contains(bucket)) {
             return new Refuse("bucket-not-allowed", "bucket '" + bucket + "' is not among the configured buckets");
         }
         if (!prefixes.isEmpty() && prefixes.stream().noneMatch(key::startsWith)) {
             return new Refuse("prefix-not-allowed", "key is outside the configured prefixes");
+        }
+        return null;
+    }
+
+    public Decision decide(String bucket, String key) {
+        Refuse refused = decideBucketAndPrefix(bucket, key);
+        if (refused != null) {
+            return refused;
         }
         Optional<LogKey> layout = LogKey.parse(key);
         if (!accounts.isEmpty()) {
@@ -83,7 +115,7 @@ public final class Admission {
             }
         }
         if (layout.isPresent() && !layout.get().kind().isLog()) {
-            return new Skip("digest");
+            return validateDigests ? new Validate(layout.get()) : new Skip("digest");
         }
         if (skipKeys.matcher(key).find()) {
             return new Skip(key.contains("Digest") ? "digest" : "non-log-key");

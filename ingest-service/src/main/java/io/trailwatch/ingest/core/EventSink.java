@@ -2,6 +2,8 @@ package io.trailwatch.ingest.core;
 
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.IngestedObject;
 
 import java.util.concurrent.CompletionStage;
@@ -35,4 +37,10 @@ public interface EventSink {
 
     /** Records a completed object in the ledger. */
     CompletionStage<Void> completed(IngestedObject object);
+
+    /** Publishes the outcome of validating a digest, keyed by its chain. */
+    CompletionStage<Void> integrity(IntegrityRecord record);
+
+    /** Publishes a finding (an integrity problem), keyed by its findingId. */
+    CompletionStage<Void> finding(Finding finding);
 }

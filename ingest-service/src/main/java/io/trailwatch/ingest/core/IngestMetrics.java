@@ -20,6 +20,10 @@ public final class IngestMetrics {
     public static final String OBJECT_LAG = "trailwatch.ingest.object.lag";
     public static final String OBJECTS_IN_FLIGHT = "trailwatch.ingest.objects.in.flight";
     public static final String SQS_ERRORS = "trailwatch.ingest.sqs.errors";
+    public static final String DIGESTS = "trailwatch.ingest.digests";
+    public static final String INTEGRITY_PROBLEMS = "trailwatch.ingest.integrity.problems";
+    public static final String INTEGRITY_LOG_FILES = "trailwatch.ingest.integrity.log.files";
+    public static final String INTEGRITY_NOT_CHECKED = "trailwatch.ingest.integrity.not.checked";
 
     private final MeterRegistry registry;
     private final Counter recordsPublished;
@@ -75,6 +79,26 @@ public final class IngestMetrics {
 
     public void sqsError(String operation) {
         registry.counter(SQS_ERRORS, "operation", operation).increment();
+    }
+
+    /** A digest validated: status {@code valid} or {@code invalid}. */
+    public void digest(String status) {
+        registry.counter(DIGESTS, "status", status).increment();
+    }
+
+    /** An integrity problem found (each also a finding), by reason. */
+    public void integrityProblem(String reason) {
+        registry.counter(INTEGRITY_PROBLEMS, "reason", reason).increment();
+    }
+
+    /** A log file hashed against its digest. */
+    public void logFileChecked() {
+        registry.counter(INTEGRITY_LOG_FILES).increment();
+    }
+
+    /** An object a digest names that was not checked, because it lies outside the configured sources. */
+    public void integrityNotChecked(String reason) {
+        registry.counter(INTEGRITY_NOT_CHECKED, "reason", reason).increment();
     }
 
     public AtomicInteger inFlight() {

@@ -62,10 +62,19 @@ public final class ObjectIngestor {
     private final IngestMetrics metrics;
     private final Duration publishTimeout;
     private final Clock clock;
+    private final DigestValidator validator;
     private final Map<String, CountDownLatch> underWay = new ConcurrentHashMap<>(); // objects being read, by claim
 
     public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
                           IngestMetrics metrics, Duration publishTimeout, Clock clock) {
+        this(admission, source, sink, ledger, reader, metrics, publishTimeout, clock, null);
+    }
+
+    /**
+     * @param validator validates digests that admission passes as {@link Admission.Validate}; null when off
+     */
+    public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
+                          IngestMetrics metrics, Duration publishTimeout, Clock clock, DigestValidator validator) {
         this.admission = admission;
         this.source = source;
         this.sink = sink;
@@ -74,6 +83,7 @@ public final class ObjectIngestor {
         this.metrics = metrics;
         this.publishTimeout = publishTimeout;
         this.clock = clock;
+        this.validator = validator;
     }
 
     /**
@@ -127,6 +137,13 @@ public final class ObjectIngestor {
             LOG.debugf("Skipped %s: %s", ref.uri(), skip.reason());
             metrics.object("skipped", skip.reason());
             return Outcome.SKIPPED;
+        }
+        if (decision instanceof Admission.Validate validate) {
+            if (validator == null) {
+                metrics.object("skipped", "digest");
+                return Outcome.SKIPPED;
+            }
+            return validator.validate(ref, validate.layout(), provenance);
         }
         String account = ((Admission.Accept) decision).accountOrNull();
         if (ref.etag() != null && ledger.contains(IngestedObject.ledgerKey(ref.bucket(), ref.key(), ref.etag(), ref.versionId()))) {

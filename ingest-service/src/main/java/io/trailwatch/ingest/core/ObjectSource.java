@@ -31,8 +31,18 @@ public interface ObjectSource {
      * @param versionId    the version id, when versioned
      * @param lastModified when it was written
      * @param size         its size
+     * @param metadata     its user metadata ({@code x-amz-meta-*}, without the prefix, names in lower case)
      */
-    record OpenedObject(InputStream body, String etag, String versionId, Instant lastModified, long size) implements Closeable {
+    record OpenedObject(InputStream body, String etag, String versionId, Instant lastModified, long size,
+                        java.util.Map<String, String> metadata) implements Closeable {
+        public OpenedObject {
+            metadata = metadata == null ? java.util.Map.of() : java.util.Map.copyOf(metadata);
+        }
+
+        public OpenedObject(InputStream body, String etag, String versionId, Instant lastModified, long size) {
+            this(body, etag, versionId, lastModified, size, java.util.Map.of());
+        }
+
         @Override
         public void close() throws IOException {
             body.close();

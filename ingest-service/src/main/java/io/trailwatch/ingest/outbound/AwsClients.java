@@ -62,6 +62,21 @@ public class AwsClients {
         return builder.build();
     }
 
+    @Produces
+    @Singleton
+    CloudTrailKeyFetcher cloudTrailKeys(IngestConfig config) {
+        var aws = config.aws();
+        return new CloudTrailKeyFetcher(credentials(aws), ApacheHttpClient.builder()
+                .maxConnections(4)
+                .connectionTimeout(Duration.ofSeconds(10))
+                .socketTimeout(aws.apiCallTimeout())
+                .build(), aws.cloudtrailEndpoint().orElse(null), aws.apiCallTimeout());
+    }
+
+    void close(@Disposes CloudTrailKeyFetcher fetcher) {
+        fetcher.close();
+    }
+
     void close(@Disposes S3Client client) {
         client.close();
     }

@@ -14,6 +14,11 @@ public final class Channels {
     /** Dead letters, to {@code trailwatch.dlq.ingest.records}. */
     public static final String DLQ_RECORDS = "dlq-records";
 
+    /** Digest validation outcomes, to {@code trailwatch.integrity.v1}. */
+    public static final String INTEGRITY = "integrity";
+    /** Integrity findings, to {@code trailwatch.findings.v1}. */
+    public static final String FINDINGS = "findings";
+
     private Channels() {
     }
 }

@@ -8,6 +8,8 @@ import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.Finding;
+import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.Headers;
 import io.trailwatch.model.IngestedObject;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,6 +69,16 @@ public class KafkaEventSink implements EventSink {
     @Channel(Channels.DLQ_RECORDS)
     @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = EMITTER_BUFFER)
     Emitter<DeadLetter> dlqRecords;
+
+    @Inject
+    @Channel(Channels.INTEGRITY)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+    Emitter<IntegrityRecord> integrity;
+
+    @Inject
+    @Channel(Channels.FINDINGS)
+    @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 1024)
+    Emitter<Finding> findings;
 
     private final Semaphore unacknowledged;
     private final KafkaClientService clients;
@@ -152,6 +164,27 @@ public class KafkaEventSink implements EventSink {
                 .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
                 .add(Headers.SCHEMA_VERSION, utf8("1"));
         return send(ledger, object, object.ledgerKey(), headers, null);
+    }
+
+    @Override
+    public CompletionStage<Void> integrity(IntegrityRecord record) {
+        org.apache.kafka.common.header.Headers headers = new RecordHeaders()
+                .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
+                .add(Headers.SCHEMA_VERSION, utf8(IntegrityRecord.SCHEMA_VERSION));
+        return send(integrity, record, record.chain(), headers, null);
+    }
+
+    @Override
+    public CompletionStage<Void> finding(Finding finding) {
+        org.apache.kafka.common.header.Headers headers = new RecordHeaders()
+                .add(Headers.CE_ID, utf8(finding.findingId()))
+                .add(Headers.CE_TYPE, utf8(Finding.CE_TYPE))
+                .add(Headers.CE_SOURCE, utf8("/trailwatch/ingest/" + finding.ruleId()))
+                .add(Headers.CE_TIME, utf8(finding.eventTime().toString()))
+                .add(Headers.CE_SPECVERSION, utf8(Headers.CE_SPECVERSION_1_0))
+                .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
+                .add(Headers.SCHEMA_VERSION, utf8(Finding.SCHEMA_VERSION));
+        return send(findings, finding, finding.findingId(), headers, null);
     }
 
     private static <T> CompletionStage<Void> send(Emitter<T> emitter, T payload, String key, org.apache.kafka.common.header.Headers headers,

@@ -32,8 +32,10 @@ public class S3ObjectSource implements ObjectSource {
         try {
             var stream = s3.getObject(request.build());
             var r = stream.response();
+            var metadata = new java.util.HashMap<String, String>();
+            r.metadata().forEach((k, v) -> metadata.put(k.toLowerCase(java.util.Locale.ROOT), v));
             return new OpenedObject(stream, r.eTag(), r.versionId(), r.lastModified(),
-                    r.contentLength() == null ? -1 : r.contentLength());
+                    r.contentLength() == null ? -1 : r.contentLength(), metadata);
         } catch (NoSuchKeyException e) {
             throw new ObjectMissingException("S3 says NoSuchKey for " + ref.uri());
         } catch (S3Exception e) {

@@ -45,6 +45,20 @@ class AdmissionTest {
     }
 
     @Test
+    void digestsInTheLayout_areValidated_whenIntegrityValidationIsOn() {
+        var validating = new Admission(Set.of("trail"), List.of(), Set.of(), SKIP, true);
+
+        assertThat(validating.decide("trail", DIGEST)).isInstanceOfSatisfying(Admission.Validate.class, v -> {
+            assertThat(v.layout().region()).isEqualTo("eu-west-1");
+            assertThat(v.layout().accountId()).isEqualTo("111122223333");
+        });
+        assertThat(validating.decide("other-bucket", DIGEST)).isInstanceOf(Admission.Refuse.class);
+        assertThat(validating.decide("trail", "AWSLogs/111122223333/CloudTrail-Digest/")).isEqualTo(new Admission.Skip("digest"));
+        assertThat(validating.mayRead("trail", "AWSLogs/111122223333/CloudTrail/x.json.gz")).isTrue();
+        assertThat(validating.mayRead("other-bucket", "AWSLogs/111122223333/CloudTrail/x.json.gz")).isFalse();
+    }
+
+    @Test
     void prefixes_narrowWhatIsRead() {
         var narrowed = new Admission(Set.of("trail"), List.of("trails/"), Set.of(), SKIP);
 

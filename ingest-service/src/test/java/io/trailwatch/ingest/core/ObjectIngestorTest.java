@@ -192,6 +192,8 @@ class ObjectIngestorTest {
         final List<CloudTrailEvent> events = new ArrayList<>();
         final List<DeadLetter> deadLetters = new ArrayList<>();
         final List<IngestedObject> ledger = new ArrayList<>();
+        final List<io.trailwatch.model.IntegrityRecord> integrity = new ArrayList<>();
+        final List<io.trailwatch.model.Finding> findings = new ArrayList<>();
         int failFrom = Integer.MAX_VALUE;
         int attempts;
 
@@ -213,6 +215,18 @@ class ObjectIngestorTest {
         @Override
         public CompletionStage<Void> completed(IngestedObject object) {
             ledger.add(object);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> integrity(io.trailwatch.model.IntegrityRecord record) {
+            integrity.add(record);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> finding(io.trailwatch.model.Finding finding) {
+            findings.add(finding);
             return CompletableFuture.completedFuture(null);
         }
     }

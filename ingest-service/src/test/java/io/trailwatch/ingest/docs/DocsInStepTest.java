@@ -26,7 +26,7 @@ class DocsInStepTest {
                 .filter(k -> k.startsWith("mp.messaging.") && k.endsWith(".topic")).map(props::getProperty).toList();
 
         assertThat(topics).containsExactlyInAnyOrder(Topics.EVENTS, Topics.INGEST_LEDGER, Topics.DLQ_INGEST_NOTIFICATIONS,
-                Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS);
+                Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS, Topics.INTEGRITY, Topics.FINDINGS);
         for (String topic : topics) {
             assertThat(catalogue).as("docs/topics.md").contains("`" + topic + "`");
         }

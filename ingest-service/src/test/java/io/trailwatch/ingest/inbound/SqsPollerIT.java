@@ -166,5 +166,17 @@ class SqsPollerIT {
         public CompletionStage<Void> completed(IngestedObject object) {
             return CompletableFuture.completedFuture(null);
         }
+
+        @Override
+        public CompletionStage<Void> integrity(io.trailwatch.model.IntegrityRecord record) {
+            // not used here
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> finding(io.trailwatch.model.Finding finding) {
+            // not used here
+            return CompletableFuture.completedFuture(null);
+        }
     }
 }

@@ -204,18 +204,6 @@ class IngestPipelineIT {
     }
 
     @Test
-    void digestFiles_areSkippedWithoutBeingRead() {
-        String key = "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/03/02/"
-                + "111122223333_CloudTrail-Digest_eu-west-1_management-events_eu-west-1_20260302T100000Z.json.gz";
-        double before = metric("trailwatch_ingest_objects_total", "outcome=\"skipped\"", "reason=\"digest\"");
-
-        notifyS3("s3-object-created.json", key, 100);
-
-        awaitQueueDrained();
-        assertThat(metric("trailwatch_ingest_objects_total", "outcome=\"skipped\"", "reason=\"digest\"")).isEqualTo(before + 1);
-    }
-
-    @Test
     void readinessAndMetrics_areExposed() {
         RestAssured.get("/q/health/ready").then().statusCode(200);
         String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
