@@ -264,7 +264,7 @@ public final class IngestBench {
         return end;
     }
 
-    private static void awaitReady(int port, Process service, Path log) throws Exception {
+    static void awaitReady(int port, Process service, Path log) throws Exception {
         var http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
@@ -286,7 +286,7 @@ public final class IngestBench {
     }
 
     /** CPU clock ticks per thread group of a process (Linux /proc), keyed by thread name without its number. */
-    private static Map<String, Long> threadTicks(Process p) {
+    static Map<String, Long> threadTicks(Process p) {
         Map<String, Long> ticks = new java.util.TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
             for (Path task : tasks.toList()) {
@@ -306,7 +306,7 @@ public final class IngestBench {
         return ticks;
     }
 
-    private static void printThreadShare(Map<String, Long> before, Map<String, Long> after) {
+    static void printThreadShare(Map<String, Long> before, Map<String, Long> after) {
         Map<String, Long> delta = new java.util.HashMap<>();
         after.forEach((k, v) -> delta.put(k, v - before.getOrDefault(k, 0L)));
         long total = delta.values().stream().mapToLong(Long::longValue).sum();
@@ -319,15 +319,15 @@ public final class IngestBench {
         System.out.println(sb.substring(0, sb.length() - 1));
     }
 
-    private static long cpuNanos(Process p) {
+    static long cpuNanos(Process p) {
         return p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
-    private static long rssMb(Process p) {
+    static long rssMb(Process p) {
         return procStatus(p, "VmRSS:");
     }
 
-    private static long hwmMb(Process p) {
+    static long hwmMb(Process p) {
         return procStatus(p, "VmHWM:");
     }
 

@@ -3,6 +3,7 @@ package io.trailwatch.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.model.Topics;
+import io.trailwatch.testsupport.CloudTrailDigests;
 import io.trailwatch.testsupport.KafkaBroker;
 import io.trailwatch.testsupport.MmdbWriter;
 import io.trailwatch.testsupport.Ports;
@@ -76,6 +77,7 @@ public final class LocalPlatform implements AutoCloseable {
     private S3Server s3;
     private SqsServer sqs;
     private Sinks sinks;
+    private java.security.KeyPair cloudTrailKey;
     private String queueUrl;
     private volatile boolean running = true;
     private KafkaConsumer<String, String> findings; // the run loop's: prints findings, reads end offsets
@@ -130,7 +132,7 @@ public final class LocalPlatform implements AutoCloseable {
         kafka.createTopics(6, Topics.EVENTS, Topics.FINDINGS);
         kafka.createTopics(Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS,
                 Topics.DLQ_DETECT_EVENTS, Topics.DELIVERIES, Topics.DLQ_NOTIFY_DELIVERIES, Topics.DLQ_NOTIFY_FINDINGS,
-                Topics.REMEDIATIONS);
+                Topics.REMEDIATIONS, Topics.INTEGRITY);
         say("Kafka broker      " + kafka.bootstrapServers());
 
         s3 = S3Server.start(state.resolve("s3"));
@@ -151,8 +153,10 @@ public final class LocalPlatform implements AutoCloseable {
 
         Path geo = state.resolve("geo/documentation-networks.mmdb");
         writeGeoDatabase(geo);
+        Path publicKeys = writeCloudTrailKey(state.resolve("cloudtrail-public-keys.json"));
+        say("CloudTrail key    " + publicKeys + "  (signs the local digests; ingest-service verifies them)");
 
-        add("ingest", "ingest-service", ingestConfig());
+        add("ingest", "ingest-service", ingestConfig(publicKeys));
         add("detect", "detect-service", detectConfig(geo));
         add("notify", "notify-service", notifyConfig());
         add("remediate", "remediate-service", remediateConfig());
@@ -199,7 +203,34 @@ public final class LocalPlatform implements AutoCloseable {
         return e;
     }
 
-    private Map<String, String> ingestConfig() {
+    /**
+     * Plays CloudTrail's part in log file validation: a key pair made for this run, whose public half is written as
+     * {@code aws cloudtrail list-public-keys} prints it, for ingest-service to verify the local digests with.
+     */
+    private Path writeCloudTrailKey(Path file) throws IOException {
+        cloudTrailKey = CloudTrailDigests.newKeyPair();
+        var entry = CloudTrailDigests.publicKeyEntry((java.security.interfaces.RSAPublicKey) cloudTrailKey.getPublic(),
+                Instant.parse("2000-01-01T00:00:00Z"), Instant.parse("2100-01-01T00:00:00Z"));
+        Files.writeString(file, CloudTrailDigests.listPublicKeys(entry));
+        return file;
+    }
+
+    /**
+     * A trail with log file validation on, in an account and region: its log files and hourly digests (signed with
+     * this run's CloudTrail key) are put in the bucket and announced on the queue.
+     */
+    public CloudTrailDigests.Trail trail(String account, String region, String name) {
+        return new CloudTrailDigests.Trail((bucket, key, content, metadata) -> {
+            notify(putObject(key, content, metadata));
+        }, BUCKET, account, region, name, cloudTrailKey);
+    }
+
+    /** Deletes an object from the bucket (as someone covering their tracks would). */
+    public void deleteObject(String key) {
+        s3.delete(BUCKET, key);
+    }
+
+    private Map<String, String> ingestConfig(Path publicKeys) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         c.put("trailwatch.ingest.sqs.queue-url", queueUrl);
@@ -211,6 +242,8 @@ public final class LocalPlatform implements AutoCloseable {
         c.put("trailwatch.ingest.aws.sqs-endpoint", sqs.endpoint().toString());
         c.put("trailwatch.ingest.aws.static-credentials", S3Server.ACCESS_KEY + ":" + S3Server.SECRET_KEY);
         c.put("trailwatch.ingest.sources.buckets", BUCKET);
+        c.put("trailwatch.ingest.integrity.public-keys-file", publicKeys.toString());
+        c.put("trailwatch.ingest.integrity.fetch-public-keys", "false");
         return c;
     }
 
@@ -334,8 +367,8 @@ public final class LocalPlatform implements AutoCloseable {
     private String status() {
         try (Stream<Path> mails = Files.list(sinks.mailDir())) {
             long mail = mails.filter(p -> p.toString().endsWith(".eml")).count();
-            return String.format(Locale.ROOT, "events %,d · findings %,d · slack %d · mail %d · lambda %d · dead letters %d",
-                    count(Topics.EVENTS), count(Topics.FINDINGS), lines(sinks.slackFile()), mail, lines(sinks.lambdaFile()),
+            return String.format(Locale.ROOT, "events %,d · findings %,d · digests checked %,d · slack %d · mail %d · lambda %d · dead letters %d",
+                    count(Topics.EVENTS), count(Topics.FINDINGS), count(Topics.INTEGRITY), lines(sinks.slackFile()), mail, lines(sinks.lambdaFile()),
                     count(Topics.DLQ_INGEST_NOTIFICATIONS) + count(Topics.DLQ_INGEST_OBJECTS) + count(Topics.DLQ_INGEST_RECORDS)
                             + count(Topics.DLQ_DETECT_EVENTS) + count(Topics.DLQ_NOTIFY_DELIVERIES) + count(Topics.DLQ_NOTIFY_FINDINGS));
         } catch (Exception e) {
@@ -398,8 +431,23 @@ public final class LocalPlatform implements AutoCloseable {
             say(String.format(Locale.ROOT, "replaying the sample: %,d CloudTrail records of %d accounts in %,d files",
                     sample.records().size(), sample.records().stream().map(r -> r.get("recipientAccountId").asText()).distinct().count(),
                     files.size()));
-            files.forEach(this::upload);
-            say("sample uploaded");
+            // Each account and region is a trail with log file validation on: a signed digest follows every file.
+            Map<String, CloudTrailDigests.Trail> trails = new LinkedHashMap<>();
+            int digests = 0;
+            for (var file : files.entrySet()) {
+                upload(file.getKey(), file.getValue());
+                var m = java.util.regex.Pattern.compile("AWSLogs/(\\d{12})/CloudTrail/([a-z0-9-]+)/.*_(\\d{8}T\\d{4}Z)_[^_]+$")
+                        .matcher(file.getKey());
+                if (m.find()) {
+                    var trail = trails.computeIfAbsent(m.group(1) + "/" + m.group(2), k -> trail(m.group(1), m.group(2), "sample"));
+                    trail.delivered(file.getKey(), file.getValue());
+                    Instant delivered = java.time.LocalDateTime.parse(m.group(3), java.time.format.DateTimeFormatter
+                            .ofPattern("yyyyMMdd'T'HHmm'Z'")).toInstant(java.time.ZoneOffset.UTC);
+                    trail.digest(delivered.plusSeconds(300));
+                    digests++;
+                }
+            }
+            say(String.format(Locale.ROOT, "sample uploaded, with %,d signed digests of %d trails", digests, trails.size()));
         } catch (RuntimeException e) {
             if (running) {
                 say("sample replay failed: " + e);
@@ -416,7 +464,13 @@ public final class LocalPlatform implements AutoCloseable {
 
     /** Puts an object in the bucket; returns the S3 event notification that announces it (not sent). */
     public String putObject(String key, byte[] bytes) {
-        var response = s3.put(BUCKET, key, bytes);
+        return putObject(key, bytes, Map.of());
+    }
+
+    /** Puts an object with user metadata in the bucket; returns the notification that announces it (not sent). */
+    public String putObject(String key, byte[] bytes, Map<String, String> metadata) {
+        var response = s3.client().putObject(b -> b.bucket(BUCKET).key(key).metadata(metadata),
+                software.amazon.awssdk.core.sync.RequestBody.fromBytes(bytes));
         String body = "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"us-east-1\","
                 + "\"eventTime\":\"" + Instant.now() + "\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"s3SchemaVersion\":\"1.0\","
                 + "\"bucket\":{\"name\":\"" + BUCKET + "\",\"arn\":\"arn:aws:s3:::" + BUCKET + "\"},\"object\":{\"key\":\""

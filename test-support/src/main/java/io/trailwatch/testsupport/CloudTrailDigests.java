@@ -173,6 +173,29 @@ public final class CloudTrailDigests {
             return file;
         }
 
+        /**
+         * Notes a log file delivered by someone else (already in the bucket under {@code key}), so the next digest
+         * lists it. The bytes may be gzipped.
+         */
+        public LogFile delivered(String key, byte[] file) {
+            byte[] json = gunzipIfGzip(file);
+            Instant oldest = null;
+            Instant newest = null;
+            try {
+                for (var r : JSON.readTree(json).path("Records")) {
+                    Instant t = Instant.parse(r.get("eventTime").asText());
+                    oldest = oldest == null || t.isBefore(oldest) ? t : oldest;
+                    newest = newest == null || t.isAfter(newest) ? t : newest;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Instant now = Instant.now();
+            var logFile = new LogFile(bucket, key, sha256Hex(json), oldest == null ? now : oldest, newest == null ? now : newest);
+            pending.add(logFile);
+            return logFile;
+        }
+
         /** Delivers the digest of the hour ending at {@code end}, signed with the trail's key. */
         public Digest digest(Instant end) {
             return digest(end, keys.getPrivate());
@@ -248,6 +271,17 @@ public final class CloudTrailDigests {
             return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] gunzipIfGzip(byte[] bytes) {
+        if (bytes.length < 2 || (bytes[0] & 0xff) != 0x1f || (bytes[1] & 0xff) != 0x8b) {
+            return bytes;
+        }
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

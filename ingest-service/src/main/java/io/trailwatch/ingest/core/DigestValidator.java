@@ -366,7 +366,7 @@ public final class DigestValidator {
         raw.put("trailName", check.name.trailName());
         String eventId = "integrity-" + id;
         var evidence = new CloudTrailEvent(eventId, when, null, EVIDENCE_SOURCE, eventName, check.name.region(),
-                check.name.accountId(), null, null, null, null, null, true, null, EVIDENCE_TYPE, null, null, null, null,
+                check.name.accountId(), null, null, null, null, null, null, null, EVIDENCE_TYPE, null, null, null, null,
                 null, null, null, null, null, null, null, raw);
         return new Finding(id, "cloudtrail-integrity-" + p.reason(), title,
                 p.detail() + ": " + p.uri() + " (digest " + digestUri + ")", "critical", IntegrityRecord.CATEGORY, mitre,

@@ -57,10 +57,31 @@ public final class Messages {
         return DateTimeFormatter.ISO_INSTANT.format(f.eventTime());
     }
 
-    /** The event in the AWS console's CloudTrail event history. */
+    /**
+     * Whether the finding comes from one of Trailwatch's own checks (log file integrity), whose evidence is no
+     * CloudTrail record: its eventSource is {@code trailwatch.*}.
+     */
+    public static boolean fromTrailwatchCheck(Finding f) {
+        return f.eventSource() != null && f.eventSource().startsWith("trailwatch.");
+    }
+
+    /**
+     * Where to look in the AWS console: the event in CloudTrail event history, or for a Trailwatch check naming an
+     * S3 object ({@code evidence.raw.bucket} and {@code key}), that object in the S3 console.
+     */
     public static String consoleLink(String consoleUrl, Finding f) {
+        JsonNode raw = f.evidence() == null ? null : f.evidence().raw();
+        if (fromTrailwatchCheck(f) && raw != null && raw.path("bucket").isTextual() && raw.path("key").isTextual()) {
+            return consoleUrl + "/s3/object/" + enc(raw.get("bucket").asText()) + "?region=" + enc(f.region()) + "&prefix="
+                    + enc(raw.get("key").asText());
+        }
         String id = f.eventIds().isEmpty() ? "" : f.eventIds().get(0);
         return consoleUrl + "/cloudtrailv2/home?region=" + enc(f.region()) + "#/events/" + enc(id);
+    }
+
+    /** What {@link #consoleLink} opens, in words. */
+    public static String consoleLinkText(Finding f) {
+        return consoleLink("", f).startsWith("/s3/") ? "Open the object in the S3 console" : "Open in CloudTrail event history";
     }
 
     /** The first request parameters of the evidence, flattened to {@code name: value} lines. */
@@ -93,6 +114,11 @@ public final class Messages {
         field(fields, "What", what(f));
         field(fields, "Where", where(f));
         field(fields, "When", when(f));
+        if (fromTrailwatchCheck(f) && f.description() != null && !f.description().isBlank()) {
+            // no CloudTrail record behind it: the description names the object and what is wrong with it
+            blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
+                    .put("text", truncate("*Details*\n" + f.description().strip(), 3000));
+        }
         String params = keyParameters(f);
         if (!params.isEmpty()) {
             blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
@@ -100,7 +126,7 @@ public final class Messages {
         }
         ObjectNode actions = blocks.addObject().put("type", "actions");
         ObjectNode button = actions.putArray("elements").addObject().put("type", "button").put("url", consoleLink(consoleUrl, f));
-        button.putObject("text").put("type", "plain_text").put("text", "Open in CloudTrail event history");
+        button.putObject("text").put("type", "plain_text").put("text", consoleLinkText(f));
         if (f.runbook() != null && !f.runbook().isBlank()) {
             blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
                     .put("text", truncate("*Runbook*\n" + f.runbook().strip(), 3000));

@@ -88,6 +88,7 @@ public final class EmailDestination implements Destination {
         m.put("when", Messages.when(f));
         m.put("parameters", Messages.keyParameters(f));
         m.put("link", Messages.consoleLink(consoleUrl, f));
+        m.put("linkText", Messages.consoleLinkText(f));
         m.put("runbook", f.runbook() == null ? "" : f.runbook().strip());
         m.put("ruleId", f.ruleId());
         m.put("findingId", f.findingId());

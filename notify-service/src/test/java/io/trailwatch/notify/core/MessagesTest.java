@@ -41,6 +41,23 @@ class MessagesTest {
     }
 
     @Test
+    void slack_integrityFinding_namesTheObject_andLinksToItInS3() {
+        Finding deleted = TestFindings.logFileDeleted();
+
+        JsonNode blocks = Messages.slack(deleted, "https://console.aws.amazon.com").get("attachments").get(0).get("blocks");
+
+        assertThat(blocks.get(2).get("text").get("text").asText()).startsWith("*Details*\nthe digest lists this log file")
+                .contains("s3://cloudtrail-logs/AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/");
+        JsonNode button = blocks.get(3).get("elements").get(0);
+        assertThat(button.get("text").get("text").asText()).isEqualTo("Open the object in the S3 console");
+        assertThat(button.get("url").asText()).isEqualTo("https://console.aws.amazon.com/s3/object/cloudtrail-logs?region=eu-west-1"
+                + "&prefix=AWSLogs%2F111122223333%2FCloudTrail%2Feu-west-1%2F2026%2F03%2F02%2F111122223333_CloudTrail_eu-west-1_"
+                + "20260302T1025Z_f3a9c1d07be24e58.json.gz");
+        assertThat(Messages.consoleLinkText(f)).as("a CloudTrail finding still links to its event")
+                .isEqualTo("Open in CloudTrail event history");
+    }
+
+    @Test
     void signatures_verifyWithTheKey_andNotWithoutIt() {
         byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
         String sig = Signatures.sign("k3y", 1700000000L, body);

@@ -23,6 +23,15 @@ public final class TestFindings {
         }
     }
 
+    /** The golden integrity finding of trailwatch.findings.v1: a log file deleted, found by ingest-service. */
+    public static Finding logFileDeleted() {
+        try (InputStream in = TestFindings.class.getClassLoader().getResourceAsStream("golden/trailwatch.findings.v1/v1/log-file-deleted.json")) {
+            return ModelJson.newMapper().readValue(in, Finding.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The golden finding with another id, rule, severity, category, account and region. */
     public static Finding finding(String id, String ruleId, String severity, String category, String account, String region) {
         Finding f = stopLogging();
