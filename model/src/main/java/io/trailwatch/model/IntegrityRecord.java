@@ -24,7 +24,8 @@ import java.util.List;
  * @param digestEndTime        its end
  * @param publicKeyFingerprint the fingerprint of the key that signed it
  * @param status               {@value #VALID} when the signature, the link to the previous digest and every log file
- *                             check out; else {@value #INVALID}
+ *                             check out; {@value #INVALID} when there are problems; {@value #UNVERIFIED} when there
+ *                             are none but something could not be checked (see {@code notChecked})
  * @param chainStart           the digest starts a chain (no previous digest: the trail's first, or the first after
  *                             validation was turned on)
  * @param backfill             a backfill digest (log files CloudTrail delivered late)
@@ -32,6 +33,7 @@ import java.util.List;
  * @param logFiles             log files the digest lists
  * @param logFilesVerified     of those, present with the hash the digest gives
  * @param problems             what is wrong, empty when valid
+ * @param notChecked           what could not be checked, for reasons that are no tampering; null when everything was
  * @param checkedAt            when the check ended
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -52,10 +54,12 @@ public record IntegrityRecord(
         int logFiles,
         int logFilesVerified,
         List<Problem> problems,
+        List<NotChecked> notChecked,
         Instant checkedAt) {
 
     public static final String VALID = "valid";
     public static final String INVALID = "invalid";
+    public static final String UNVERIFIED = "unverified";
     /** The category of the findings integrity problems give. */
     public static final String CATEGORY = "cloudtrail-tampering";
     /** The schema version within {@code trailwatch.integrity.v1}. */
@@ -64,6 +68,25 @@ public record IntegrityRecord(
     /** The Kafka key: {@code account/region/trail}. */
     public String chain() {
         return accountId + "/" + region + "/" + trailName;
+    }
+
+    /**
+     * An object that was not checked, and why: no tampering, but no assurance either.
+     *
+     * @param reason {@code outside-sources} (a log file or previous digest in a bucket or prefix this deployment may not
+     *               read), {@code too-large} (beyond the configured size caps), {@code public-key-lookup-refused}
+     *               (CloudTrail refused ListPublicKeys, e.g. access denied, so the digest's signature was not checked)
+     * @param bucket the bucket of the object
+     * @param key    its key
+     * @param detail why, in words
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record NotChecked(String reason, String bucket, String key, String detail) {
+
+        public static final String OUTSIDE_SOURCES = "outside-sources";
+        public static final String TOO_LARGE = "too-large";
+        public static final String KEY_LOOKUP_REFUSED = "public-key-lookup-refused";
     }
 
     /**

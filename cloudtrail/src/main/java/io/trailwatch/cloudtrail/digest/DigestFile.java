@@ -104,18 +104,18 @@ public record DigestFile(
             String where = "logFiles[" + i + "].";
             logFiles.add(new LogFile(required(f, "s3Bucket", where), required(f, "s3Object", where),
                     required(f, "hashValue", where), optional(f, "hashAlgorithm"),
-                    optionalInstant(f, "newestEventTime"), optionalInstant(f, "oldestEventTime")));
+                    lenientInstant(f, "newestEventTime"), lenientInstant(f, "oldestEventTime")));
         }
         var digest = new DigestFile(
                 required(root, "awsAccountId"),
-                optionalInstant(root, "digestStartTime"),
+                lenientInstant(root, "digestStartTime"),
                 end,
                 required(root, "digestS3Bucket"),
                 required(root, "digestS3Object"),
                 required(root, "digestPublicKeyFingerprint"),
                 required(root, "digestSignatureAlgorithm"),
-                optionalInstant(root, "newestEventTime"),
-                optionalInstant(root, "oldestEventTime"),
+                lenientInstant(root, "newestEventTime"),
+                lenientInstant(root, "oldestEventTime"),
                 optional(root, "previousDigestS3Bucket"),
                 optional(root, "previousDigestS3Object"),
                 optional(root, "previousDigestHashValue"),
@@ -147,9 +147,14 @@ public record DigestFile(
         return v.isTextual() && !v.asText().isEmpty() ? v.asText() : null;
     }
 
-    private static Instant optionalInstant(JsonNode node, String field) throws InvalidDigestException {
+    /** Times that validation does not use: null when absent or unreadable. */
+    private static Instant lenientInstant(JsonNode node, String field) {
         String v = optional(node, field);
-        return v == null ? null : instant(v, field);
+        try {
+            return v == null ? null : Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static Instant instant(String value, String field) throws InvalidDigestException {

@@ -56,10 +56,16 @@ public final class PublicKeys {
         try {
             var in = new Der(der);
             in.expect(0x30);
-            in.length();
+            int length = in.length();
+            if (in.at + length != der.length) {
+                throw new IllegalArgumentException("the outer SEQUENCE is not the whole input");
+            }
             if (in.peek() == 0x02) {
                 BigInteger modulus = in.integer();
                 BigInteger exponent = in.integer();
+                if (in.at != der.length) {
+                    throw new IllegalArgumentException("bytes after the public exponent");
+                }
                 return (RSAPublicKey) rsa.generatePublic(new RSAPublicKeySpec(modulus, exponent));
             }
         } catch (IllegalArgumentException e) {
@@ -156,6 +162,9 @@ public final class PublicKeys {
             int first = peek();
             at++;
             if (first < 0x80) {
+                if (at + first > bytes.length) {
+                    throw new IllegalArgumentException("length beyond the end");
+                }
                 return first;
             }
             int n = first & 0x7f;

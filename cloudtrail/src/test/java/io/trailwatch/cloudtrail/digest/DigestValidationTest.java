@@ -122,11 +122,14 @@ class DigestValidationTest {
     }
 
     @Test
-    void digestName_givesTheTrail_evenWithUnderscoresAndBackfill() {
+    void digestName_givesTheTrail_evenWithUnderscoresBackfillAndAnotherHomeRegion() {
         assertThat(DigestName.parse("111122223333_CloudTrail-Digest_eu-west-1_org_trail.main_eu-west-1_20260302T110000Z.json.gz"))
-                .contains(new DigestName(ACCOUNT, "eu-west-1", "org_trail.main", false));
+                .contains(new DigestName(ACCOUNT, "eu-west-1", "org_trail.main", "eu-west-1", false));
         assertThat(DigestName.parse("111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260302T110000Z_backfill.json.gz"))
-                .contains(new DigestName(ACCOUNT, "us-east-1", "t", true));
+                .contains(new DigestName(ACCOUNT, "us-east-1", "t", "us-east-1", true));
+        // a multi-region trail homed in ap-northeast-1, logging us-west-2
+        assertThat(DigestName.parse("111122223333_CloudTrail-Digest_us-west-2_global_trail_ap-northeast-1_20260302T110000Z.json.gz"))
+                .contains(new DigestName(ACCOUNT, "us-west-2", "global_trail", "ap-northeast-1", false));
         assertThat(DigestName.parse("111122223333_CloudTrail_us-east-1_20260302T1100Z_abc.json.gz")).isEmpty();
     }
 

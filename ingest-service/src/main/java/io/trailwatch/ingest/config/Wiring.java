@@ -99,7 +99,7 @@ public class Wiring {
             }
             LOG.infof("Read %d CloudTrail public keys from %s", configured.size(), file);
         }
-        return new PublicKeySource(configured, integrity.fetchPublicKeys() ? fetcher.get() : null);
+        return new PublicKeySource(configured, integrity.fetchPublicKeys() ? fetcher.get() : null, Clock.systemUTC());
     }
 
     @Produces

@@ -13,6 +13,7 @@ import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.IngestedObject;
 import io.trailwatch.model.IntegrityRecord;
+import io.trailwatch.model.IntegrityRecord.NotChecked;
 import io.trailwatch.model.IntegrityRecord.Problem;
 import org.jboss.logging.Logger;
 
@@ -115,7 +116,7 @@ public final class DigestValidator {
             return ObjectIngestor.Outcome.SKIPPED;
         }
         DigestName name = DigestName.parse(layout.fileName())
-                .orElse(new DigestName(layout.accountId(), layout.region(), "unknown", false));
+                .orElse(new DigestName(layout.accountId(), layout.region(), "unknown", null, false));
 
         Check check;
         try {
@@ -130,6 +131,12 @@ public final class DigestValidator {
 
     private Check inspect(ObjectRef ref, LogKey layout, DigestName name, Fetched digestObject)
             throws Transient, InterruptedException {
+        if (digestObject.tooLarge) {
+            var check = new Check(ref, layout, name, null);
+            check.notChecked(NotChecked.TOO_LARGE, ref.bucket(), ref.key(), "the digest " + digestObject.unreadable
+                    + " (trailwatch.ingest.integrity.max-digest-bytes)");
+            return check;
+        }
         if (digestObject.unreadable != null) {
             var check = new Check(ref, layout, name, null);
             check.problem(Problem.DIGEST_UNREADABLE, ref.bucket(), ref.key(),
@@ -196,6 +203,9 @@ public final class DigestValidator {
         Optional<PublicKeys.Entry> key;
         try {
             key = keys.find(check.name.region(), digest.digestPublicKeyFingerprint(), end);
+        } catch (PublicKeySource.LookupRefused e) {
+            check.notChecked(NotChecked.KEY_LOOKUP_REFUSED, ref.bucket(), ref.key(), e.getMessage());
+            return false;
         } catch (IOException e) {
             throw new Transient("cloudtrail-error", e.getMessage());
         }
@@ -218,9 +228,8 @@ public final class DigestValidator {
         String bucket = digest.previousDigestS3Bucket();
         String key = digest.previousDigestS3Object();
         if (!admission.mayRead(bucket, key)) {
-            LOG.warnf("Digest %s names a previous digest outside the configured sources (s3://%s/%s); not checked",
-                    check.ref.uri(), bucket, key);
-            metrics.integrityNotChecked("previous-digest-not-allowed");
+            check.notChecked(NotChecked.OUTSIDE_SOURCES, bucket, key,
+                    "the previous digest lies outside the configured sources (trailwatch.ingest.sources)");
             return;
         }
         Fetched previous;
@@ -229,6 +238,10 @@ public final class DigestValidator {
         } catch (ObjectSource.ObjectMissingException e) {
             check.problem(Problem.DIGEST_MISSING, bucket, key, "the previous digest in the chain does not exist: it was "
                     + "deleted, or never delivered (named by the digest of " + digest.digestEndTime() + ")");
+            return;
+        }
+        if (previous.tooLarge) {
+            check.notChecked(NotChecked.TOO_LARGE, bucket, key, "the previous digest " + previous.unreadable);
             return;
         }
         if (previous.unreadable != null) {
@@ -249,9 +262,8 @@ public final class DigestValidator {
 
     private void checkLogFile(Check check, DigestFile.LogFile file) throws Transient, InterruptedException {
         if (!admission.mayRead(file.s3Bucket(), file.s3Object())) {
-            LOG.warnf("Digest %s lists a log file outside the configured sources (s3://%s/%s); not checked",
-                    check.ref.uri(), file.s3Bucket(), file.s3Object());
-            metrics.integrityNotChecked("log-file-not-allowed");
+            check.notChecked(NotChecked.OUTSIDE_SOURCES, file.s3Bucket(), file.s3Object(),
+                    "the log file lies outside the configured sources (trailwatch.ingest.sources)");
             return;
         }
         Hashed hashed;
@@ -260,6 +272,11 @@ public final class DigestValidator {
         } catch (ObjectSource.ObjectMissingException e) {
             check.problem(Problem.LOG_FILE_DELETED, file.s3Bucket(), file.s3Object(),
                     "the digest lists this log file, and S3 no longer has it");
+            return;
+        }
+        if (hashed.tooLarge) {
+            check.notChecked(NotChecked.TOO_LARGE, file.s3Bucket(), file.s3Object(), "the log file " + hashed.unreadable
+                    + " (trailwatch.ingest.caps.max-decompressed-bytes)");
             return;
         }
         if (hashed.unreadable != null) {
@@ -271,7 +288,7 @@ public final class DigestValidator {
         } else {
             check.verified++;
         }
-        metrics.logFileChecked();
+        check.logFilesHashed++;
     }
 
     private ObjectIngestor.Outcome publish(Check check, ObjectRef ref, Fetched digestObject, String ledgerKey,
@@ -283,7 +300,7 @@ public final class DigestValidator {
             acks.add(sink.finding(finding(check, p)));
         }
         acks.add(sink.integrity(record));
-        if (check.digest == null) {
+        if (check.digest == null && !check.problems.isEmpty()) {
             // not a digest at all: also a dead letter, like any unreadable object
             Map<String, String> where = new LinkedHashMap<>(provenance);
             where.put("bucket", ref.bucket());
@@ -297,9 +314,6 @@ public final class DigestValidator {
                 return ObjectIngestor.Outcome.RETRY;
             }
         }
-        if (check.digest == null) {
-            metrics.deadLetter(DeadLetterChannel.OBJECTS.id(), Problem.DIGEST_UNREADABLE);
-        }
         var done = new IngestedObject(ref.bucket(), ref.key(), IngestedObject.stripQuotes(digestObject.etag),
                 digestObject.versionId, check.verified, check.problems.size(), digestObject.content.length, now);
         if (!await(sink.completed(done))) {
@@ -307,6 +321,18 @@ public final class DigestValidator {
             return ObjectIngestor.Outcome.RETRY;
         }
         ledger.add(ledgerKey);
+        // counted once the outcome is final, so a retried digest is not counted twice
+        if (check.digest == null && !check.problems.isEmpty()) {
+            metrics.deadLetter(DeadLetterChannel.OBJECTS.id(), Problem.DIGEST_UNREADABLE);
+        }
+        for (int i = 0; i < check.logFilesHashed; i++) {
+            metrics.logFileChecked();
+        }
+        for (NotChecked n : check.notChecked) {
+            metrics.integrityNotChecked(n.reason());
+            LOG.warnf("CloudTrail integrity: s3://%s/%s not checked (digest %s): %s", n.bucket(), n.key(), ref.uri(),
+                    n.detail());
+        }
         for (Problem p : check.problems) {
             metrics.integrityProblem(p.reason());
             LOG.errorf("CloudTrail integrity: %s %s (digest %s): %s", p.reason(), p.uri(), ref.uri(), p.detail());
@@ -428,6 +454,7 @@ public final class DigestValidator {
         try (object) {
             var counting = new CountingInput(object.body());
             String unreadable = null;
+            boolean tooLarge = false;
             byte[] content = new byte[0];
             try (InputStream in = new GZIPInputStream(counting)) {
                 content = readCapped(in, cap);
@@ -438,8 +465,9 @@ public final class DigestValidator {
                 unreadable = "corrupt or truncated gzip (" + e.getMessage() + ")";
             } catch (CapExceeded e) {
                 unreadable = "decompresses to more than " + cap + " bytes";
+                tooLarge = true;
             }
-            return new Fetched(content, object.etag(), object.versionId(), object.metadata(), unreadable);
+            return new Fetched(content, object.etag(), object.versionId(), object.metadata(), unreadable, tooLarge);
         } catch (IOException | RuntimeException e) {
             throw new Transient("s3-error", "reading s3://" + bucket + "/" + key + " failed: " + e.getMessage());
         }
@@ -463,7 +491,7 @@ public final class DigestValidator {
                 while ((n = in.read(buffer)) > 0) {
                     total += n;
                     if (total > maxLogBytes) {
-                        return new Hashed(null, "it decompresses to more than " + maxLogBytes + " bytes");
+                        return new Hashed(null, "decompresses to more than " + maxLogBytes + " bytes", true);
                     }
                     sha.update(buffer, 0, n);
                 }
@@ -471,9 +499,9 @@ public final class DigestValidator {
                 if (counting.failed) {
                     throw e;
                 }
-                return new Hashed(null, "corrupt or truncated gzip (" + e.getMessage() + ")");
+                return new Hashed(null, "corrupt or truncated gzip (" + e.getMessage() + ")", false);
             }
-            return new Hashed(DigestSignature.hex(sha.digest()), null);
+            return new Hashed(DigestSignature.hex(sha.digest()), null, false);
         } catch (IOException | RuntimeException e) {
             throw new Transient("s3-error", "reading s3://" + bucket + "/" + key + " failed: " + e.getMessage());
         }
@@ -528,10 +556,10 @@ public final class DigestValidator {
     }
 
     private record Fetched(byte[] content, String etag, String versionId, Map<String, String> metadata,
-                           String unreadable) {
+                           String unreadable, boolean tooLarge) {
     }
 
-    private record Hashed(String sha256, String unreadable) {
+    private record Hashed(String sha256, String unreadable, boolean tooLarge) {
     }
 
     /** S3, CloudTrail or Kafka failed: leave the notification for redelivery. */
@@ -551,8 +579,10 @@ public final class DigestValidator {
         final DigestName name;
         final DigestFile digest;
         final List<Problem> problems = new ArrayList<>();
+        final List<NotChecked> notChecked = new ArrayList<>();
         boolean signatureVerified;
         int verified;
+        int logFilesHashed;
 
         Check(ObjectRef ref, LogKey layout, DigestName name, DigestFile digest) {
             this.ref = ref;
@@ -570,15 +600,21 @@ public final class DigestValidator {
                     expected == null ? null : expected.toLowerCase(Locale.ROOT), actual));
         }
 
+        void notChecked(String reason, String bucket, String key, String detail) {
+            notChecked.add(new NotChecked(reason, bucket, key, detail));
+        }
+
         IntegrityRecord record(Instant now) {
             Instant end = digest == null ? null : safeEnd(digest);
             return new IntegrityRecord(ref.bucket(), ref.key(), name.accountId(), name.region(), name.trailName(),
                     digest == null ? null : digest.digestStartTime(), end,
                     digest == null ? null : digest.digestPublicKeyFingerprint(),
-                    problems.isEmpty() ? IntegrityRecord.VALID : IntegrityRecord.INVALID,
+                    !problems.isEmpty() ? IntegrityRecord.INVALID
+                            : notChecked.isEmpty() ? IntegrityRecord.VALID : IntegrityRecord.UNVERIFIED,
                     digest != null && digest.startsChain(), name.backfill(),
                     digest == null ? null : digest.previousDigestS3Object(),
-                    digest == null ? 0 : digest.logFiles().size(), verified, List.copyOf(problems), now);
+                    digest == null ? 0 : digest.logFiles().size(), verified, List.copyOf(problems),
+                    notChecked.isEmpty() ? null : List.copyOf(notChecked), now);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.trailwatch.ingest.outbound;
 import io.trailwatch.cloudtrail.digest.PublicKeys;
 import io.trailwatch.ingest.core.PublicKeySource;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -43,20 +44,32 @@ public final class CloudTrailKeyFetcher implements PublicKeySource.Fetcher, Auto
 
     @Override
     public List<PublicKeys.Entry> list(String region, Instant start, Instant end) throws IOException {
+        if (endpoint == null && !Region.regions().contains(Region.of(region))) {
+            throw new PublicKeySource.LookupRefused("the digest's region " + region + " is unknown to this AWS SDK", null);
+        }
         CloudTrailClient client = clients.computeIfAbsent(region, this::client);
         List<PublicKeys.Entry> keys = new ArrayList<>();
         try {
             for (var page : client.listPublicKeysPaginator(r -> r.startTime(start).endTime(end))) {
                 for (PublicKey k : page.publicKeyList()) {
+                    if (k.fingerprint() == null || k.value() == null) {
+                        continue;
+                    }
                     keys.add(new PublicKeys.Entry(k.fingerprint(), PublicKeys.fromDer(k.value().asByteArray()),
                             k.validityStartTime(), k.validityEndTime()));
                 }
             }
+        } catch (AwsServiceException e) {
+            boolean permanent = e.statusCode() >= 400 && e.statusCode() < 500 && !e.isThrottlingException()
+                    && e.statusCode() != 408;
+            String message = "CloudTrail ListPublicKeys in " + region + " answered " + e.statusCode() + " "
+                    + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode()) + ": " + e.getMessage();
+            throw permanent ? new PublicKeySource.LookupRefused(message, e) : new IOException(message, e);
         } catch (SdkException e) {
             throw new IOException("CloudTrail ListPublicKeys in " + region + " failed: " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
-            throw new IOException("CloudTrail ListPublicKeys in " + region + " returned an unreadable key: "
-                    + e.getMessage(), e);
+            throw new PublicKeySource.LookupRefused("CloudTrail ListPublicKeys in " + region
+                    + " returned an unreadable key: " + e.getMessage(), e);
         }
         return keys;
     }

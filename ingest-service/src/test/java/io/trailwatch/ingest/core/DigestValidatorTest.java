@@ -56,18 +56,20 @@ class DigestValidatorTest {
     private final Ledger ledger = new Ledger();
     private final AtomicInteger keyCalls = new AtomicInteger();
     private volatile boolean keysFail;
+    private volatile boolean keysRefused;
     private final PublicKeySource keys = new PublicKeySource(List.of(), (region, start, end) -> {
         keyCalls.incrementAndGet();
         if (keysFail) {
             throw new IOException("CloudTrail ListPublicKeys in " + region + " failed: connection refused");
         }
+        if (keysRefused) {
+            throw new PublicKeySource.LookupRefused("CloudTrail ListPublicKeys in " + region
+                    + " answered 400 AccessDeniedException: not authorized", null);
+        }
         var key = (RSAPublicKey) KEYS.getPublic();
         return List.of(new PublicKeys.Entry(CloudTrailDigests.fingerprint(key), key, start.minusSeconds(86400), end));
-    });
-    private final DigestValidator validator = new DigestValidator(
-            new Admission(Set.of(BUCKET), List.of(), Set.of(), Pattern.compile("CloudTrail-Digest/"), true),
-            new Source(), sink, ledger, keys, new IngestMetrics(new SimpleMeterRegistry()), 1 << 20, 1 << 20,
-            Duration.ofSeconds(5), Clock.fixed(Instant.parse("2026-03-02T11:10:00Z"), ZoneOffset.UTC));
+    }, Clock.fixed(Instant.parse("2026-03-02T11:10:00Z"), ZoneOffset.UTC));
+    private final DigestValidator validator = validator(1 << 20);
     private final Trail trail = new Trail((bucket, key, content, meta) -> {
         objects.put(key, content);
         metadata.put(key, meta);
@@ -85,10 +87,81 @@ class DigestValidatorTest {
         assertThat(sink.integrity).singleElement().satisfies(r -> {
             assertThat(r.status()).isEqualTo(IntegrityRecord.VALID);
             assertThat(r.chain()).isEqualTo(ACCOUNT + "/eu-west-1/management");
+            assertThat(r.notChecked()).isNull();
         });
         assertThat(sink.findings).isEmpty();
         assertThat(sink.ledger).singleElement().satisfies(o -> assertThat(o.key()).isEqualTo(digest.key()));
-        assertThat(keyCalls).as("the key is fetched once, then cached").hasValue(1);
+    }
+
+    @Test
+    void theKey_isFetchedOnce_thenCachedForTheNextDigests() throws Exception {
+        Digest first = trail.digest(HOUR.plusSeconds(3600));
+        Digest second = trail.digest(HOUR.plusSeconds(7200));
+
+        validate(first);
+        validate(second);
+
+        assertThat(sink.integrity).extracting(IntegrityRecord::status).containsExactly(IntegrityRecord.VALID, IntegrityRecord.VALID);
+        assertThat(keyCalls).hasValue(1);
+    }
+
+    @Test
+    void previousDigestWithOtherSignatureMetadata_breaksTheChain() throws Exception {
+        Digest first = trail.digest(HOUR.plusSeconds(3600));
+        Digest second = trail.digest(HOUR.plusSeconds(7200));
+        // the content is untouched, but the object was written again with another signature
+        metadata.put(first.key(), Map.of("signature", "00" + first.signature().substring(2), "signature-algorithm", "SHA256withRSA"));
+
+        validate(second);
+
+        assertThat(sink.integrity.get(0).problems()).singleElement().satisfies(p -> {
+            assertThat(p.reason()).isEqualTo(Problem.DIGEST_MODIFIED);
+            assertThat(p.key()).isEqualTo(first.key());
+            assertThat(p.detail()).contains("signature metadata");
+        });
+    }
+
+    @Test
+    void listPublicKeysRefused_isUnverified_notTampering_andNotRetriedForever() throws Exception {
+        trail.log(HOUR.plusSeconds(100), logs.records(ACCOUNT, "eu-west-1", HOUR, 3));
+        Digest digest = trail.digest(HOUR.plusSeconds(3600));
+        keysRefused = true;
+
+        assertThat(validate(digest)).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+
+        assertThat(sink.findings).isEmpty();
+        assertThat(sink.integrity).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(IntegrityRecord.UNVERIFIED);
+            assertThat(r.logFilesVerified()).isZero();
+            assertThat(r.notChecked()).singleElement().satisfies(n -> {
+                assertThat(n.reason()).isEqualTo(IntegrityRecord.NotChecked.KEY_LOOKUP_REFUSED);
+                assertThat(n.detail()).contains("AccessDenied");
+            });
+        });
+    }
+
+    @Test
+    void logFileBeyondTheSizeCap_isNotChecked_notReportedAsModified() throws Exception {
+        var big = trail.log(HOUR.plusSeconds(100), logs.records(ACCOUNT, "eu-west-1", HOUR, 40));
+        Digest digest = trail.digest(HOUR.plusSeconds(3600));
+
+        validator(4096).validate(ref(digest.key()), LogKey.parse(digest.key()).orElseThrow(), Map.of());
+
+        assertThat(sink.findings).isEmpty();
+        assertThat(sink.integrity).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(IntegrityRecord.UNVERIFIED);
+            assertThat(r.notChecked()).singleElement().satisfies(n -> {
+                assertThat(n.reason()).isEqualTo(IntegrityRecord.NotChecked.TOO_LARGE);
+                assertThat(n.key()).isEqualTo(big.key());
+            });
+        });
+    }
+
+    private DigestValidator validator(long maxLogBytes) {
+        return new DigestValidator(
+                new Admission(Set.of(BUCKET), List.of(), Set.of(), Pattern.compile("CloudTrail-Digest/"), true),
+                new Source(), sink, ledger, keys, new IngestMetrics(new SimpleMeterRegistry()), 1 << 20, maxLogBytes,
+                Duration.ofSeconds(5), Clock.fixed(Instant.parse("2026-03-02T11:10:00Z"), ZoneOffset.UTC));
     }
 
     @Test

@@ -77,7 +77,9 @@ class IntegrityIT {
         assertThat(records.get(0).trailName()).isEqualTo(trailName(first));
         assertThat(records.get(0).publicKeyFingerprint()).isEqualTo(
                 CloudTrailDigests.fingerprint((RSAPublicKey) CloudTrailDigests.signingKey(REGION).getPublic()));
-        assertThat(findingsAbout(first, Duration.ofSeconds(1))).isEmpty();
+        for (Digest d : List.of(first, empty, third)) {
+            assertThat(findingsAbout(d, Duration.ofSeconds(1))).as("findings about " + d.key()).isEmpty();
+        }
         assertThat(countEventsOf(first.key())).as("a digest is never ingested as events").isZero();
         assertThat(metric("trailwatch_ingest_digests_total", "status=\"valid\"")).isEqualTo(validBefore + 3);
     }
