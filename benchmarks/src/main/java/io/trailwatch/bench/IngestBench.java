@@ -194,21 +194,7 @@ public final class IngestBench {
             }
             int port = io.trailwatch.testsupport.Ports.free();
             Path log = Files.createTempFile("ingest-bench", ".log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-            cmd.addAll(SERVICE_JVM_ARGS);
-            cmd.addAll(List.of(
-                    "-Dquarkus.http.port=" + port,
-                    "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
-                    "-Dtrailwatch.ingest.sqs.queue-url=" + queue,
-                    "-Dtrailwatch.ingest.aws.s3-endpoint=" + s3.endpoint(),
-                    "-Dtrailwatch.ingest.aws.s3-path-style=true",
-                    "-Dtrailwatch.ingest.aws.sqs-endpoint=" + sqs.endpoint(),
-                    "-Dtrailwatch.ingest.aws.static-credentials=test:test",
-                    "-Dtrailwatch.ingest.sources.buckets=" + BUCKET,
-                    "-Dtrailwatch.ingest.sqs.wait-time-seconds=1",
-                    "-Dquarkus.log.console.json.enabled=false",
-                    "-jar", jar.toString()));
-            Process service = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process service = startIngest(jar, port, log, kafka, s3, sqs, queue, BUCKET, SERVICE_JVM_ARGS);
             try {
                 awaitReady(port, service, log);
                 var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -262,6 +248,26 @@ public final class IngestBench {
             end = consumer.endOffsets(List.of(tp)).get(tp);
         } while (end < events && service.isAlive());
         return end;
+    }
+
+    /** Starts the packaged ingest-service against the local components, in a JVM of its own. */
+    static Process startIngest(Path jar, int port, Path log, KafkaBroker kafka, S3Server s3, SqsServer sqs, String queue,
+                               String bucket, List<String> options) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(options);
+        cmd.addAll(List.of(
+                "-Dquarkus.http.port=" + port,
+                "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                "-Dtrailwatch.ingest.sqs.queue-url=" + queue,
+                "-Dtrailwatch.ingest.aws.s3-endpoint=" + s3.endpoint(),
+                "-Dtrailwatch.ingest.aws.s3-path-style=true",
+                "-Dtrailwatch.ingest.aws.sqs-endpoint=" + sqs.endpoint(),
+                "-Dtrailwatch.ingest.aws.static-credentials=test:test",
+                "-Dtrailwatch.ingest.sources.buckets=" + bucket,
+                "-Dtrailwatch.ingest.sqs.wait-time-seconds=1",
+                "-Dquarkus.log.console.json.enabled=false",
+                "-jar", jar.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     static void awaitReady(int port, Process service, Path log) throws Exception {

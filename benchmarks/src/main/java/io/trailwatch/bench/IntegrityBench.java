@@ -126,21 +126,9 @@ public final class IntegrityBench {
 
             int port = io.trailwatch.testsupport.Ports.free();
             Path log = Files.createTempFile("integrity-bench", ".log");
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dquarkus.http.port=" + port,
-                    "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
-                    "-Dtrailwatch.ingest.sqs.queue-url=" + queue,
-                    "-Dtrailwatch.ingest.aws.s3-endpoint=" + s3.endpoint(),
-                    "-Dtrailwatch.ingest.aws.s3-path-style=true",
-                    "-Dtrailwatch.ingest.aws.sqs-endpoint=" + sqs.endpoint(),
-                    "-Dtrailwatch.ingest.aws.static-credentials=test:test",
-                    "-Dtrailwatch.ingest.sources.buckets=" + BUCKET,
-                    "-Dtrailwatch.ingest.sqs.wait-time-seconds=1",
+            Process service = IngestBench.startIngest(jar, port, log, kafka, s3, sqs, queue, BUCKET, List.of(
                     "-Dtrailwatch.ingest.integrity.public-keys-file=" + keys,
-                    "-Dtrailwatch.ingest.integrity.fetch-public-keys=false",
-                    "-Dquarkus.log.console.json.enabled=false",
-                    "-jar", jar.toString()));
-            Process service = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                    "-Dtrailwatch.ingest.integrity.fetch-public-keys=false"));
             try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                     kafka.bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 IngestBench.awaitReady(port, service, log);
