@@ -56,6 +56,10 @@ import java.util.zip.ZipException;
  */
 public final class DigestValidator {
 
+    /** The eventSource and eventType of the evidence an integrity finding carries: no CloudTrail record, a check. */
+    public static final String EVIDENCE_SOURCE = "trailwatch.integrity";
+    public static final String EVIDENCE_TYPE = "TrailwatchIntegrityCheck";
+
     private static final Logger LOG = Logger.getLogger(DigestValidator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SERVICE = "ingest";
@@ -120,7 +124,7 @@ public final class DigestValidator {
 
         Check check;
         try {
-            check = inspect(ref, layout, name, digestObject);
+            check = inspect(ref, name, digestObject);
         } catch (Transient e) {
             LOG.warnf("Validating digest %s failed, will retry: %s", ref.uri(), e.getMessage());
             metrics.object("retried", e.reason);
@@ -129,16 +133,16 @@ public final class DigestValidator {
         return publish(check, ref, digestObject, ledgerKey, provenance);
     }
 
-    private Check inspect(ObjectRef ref, LogKey layout, DigestName name, Fetched digestObject)
+    private Check inspect(ObjectRef ref, DigestName name, Fetched digestObject)
             throws Transient, InterruptedException {
         if (digestObject.tooLarge) {
-            var check = new Check(ref, layout, name, null);
+            var check = new Check(ref, name, null);
             check.notChecked(NotChecked.TOO_LARGE, ref.bucket(), ref.key(), "the digest " + digestObject.unreadable
                     + " (trailwatch.ingest.integrity.max-digest-bytes)");
             return check;
         }
         if (digestObject.unreadable != null) {
-            var check = new Check(ref, layout, name, null);
+            var check = new Check(ref, name, null);
             check.problem(Problem.DIGEST_UNREADABLE, ref.bucket(), ref.key(),
                     "the digest file is not gzip-compressed JSON: " + digestObject.unreadable);
             return check;
@@ -147,12 +151,12 @@ public final class DigestValidator {
         try {
             digest = DigestFile.parse(digestObject.content);
         } catch (DigestFile.InvalidDigestException e) {
-            var check = new Check(ref, layout, name, null);
+            var check = new Check(ref, name, null);
             check.problem(Problem.DIGEST_UNREADABLE, ref.bucket(), ref.key(),
                     "the digest file is no CloudTrail digest: " + e.getMessage());
             return check;
         }
-        var check = new Check(ref, layout, name, digest);
+        var check = new Check(ref, name, digest);
         checkDigest(check, digestObject);
         return check;
     }
@@ -167,7 +171,6 @@ public final class DigestValidator {
         if (!verifySignature(check, digestObject)) {
             return;
         }
-        check.signatureVerified = true;
         if (!digest.startsChain()) {
             checkPrevious(check);
         }
@@ -193,13 +196,7 @@ public final class DigestValidator {
                     + DigestFile.SIGNATURE_ALGORITHM);
             return false;
         }
-        Instant end;
-        try {
-            end = digest.endTime();
-        } catch (RuntimeException e) {
-            check.problem(Problem.DIGEST_UNREADABLE, ref.bucket(), ref.key(), "digestEndTime is unreadable");
-            return false;
-        }
+        Instant end = digest.endTime(); // DigestFile.parse checked it
         Optional<PublicKeys.Entry> key;
         try {
             key = keys.find(check.name.region(), digest.digestPublicKeyFingerprint(), end);
@@ -350,7 +347,7 @@ public final class DigestValidator {
         String id = DigestSignature.hex(DigestSignature.sha256()
                 .digest(("integrity|" + p.reason() + "|" + p.uri() + "|" + digestUri).getBytes(StandardCharsets.UTF_8)))
                 .substring(0, 32);
-        Instant when = check.digest != null ? safeEnd(check.digest) : check.ref.lastModified();
+        Instant when = check.digest != null ? check.digest.endTime() : check.ref.lastModified();
         if (when == null) {
             when = Instant.EPOCH;
         }
@@ -403,18 +400,6 @@ public final class DigestValidator {
                         + "restore the object from a previous version if versioning is on; review the bucket policy, "
                         + "Object Lock and MFA Delete; run `aws cloudtrail validate-logs` to confirm.",
                 List.of(DOCS));
-    }
-
-    /** The eventSource and eventType of the evidence an integrity finding carries: no CloudTrail record, a check. */
-    public static final String EVIDENCE_SOURCE = "trailwatch.integrity";
-    public static final String EVIDENCE_TYPE = "TrailwatchIntegrityCheck";
-
-    private static Instant safeEnd(DigestFile digest) {
-        try {
-            return digest.endTime();
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     private ObjectIngestor.Outcome deadLetter(String reason, String detail, ObjectRef ref, Map<String, String> provenance)
@@ -575,18 +560,15 @@ public final class DigestValidator {
     /** What one validation found. */
     static final class Check {
         final ObjectRef ref;
-        final LogKey layout;
         final DigestName name;
         final DigestFile digest;
         final List<Problem> problems = new ArrayList<>();
         final List<NotChecked> notChecked = new ArrayList<>();
-        boolean signatureVerified;
         int verified;
         int logFilesHashed;
 
-        Check(ObjectRef ref, LogKey layout, DigestName name, DigestFile digest) {
+        Check(ObjectRef ref, DigestName name, DigestFile digest) {
             this.ref = ref;
-            this.layout = layout;
             this.name = name;
             this.digest = digest;
         }
@@ -605,7 +587,7 @@ public final class DigestValidator {
         }
 
         IntegrityRecord record(Instant now) {
-            Instant end = digest == null ? null : safeEnd(digest);
+            Instant end = digest == null ? null : digest.endTime();
             return new IntegrityRecord(ref.bucket(), ref.key(), name.accountId(), name.region(), name.trailName(),
                     digest == null ? null : digest.digestStartTime(), end,
                     digest == null ? null : digest.digestPublicKeyFingerprint(),
