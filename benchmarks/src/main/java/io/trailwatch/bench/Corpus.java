@@ -1,6 +1,6 @@
 package io.trailwatch.bench;
 
-import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.devkit.CloudTrailLogs;
 
 import java.io.IOException;
 import java.nio.file.Files;

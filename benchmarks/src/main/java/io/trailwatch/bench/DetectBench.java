@@ -9,7 +9,7 @@ import io.trailwatch.detect.engine.Rule;
 import io.trailwatch.detect.engine.RulePack;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.ModelJson;
-import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.devkit.CloudTrailLogs;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -37,19 +37,13 @@ public final class DetectBench {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final int CHUNK = 10_000;
 
-    public static void main(String[] args) throws Exception {
-        int events = 200_000;
-        int passes = 3;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--events" -> events = Integer.parseInt(args[++i]);
-                case "--passes" -> passes = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println("usage: bench detect [--events N] [--passes N]");
-                    System.exit(2);
-                }
-            }
-        }
+    /**
+     * Runs the benchmark and prints its figures.
+     *
+     * @param events events of the generated corpus
+     * @param passes passes over it per figure (the first warms up)
+     */
+    public static void run(int events, int passes) throws Exception {
         List<byte[]> corpus = corpus(events);
         List<Rule> pack = RulePack.builtIn();
         List<Rule> stateless = pack.stream().filter(r -> !r.stateful()).toList();

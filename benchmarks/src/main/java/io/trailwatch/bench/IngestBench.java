@@ -6,9 +6,9 @@ import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.cloudtrail.LogFileReader;
 import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.S3Server;
-import io.trailwatch.testsupport.SqsServer;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.S3Server;
+import io.trailwatch.devkit.SqsServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -49,24 +49,18 @@ public final class IngestBench {
     private static final String BUCKET = "bench-trail";
     private static final List<String> SERVICE_JVM_ARGS = new ArrayList<>();
 
-    public static void main(String[] args) throws Exception {
-        Path corpusDir = null;
-        int files = 60;
-        Path jar = Path.of("ingest-service/target/quarkus-app/quarkus-run.jar");
-        boolean pipeline = true;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--corpus" -> corpusDir = Path.of(args[++i]);
-                case "--files" -> files = Integer.parseInt(args[++i]);
-                case "--ingest-jar" -> jar = Path.of(args[++i]);
-                case "--no-pipeline" -> pipeline = false;
-                case "--service-jvm-arg" -> SERVICE_JVM_ARGS.add(args[++i]);
-                default -> {
-                    System.err.println("usage: bench ingest [--corpus DIR] [--files N] [--no-pipeline]");
-                    System.exit(2);
-                }
-            }
-        }
+    /**
+     * Runs the benchmark and prints its figures.
+     *
+     * @param jar            ingest-service's quarkus-run.jar
+     * @param corpusDir      a directory of CloudTrail log files, or null for a generated corpus
+     * @param files          files of the generated corpus
+     * @param pipeline       whether to run the service too, or only the floors
+     * @param serviceJvmArgs extra JVM options of the service (profiling, GC)
+     */
+    public static void run(Path jar, Path corpusDir, int files, boolean pipeline, List<String> serviceJvmArgs) throws Exception {
+        SERVICE_JVM_ARGS.clear();
+        SERVICE_JVM_ARGS.addAll(serviceJvmArgs);
         List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
         long bytes = corpus.stream().mapToLong(f -> f.bytes().length).sum();
         System.out.printf(Locale.ROOT, "corpus: %d files, %.1f MB compressed (%s)%n", corpus.size(), bytes / 1e6,
@@ -192,7 +186,7 @@ public final class IngestBench {
                 s3.put(BUCKET, f.key(), f.bytes());
                 s3.put(BUCKET, "warmup/" + f.key(), f.bytes());
             }
-            int port = io.trailwatch.testsupport.Ports.free();
+            int port = io.trailwatch.devkit.Ports.free();
             Path log = Files.createTempFile("ingest-bench", ".log");
             Process service = startIngest(jar, port, log, kafka, s3, sqs, queue, BUCKET, SERVICE_JVM_ARGS);
             try {

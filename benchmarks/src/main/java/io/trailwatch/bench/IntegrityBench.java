@@ -2,10 +2,10 @@ package io.trailwatch.bench;
 
 import io.trailwatch.cloudtrail.digest.DigestSignature;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailDigests;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.S3Server;
-import io.trailwatch.testsupport.SqsServer;
+import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.S3Server;
+import io.trailwatch.devkit.SqsServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -38,25 +38,16 @@ public final class IntegrityBench {
     private static final String BUCKET = "bench-trail";
     private static final String ACCOUNT = "111122223333";
 
-    public static void main(String[] args) throws Exception {
-        Path corpusDir = null;
-        int files = 60;
-        int perDigest = 6;
-        int passes = 3;
-        Path jar = Path.of("ingest-service/target/quarkus-app/quarkus-run.jar");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--corpus" -> corpusDir = Path.of(args[++i]);
-                case "--files" -> files = Integer.parseInt(args[++i]);
-                case "--per-digest" -> perDigest = Integer.parseInt(args[++i]);
-                case "--passes" -> passes = Integer.parseInt(args[++i]);
-                case "--ingest-jar" -> jar = Path.of(args[++i]);
-                default -> {
-                    System.err.println("usage: bench integrity [--corpus DIR] [--files N] [--per-digest N] [--passes N]");
-                    System.exit(2);
-                }
-            }
-        }
+    /**
+     * Runs the benchmark and prints its figures.
+     *
+     * @param jar       ingest-service's quarkus-run.jar
+     * @param corpusDir a directory of CloudTrail log files, or null for a generated corpus
+     * @param files     files of the generated corpus
+     * @param perDigest log files per digest
+     * @param passes    trails validated (after as many warm-up trails)
+     */
+    public static void run(Path jar, Path corpusDir, int files, int perDigest, int passes) throws Exception {
         List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
         long compressed = corpus.stream().mapToLong(f -> f.bytes().length).sum();
         System.out.printf(Locale.ROOT, "corpus: %d log files, %.1f MB compressed (%s), a signed digest per %d files, "
@@ -124,7 +115,7 @@ public final class IntegrityBench {
             }
             long uncompressed = uncompressed(corpus) * passes;
 
-            int port = io.trailwatch.testsupport.Ports.free();
+            int port = io.trailwatch.devkit.Ports.free();
             Path log = Files.createTempFile("integrity-bench", ".log");
             Process service = IngestBench.startIngest(jar, port, log, kafka, s3, sqs, queue, BUCKET, List.of(
                     "-Dtrailwatch.ingest.integrity.public-keys-file=" + keys,

@@ -11,8 +11,8 @@ import io.trailwatch.detect.engine.RulePack;
 import io.trailwatch.local.LocalPlatform;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailLogs;
-import io.trailwatch.testsupport.Recording;
+import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.devkit.Recording;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -55,25 +55,17 @@ public final class PlatformBench {
     private static final ObjectMapper JSON = ModelJson.newMapper();
     private static final Pattern ACCOUNT = Pattern.compile("\\(account (\\d{12})\\)");
 
-    public static void main(String[] args) throws Exception {
-        Path corpusDir = null;
-        int files = 60;
-        int records = 1000;
-        int[] rates = {1, 10, 100};
-        int seconds = 20;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--corpus" -> corpusDir = Path.of(args[++i]);
-                case "--files" -> files = Integer.parseInt(args[++i]);
-                case "--records" -> records = Integer.parseInt(args[++i]);
-                case "--rates" -> rates = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-                case "--seconds" -> seconds = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println("usage: ./trailwatch bench [--corpus DIR] [--files N] [--rates 1,10,100] [--seconds S] [--records N]");
-                    System.exit(2);
-                }
-            }
-        }
+    /**
+     * Runs the benchmark and prints its figures.
+     *
+     * @param root      the checkout, where the services' packaged jars are
+     * @param corpusDir a directory of CloudTrail log files, or null for a generated corpus
+     * @param files     files of the generated corpus
+     * @param records   records per file of the latency runs
+     * @param rates     files per second of the latency runs
+     * @param seconds   how long each latency run lasts
+     */
+    public static void run(Path root, Path corpusDir, int files, int records, int[] rates, int seconds) throws Exception {
         System.out.printf(Locale.ROOT, "machine: %d cores, Java %s, max heap of this JVM %d MB%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
         List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
@@ -93,7 +85,7 @@ public final class PlatformBench {
                 events.size() / detect.wallSeconds(), detect.findings());
 
         Path state = Files.createTempDirectory("trailwatch-bench");
-        var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, Path.of("").toAbsolutePath(), Map.of(
+        var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, root, Map.of(
                 "notify", Map.of("trailwatch.notify.destinations.slack.rate-per-second", "10000",
                         "trailwatch.notify.destinations.slack.burst", "10000"))));
         // Ctrl-C stops the broker and the services too, as ./trailwatch local does

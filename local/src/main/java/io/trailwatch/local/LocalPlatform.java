@@ -3,13 +3,14 @@ package io.trailwatch.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailDigests;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.MmdbWriter;
-import io.trailwatch.testsupport.Ports;
-import io.trailwatch.testsupport.Recording;
-import io.trailwatch.testsupport.S3Server;
-import io.trailwatch.testsupport.SqsServer;
+import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.MmdbWriter;
+import io.trailwatch.devkit.Ports;
+import io.trailwatch.devkit.Recording;
+import io.trailwatch.devkit.S3Server;
+import io.trailwatch.devkit.Sinks;
+import io.trailwatch.devkit.SqsServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -86,23 +87,14 @@ public final class LocalPlatform implements AutoCloseable {
         this.options = options;
     }
 
-    public static void main(String[] args) throws Exception {
-        Path state = Path.of(".trailwatch");
-        Path watch = null;
-        boolean sample = true;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--state" -> state = Path.of(args[++i]);
-                case "--watch" -> watch = Path.of(args[++i]);
-                case "--no-sample" -> sample = false;
-                default -> {
-                    System.err.println("usage: ./trailwatch local [--watch DIR] [--state DIR] [--no-sample]");
-                    System.exit(2);
-                }
-            }
-        }
-        var platform = new LocalPlatform(new Options(state.toAbsolutePath(), watch == null ? null : watch.toAbsolutePath(),
-                sample, Path.of("").toAbsolutePath(), Map.of()));
+    /**
+     * Runs the platform in the foreground, as {@code ./trailwatch local} does: starts it, replays and watches, prints
+     * findings, until the JVM is stopped (Ctrl-C), which stops every component.
+     *
+     * @return 1 when the platform could not start; otherwise it returns only when stopped
+     */
+    public static int runInForeground(Options options) throws Exception {
+        var platform = new LocalPlatform(options);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             say("stopping...");
             platform.close();
@@ -112,9 +104,10 @@ public final class LocalPlatform implements AutoCloseable {
             platform.start();
         } catch (Exception e) {
             say("could not start: " + e.getMessage());
-            System.exit(1);
+            return 1;
         }
         platform.run();
+        return 0;
     }
 
     /** Starts every component and writes endpoints.json and, once all are ready, ready. */

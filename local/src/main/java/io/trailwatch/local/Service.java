@@ -1,6 +1,6 @@
 package io.trailwatch.local;
 
-import io.trailwatch.testsupport.ServiceProcess;
+import io.trailwatch.devkit.ServiceProcess;
 
 import java.io.IOException;
 import java.net.URI;

@@ -9,8 +9,8 @@ import io.trailwatch.detect.engine.RulePack;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.Headers;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailLogs;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.devkit.TopicReader;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
@@ -310,7 +310,7 @@ class PlatformIT {
             var all = findings.awaitUntil(rs -> sampleCategories(rs).containsAll(categories), Duration.ofMinutes(5));
             assertThat(sampleCategories(all)).isEqualTo(categories);
         }
-        int files = io.trailwatch.testsupport.Recording.load(io.trailwatch.testsupport.Recording.SAMPLE).logFiles().size();
+        int files = io.trailwatch.devkit.Recording.load(io.trailwatch.devkit.Recording.SAMPLE).logFiles().size();
         try (var integrity = new TopicReader(platform.kafka().bootstrapServers(), Topics.INTEGRITY)) {
             var all = integrity.awaitUntil(rs -> rs.stream().filter(r -> r.key().startsWith("31000000000")).count() >= files,
                     Duration.ofMinutes(5));

@@ -5,8 +5,8 @@ import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.detect.engine.Detector;
 import io.trailwatch.detect.engine.Engine;
 import io.trailwatch.model.Finding;
-import io.trailwatch.testsupport.CloudTrailLogs;
-import io.trailwatch.testsupport.Recording;
+import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.devkit.Recording;
 
 import java.time.Instant;
 import java.util.ArrayList;

@@ -11,8 +11,8 @@ import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.MmdbWriter;
-import io.trailwatch.testsupport.Recording;
+import io.trailwatch.devkit.MmdbWriter;
+import io.trailwatch.devkit.Recording;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Recordings (test-support's {@code samples/}): days of normal traffic in several accounts with attack steps mixed in,
+ * Recordings (devkit's {@code samples/}): days of normal traffic in several accounts with attack steps mixed in,
  * replayed through the built-in pack in event-time order. The exact set of findings, with the first eventId and final
  * count of each, is the recording's expected-findings.txt. The sample {@code ./trailwatch local} replays is one of
  * them, and it exercises every category of the pack.

@@ -1,9 +1,9 @@
 package io.trailwatch.cloudtrail.digest;
 
-import io.trailwatch.testsupport.CloudTrailDigests;
-import io.trailwatch.testsupport.CloudTrailDigests.Digest;
-import io.trailwatch.testsupport.CloudTrailDigests.Trail;
-import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.CloudTrailDigests.Digest;
+import io.trailwatch.devkit.CloudTrailDigests.Trail;
+import io.trailwatch.devkit.CloudTrailLogs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

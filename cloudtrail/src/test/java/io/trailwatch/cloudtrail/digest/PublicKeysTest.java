@@ -1,6 +1,6 @@
 package io.trailwatch.cloudtrail.digest;
 
-import io.trailwatch.testsupport.CloudTrailDigests;
+import io.trailwatch.devkit.CloudTrailDigests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package io.trailwatch.detect.engine;
 
-import io.trailwatch.testsupport.MmdbWriter;
+import io.trailwatch.devkit.MmdbWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

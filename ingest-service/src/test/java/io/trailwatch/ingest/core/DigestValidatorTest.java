@@ -9,10 +9,10 @@ import io.trailwatch.model.Finding;
 import io.trailwatch.model.IngestedObject;
 import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.IntegrityRecord.Problem;
-import io.trailwatch.testsupport.CloudTrailDigests;
-import io.trailwatch.testsupport.CloudTrailDigests.Digest;
-import io.trailwatch.testsupport.CloudTrailDigests.Trail;
-import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.CloudTrailDigests.Digest;
+import io.trailwatch.devkit.CloudTrailDigests.Trail;
+import io.trailwatch.devkit.CloudTrailLogs;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;

@@ -16,7 +16,7 @@ import io.trailwatch.ingest.core.ObjectSource;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.IngestedObject;
-import io.trailwatch.testsupport.SqsServer;
+import io.trailwatch.devkit.SqsServer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
-import io.trailwatch.testsupport.CloudTrailLogs;
+import io.trailwatch.devkit.CloudTrailLogs;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 

@@ -4,11 +4,11 @@ import io.restassured.RestAssured;
 import io.trailwatch.ingest.Notifications;
 import io.trailwatch.model.Headers;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailLogs;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.S3Server;
-import io.trailwatch.testsupport.SqsServer;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.devkit.S3Server;
+import io.trailwatch.devkit.SqsServer;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 
@@ -71,7 +71,7 @@ final class IngestHarness {
 
     /** Events published from an object, once its notification is done; checks no more arrive. */
     static List<ConsumerRecord<String, String>> eventsOf(String key, int expected) {
-        try (var reader = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.EVENTS)) {
+        try (var reader = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.EVENTS)) {
             reader.awaitUntil(all -> from(all, key).size() >= expected, WAIT);
             awaitQueueDrained();
             List<ConsumerRecord<String, String>> mine = from(reader.drain(Duration.ofMillis(500)), key);
@@ -82,14 +82,14 @@ final class IngestHarness {
 
     /** Counts the events of an object on the topic now. */
     static long countEventsOf(String key) {
-        try (var reader = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.EVENTS)) {
+        try (var reader = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.EVENTS)) {
             return from(reader.drain(Duration.ofMillis(700)), key).size();
         }
     }
 
     /** The first dead letter on a topic whose value mentions the text. */
     static ConsumerRecord<String, String> deadLetter(String topic, String mentioning) {
-        try (var reader = new TopicReader(KafkaBroker.shared().bootstrapServers(), topic)) {
+        try (var reader = new TopicReader(TestKafka.shared().bootstrapServers(), topic)) {
             var all = reader.awaitUntil(r -> r.stream().anyMatch(c -> c.value().contains(mentioning)), WAIT);
             return all.stream().filter(c -> c.value().contains(mentioning)).findFirst().orElseThrow();
         }

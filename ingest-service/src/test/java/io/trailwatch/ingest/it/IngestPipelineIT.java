@@ -12,8 +12,8 @@ import io.trailwatch.model.Headers;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailLogs;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.devkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 

@@ -3,11 +3,12 @@ package io.trailwatch.ingest.it;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.trailwatch.model.Topics;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.trailwatch.testsupport.CloudTrailApiServer;
-import io.trailwatch.testsupport.CloudTrailDigests;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.S3Server;
-import io.trailwatch.testsupport.SqsServer;
+import io.trailwatch.devkit.CloudTrailApiServer;
+import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.S3Server;
+import io.trailwatch.devkit.SqsServer;
+import io.trailwatch.testsupport.TestKafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +33,7 @@ public class IngestResources implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(Topics.EVENTS, Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS);
         kafka.createTopics(3, Topics.INGEST_LEDGER);
         kafka.createTopics(Topics.INTEGRITY, Topics.FINDINGS);

@@ -10,14 +10,14 @@ import io.trailwatch.model.IntegrityRecord.Problem;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.CloudTrailApiServer;
-import io.trailwatch.testsupport.CloudTrailDigests;
-import io.trailwatch.testsupport.CloudTrailDigests.Digest;
-import io.trailwatch.testsupport.CloudTrailDigests.LogFile;
-import io.trailwatch.testsupport.CloudTrailDigests.Trail;
-import io.trailwatch.testsupport.CloudTrailLogs;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.CloudTrailApiServer;
+import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.CloudTrailDigests.Digest;
+import io.trailwatch.devkit.CloudTrailDigests.LogFile;
+import io.trailwatch.devkit.CloudTrailDigests.Trail;
+import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -249,7 +249,7 @@ class IntegrityIT {
 
     /** Announces the digests in order, one at a time, and returns the integrity record of each. */
     private static List<IntegrityRecord> validate(Digest... digests) {
-        try (var reader = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.INTEGRITY)) {
+        try (var reader = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.INTEGRITY)) {
             for (Digest d : digests) {
                 notifyS3("s3-object-created.json", d.key(), CloudTrailDigests.gzip(d.content()).length);
                 reader.awaitUntil(all -> all.stream().anyMatch(r -> isAbout(r, d)), WAIT);
@@ -276,7 +276,7 @@ class IntegrityIT {
 
     /** The findings whose digest is this one, once none came for a while. */
     private static List<Finding> findingsAbout(Digest digest, Duration atMost) {
-        try (var reader = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.FINDINGS)) {
+        try (var reader = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.FINDINGS)) {
             try {
                 reader.awaitUntil(all -> all.stream().anyMatch(r -> r.value().contains(digest.key())), atMost);
             } catch (AssertionError | RuntimeException none) {

@@ -3,8 +3,9 @@ package io.trailwatch.ingest.it;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.SqsServer;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.SqsServer;
+import io.trailwatch.testsupport.TestKafka;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class KafkaOutageIT {
 
     @Test
     void brokerDownWhileAFileIsProcessed_messageIsRedelivered_andEveryRecordArrivesOnce() {
-        KafkaBroker broker = KafkaBroker.shared();
+        KafkaBroker broker = TestKafka.shared();
         String key = newKey("eu-west-1");
         IngestPipelineIT.generated(key, 200);
         double retriedBefore = metric("trailwatch_ingest_objects_total", "outcome=\"retried\"", "reason=\"kafka-error\"");

@@ -13,8 +13,8 @@ import io.trailwatch.model.Topics;
 import io.trailwatch.notify.core.Messages;
 import io.trailwatch.notify.core.Signatures;
 import io.trailwatch.notify.core.TestFindings;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import jakarta.mail.BodyPart;
 import jakarta.mail.Multipart;
 import jakarta.mail.internet.MimeMessage;
@@ -56,7 +56,7 @@ class NotifyIT {
 
     @BeforeEach
     void open() {
-        String bootstrap = KafkaBroker.shared().bootstrapServers();
+        String bootstrap = TestKafka.shared().bootstrapServers();
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(),
                 new ByteArraySerializer());
         deliveries = new TopicReader(bootstrap, Topics.DELIVERIES);
@@ -216,8 +216,8 @@ class NotifyIT {
     void permanentFailures_landInTheDeadLetterTopic_withTheReason() throws Exception {
         NotifyResources.http.stubFor(post(urlEqualTo("/broken")).willReturn(aResponse().withStatus(400).withBody("invalid_payload")));
         NotifyResources.http.stubFor(post(urlEqualTo("/dead")).willReturn(aResponse().withStatus(503)));
-        try (TopicReader dlq = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.DLQ_NOTIFY_DELIVERIES);
-             TopicReader bad = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.DLQ_NOTIFY_FINDINGS)) {
+        try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_NOTIFY_DELIVERIES);
+             TopicReader bad = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_NOTIFY_FINDINGS)) {
             publish(TestFindings.finding("broken-1", "it-broken", "high", "c", "111122223333", "eu-west-1"));
             publish(TestFindings.finding("dead-1", "it-dead", "high", "c", "111122223333", "eu-west-1"));
             producer.send(new ProducerRecord<>(Topics.FINDINGS, "x", "{not a finding".getBytes(StandardCharsets.UTF_8)));

@@ -5,7 +5,8 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.testsupport.TestKafka;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -27,7 +28,7 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, Topics.FINDINGS, Topics.DELIVERIES, Topics.DLQ_NOTIFY_DELIVERIES, Topics.DLQ_NOTIFY_FINDINGS);
         smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
         smtp.start();

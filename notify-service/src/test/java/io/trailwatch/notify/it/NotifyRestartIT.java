@@ -4,9 +4,10 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.notify.core.TestFindings;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.ServiceProcess;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.ServiceProcess;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -50,7 +51,7 @@ class NotifyRestartIT {
 
     @Test
     void stoppedMidStream_andStartedAgain_deliversEveryFindingExactlyOnce() throws Exception {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, FINDINGS, "restart-it.deliveries.v1", "restart-it.dlq.deliveries", "restart-it.dlq.findings");
         http = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
         http.start();
@@ -93,7 +94,7 @@ class NotifyRestartIT {
 
     private Process start(String name) throws IOException {
         Map<String, String> props = new java.util.HashMap<>();
-        props.put("kafka.bootstrap.servers", KafkaBroker.shared().bootstrapServers());
+        props.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
         props.put("mp.messaging.incoming.findings.topic", FINDINGS);
         props.put("mp.messaging.incoming.findings.group.id", "notify-restart-it");
         props.put("mp.messaging.outgoing.deliveries.topic", "restart-it.deliveries.v1");

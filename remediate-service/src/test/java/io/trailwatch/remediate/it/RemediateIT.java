@@ -9,8 +9,8 @@ import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -46,7 +46,7 @@ class RemediateIT {
 
     @BeforeEach
     void open() {
-        String bootstrap = KafkaBroker.shared().bootstrapServers();
+        String bootstrap = TestKafka.shared().bootstrapServers();
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer());
         audit = new TopicReader(bootstrap, Topics.REMEDIATIONS);
     }

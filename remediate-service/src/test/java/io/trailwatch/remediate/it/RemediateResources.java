@@ -3,7 +3,8 @@ package io.trailwatch.remediate.it;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.KafkaBroker;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.testsupport.TestKafka;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -21,7 +22,7 @@ public class RemediateResources implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, Topics.FINDINGS, Topics.REMEDIATIONS);
         lambda = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
         lambda.start();

@@ -2,8 +2,9 @@ package io.trailwatch.remediate.it;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.trailwatch.model.ModelJson;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.ServiceProcess;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.ServiceProcess;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,7 +46,7 @@ class RemediateRestartIT {
 
     @Test
     void stoppedMidStream_andStartedAgain_invokesOncePerFinding() throws Exception {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, FINDINGS, "restart-it.remediations.v1");
         lambda = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
         lambda.start();
@@ -88,7 +89,7 @@ class RemediateRestartIT {
 
     private Process start(String name) throws Exception {
         Map<String, String> p = new HashMap<>();
-        p.put("kafka.bootstrap.servers", KafkaBroker.shared().bootstrapServers());
+        p.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
         p.put("mp.messaging.incoming.findings.topic", FINDINGS);
         p.put("mp.messaging.incoming.findings.group.id", "remediate-restart-it");
         p.put("mp.messaging.outgoing.remediations.topic", "restart-it.remediations.v1");

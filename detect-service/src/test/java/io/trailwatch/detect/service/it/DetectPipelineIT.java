@@ -8,8 +8,8 @@ import io.trailwatch.model.Finding;
 import io.trailwatch.model.Headers;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,7 +37,7 @@ class DetectPipelineIT {
 
     @BeforeEach
     void open() {
-        String bootstrap = KafkaBroker.shared().bootstrapServers();
+        String bootstrap = TestKafka.shared().bootstrapServers();
         traffic = new Traffic(bootstrap, Topics.EVENTS);
         findings = new TopicReader(bootstrap, Topics.FINDINGS);
     }
@@ -111,7 +111,7 @@ class DetectPipelineIT {
 
     @Test
     void undecodableEvents_goToTheDeadLetterTopic_andTheNextEventIsProcessed() throws Exception {
-        try (TopicReader dlq = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.DLQ_DETECT_EVENTS)) {
+        try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_DETECT_EVENTS)) {
             traffic.sendRaw("100000000004", "{not json");
             traffic.sendRaw("100000000004", "{\"eventId\":\"no-time\"}");
             traffic.send(Traffic.call("after-poison", "100000000004", "cloudtrail", "DeleteTrail", "eu-west-1", "2026-03-02T10:00:00Z"));

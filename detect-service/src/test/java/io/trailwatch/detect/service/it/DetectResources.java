@@ -2,8 +2,9 @@ package io.trailwatch.detect.service.it;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.trailwatch.model.Topics;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.MmdbWriter;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.MmdbWriter;
+import io.trailwatch.testsupport.TestKafka;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +21,7 @@ public class DetectResources implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, Topics.EVENTS, Topics.FINDINGS, Topics.DLQ_DETECT_EVENTS);
         Path dir;
         try {

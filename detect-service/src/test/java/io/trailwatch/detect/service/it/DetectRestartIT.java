@@ -2,9 +2,10 @@ package io.trailwatch.detect.service.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.trailwatch.testsupport.KafkaBroker;
-import io.trailwatch.testsupport.ServiceProcess;
-import io.trailwatch.testsupport.TopicReader;
+import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.ServiceProcess;
+import io.trailwatch.devkit.TopicReader;
+import io.trailwatch.testsupport.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class DetectRestartIT {
 
     @Test
     void killedMidStream_andRestartedWithoutLocalState_keepsFirstSeen_andPublishesNoFindingTwice() throws Exception {
-        KafkaBroker kafka = KafkaBroker.shared();
+        KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, EVENTS, FINDINGS, DLQ);
         Instant day0 = Instant.parse("2026-04-01T00:00:00Z");
         Process first = start("first", dir.resolve("state-1"));
@@ -107,7 +108,7 @@ class DetectRestartIT {
 
     private Process start(String name, Path stateDir) throws IOException {
         Process p = ServiceProcess.start(Map.of(
-                "quarkus.kafka-streams.bootstrap-servers", KafkaBroker.shared().bootstrapServers(),
+                "quarkus.kafka-streams.bootstrap-servers", TestKafka.shared().bootstrapServers(),
                 "quarkus.kafka-streams.application-id", "trailwatch-detect-restart-it",
                 "quarkus.kafka-streams.topics", EVENTS,
                 "trailwatch.detect.topics.events", EVENTS,

@@ -1,0 +1,158 @@
+package io.trailwatch.cli;
+
+import io.trailwatch.bench.DetectBench;
+import io.trailwatch.bench.IngestBench;
+import io.trailwatch.bench.IntegrityBench;
+import io.trailwatch.bench.PlatformBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ./trailwatch bench}: the figures of this machine (docs/local.md). */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Prints the platform's figures on this machine.",
+                "The gunzip+parse floor, detection with the "
+                + "full pack, ingest and detect-service events/s on the local platform, and p50/p99 latency from SQS "
+                + "notification to Slack at steady rates of files of RECORDS records.",
+                "A subcommand measures one stage in more detail."},
+        subcommands = {BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Integrity.class})
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
+    Path corpus;
+
+    @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
+    int files;
+
+    @Option(names = "--rates", paramLabel = "N,N", split = ",", defaultValue = "1,10,100",
+            description = "Files per second of the latency runs (default: ${DEFAULT-VALUE}).")
+    int[] rates;
+
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "20", description = "Length of each latency run (default: ${DEFAULT-VALUE}).")
+    int seconds;
+
+    @Option(names = "--records", paramLabel = "N", defaultValue = "1000", description = "Records per file of the latency runs (default: ${DEFAULT-VALUE}).")
+    int records;
+
+    @Override
+    public Integer call() throws Exception {
+        positive(spec, "--files", files);
+        positive(spec, "--seconds", seconds);
+        positive(spec, "--records", records);
+        for (int rate : rates) {
+            positive(spec, "--rates", rate);
+        }
+        PlatformBench.run(Project.root(), corpus(spec, corpus), files, records, rates, seconds);
+        return 0;
+    }
+
+    static void positive(CommandSpec spec, String option, int value) {
+        if (value < 1) {
+            throw new ParameterException(spec.commandLine(), option + " must be at least 1, not " + value);
+        }
+    }
+
+    static Path corpus(CommandSpec spec, Path dir) {
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new ParameterException(spec.commandLine(), "--corpus " + dir + " is no directory");
+        }
+        return dir;
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints ingest throughput.", "The gunzip+parse floor and the whole pipeline from local S3/SQS "
+                    + "into a local Kafka broker."})
+    static final class Ingest implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
+        Path corpus;
+
+        @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
+        int files;
+
+        @Option(names = "--no-pipeline", description = "Only the floors, not the service.")
+        boolean noPipeline;
+
+        @Option(names = "--ingest-jar", paramLabel = "JAR", description = "ingest-service's quarkus-run.jar (default: the checkout's).")
+        Path jar;
+
+        @Option(names = "--service-jvm-arg", paramLabel = "ARG", description = "A JVM option of the service (profiling, GC); repeatable.")
+        List<String> serviceJvmArgs = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            positive(spec, "--files", files);
+            IngestBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus(spec, corpus), files,
+                    !noPipeline, serviceJvmArgs);
+            return 0;
+        }
+    }
+
+    @Command(name = "detect", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints detection throughput.", "On one thread: stateless rules, the full pack, and the full "
+                    + "pack from the bytes on the events topic."})
+    static final class Detect implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--events", paramLabel = "N", defaultValue = "200000", description = "Events of the generated corpus (default: ${DEFAULT-VALUE}).")
+        int events;
+
+        @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "Passes per figure, the first a warm-up (default: ${DEFAULT-VALUE}).")
+        int passes;
+
+        @Override
+        public Integer call() throws Exception {
+            positive(spec, "--events", events);
+            positive(spec, "--passes", passes);
+            DetectBench.run(events, passes);
+            return 0;
+        }
+    }
+
+    @Command(name = "integrity", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints digest validation throughput.", "The gunzip+SHA-256 floor, and ingest-service "
+                    + "validating signed digests of the corpus from local S3/SQS into a local Kafka broker."})
+    static final class Integrity implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
+        Path corpus;
+
+        @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
+        int files;
+
+        @Option(names = "--per-digest", paramLabel = "N", defaultValue = "6", description = "Log files per digest (default: ${DEFAULT-VALUE}).")
+        int perDigest;
+
+        @Option(names = "--passes", paramLabel = "N", defaultValue = "3", description = "Trails validated, after as many warm-up trails (default: ${DEFAULT-VALUE}).")
+        int passes;
+
+        @Option(names = "--ingest-jar", paramLabel = "JAR", description = "ingest-service's quarkus-run.jar (default: the checkout's).")
+        Path jar;
+
+        @Override
+        public Integer call() throws Exception {
+            positive(spec, "--files", files);
+            positive(spec, "--per-digest", perDigest);
+            positive(spec, "--passes", passes);
+            IntegrityBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus(spec, corpus), files,
+                    perDigest, passes);
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.trailwatch.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** ./trailwatch's options: every command has help, and a wrong option is an error that names it. */
+class CommandLineTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @Test
+    void everyCommand_answersHelp_withItsUsage() {
+        List<List<String>> commands = commands();
+        assertThat(commands).extracting(c -> String.join(" ", c)).contains("local", "ingest", "detect-service",
+                "notify-service", "remediate-service", "backfill", "detect", "rules test", "bench", "bench ingest",
+                "bench detect", "bench integrity");
+        for (List<String> command : commands) {
+            out.reset();
+            List<String> args = new ArrayList<>(command);
+            args.add("--help");
+
+            assertThat(run(args.toArray(String[]::new))).as(command + " --help").isZero();
+            assertThat(stdout()).as(command + " --help").startsWith("Usage: trailwatch " + String.join(" ", command));
+        }
+    }
+
+    @Test
+    void anUnknownOption_isAnErrorNamingIt_withTheUsage_inEveryCommand() {
+        for (List<String> command : commands()) {
+            err.reset();
+            List<String> args = new ArrayList<>(command);
+            args.add("--no-such-flag");
+            if (command.equals(List.of("detect"))) {
+                args.add("x"); // with a file, so the flag is not mistaken for one
+            }
+            if (command.equals(List.of("backfill"))) {
+                args.addAll(List.of("--bucket", "b", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-08T00:00:00Z"));
+            }
+
+            assertThat(run(args.toArray(String[]::new))).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(stderr()).as(String.join(" ", args)).contains("Unknown option: '--no-such-flag'")
+                    .contains("Usage: trailwatch " + String.join(" ", command));
+        }
+    }
+
+    @Test
+    void anOptionWithoutItsValue_isAnErrorNamingIt() {
+        assertThat(run("detect", "trail.json", "--rules")).isEqualTo(2);
+        assertThat(stderr()).contains("Missing required parameter for option '--rules'");
+
+        err.reset();
+        assertThat(run("backfill", "--bucket", "b", "--from", "2026-03-01T00:00:00Z", "--to")).isEqualTo(2);
+        assertThat(stderr()).contains("Missing required parameter for option '--to'");
+    }
+
+    @Test
+    void aMissingFileOrCommand_isAnErrorWithTheUsage() {
+        assertThat(run("detect")).isEqualTo(2);
+        assertThat(stderr()).contains("Missing required parameter: 'FILE'").contains("Usage: trailwatch detect");
+
+        err.reset();
+        assertThat(run("no-such-command")).isEqualTo(2);
+        assertThat(stderr()).contains("Unmatched argument at index 0: 'no-such-command'");
+
+        err.reset();
+        assertThat(run("rules")).isEqualTo(2);
+        assertThat(stderr()).contains("Missing a subcommand").contains("Usage: trailwatch rules");
+    }
+
+    @Test
+    void noCommand_printsTheUsage_listingEveryCommand() {
+        assertThat(run()).isZero();
+        assertThat(stdout()).contains("Commands:").contains("local").contains("backfill").contains("rules")
+                .contains("Runs every test, as CI does");
+    }
+
+    @Test
+    void backfill_refusesATimeThatIsNoRfc3339Instant_beforeCallingAnything() {
+        assertThat(run("backfill", "--bucket", "b", "--from", "yesterday", "--to", "2026-03-08T00:00:00Z")).isEqualTo(2);
+        assertThat(stderr()).contains("'yesterday' is no RFC 3339 time");
+    }
+
+    @Test
+    void backfill_startsTheJob_andFollowsItsProgressUntilDone() throws Exception {
+        List<String> bodies = new CopyOnWriteArrayList<>();
+        AtomicInteger polls = new AtomicInteger();
+        HttpServer ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        ingest.createContext("/backfill", exchange -> {
+            String answer;
+            int status;
+            if (exchange.getRequestMethod().equals("POST")) {
+                bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                // fields in another order, strings with commas, braces and quotes: read as JSON, not by pattern
+                answer = "{\"request\":{\"bucket\":\"b\",\"prefix\":\"a,\\\"b}\"},\"state\":\"running\",\"id\":\"job-7\"}";
+                status = 202;
+            } else {
+                assertThat(exchange.getRequestURI().getPath()).isEqualTo("/backfill/job-7");
+                boolean done = polls.incrementAndGet() > 1;
+                answer = "{\"id\":\"job-7\",\"listed\":12,\"matched\":10,\"ingested\":" + (done ? 9 : 4)
+                        + ",\"skipped\":1,\"failed\":0,\"state\":\"" + (done ? "done" : "running") + "\"}";
+                status = 200;
+            }
+            byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        ingest.start();
+        try {
+            int exit = run("backfill", "--url", "http://127.0.0.1:" + ingest.getAddress().getPort(), "--bucket", "org-trails",
+                    "--prefix", "AWSLogs/111122223333/", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-08T00:00:00Z",
+                    "--interval", "1");
+
+            assertThat(exit).isZero();
+            assertThat(bodies).singleElement().satisfies(b -> assertThat(b)
+                    .contains("\"bucket\":\"org-trails\"").contains("\"prefix\":\"AWSLogs/111122223333/\"")
+                    .contains("\"from\":\"2026-03-01T00:00:00Z\"").contains("\"to\":\"2026-03-08T00:00:00Z\""));
+            assertThat(stdout().lines()).containsExactly("backfill job-7 started",
+                    "state=running listed=12 matched=10 ingested=4 skipped=1 failed=0",
+                    "state=done listed=12 matched=10 ingested=9 skipped=1 failed=0");
+        } finally {
+            ingest.stop(0);
+        }
+    }
+
+    @Test
+    void backfill_whenIngestServiceRefuses_saysWhy() throws Exception {
+        HttpServer ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        ingest.createContext("/backfill", exchange -> {
+            byte[] bytes = "{\"error\":\"bucket elsewhere is not among the configured sources\"}".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(400, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        ingest.start();
+        try {
+            assertThat(run("backfill", "--url", "http://127.0.0.1:" + ingest.getAddress().getPort(), "--bucket", "elsewhere",
+                    "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-08T00:00:00Z")).isEqualTo(2);
+            assertThat(stderr()).contains("refused (HTTP 400): bucket elsewhere is not among the configured sources");
+        } finally {
+            ingest.stop(0);
+        }
+    }
+
+    /** Every command and subcommand but help, as the words that name it. */
+    private static List<List<String>> commands() {
+        List<List<String>> out = new ArrayList<>();
+        collect(Trailwatch.commandLine(), List.of(), out);
+        return out;
+    }
+
+    private static void collect(CommandLine cl, List<String> path, List<List<String>> out) {
+        cl.getSubcommands().forEach((name, sub) -> {
+            if (name.equals("help")) {
+                return;
+            }
+            List<String> p = new ArrayList<>(path);
+            p.add(name);
+            out.add(p);
+            collect(sub, p, out);
+        });
+    }
+
+    private int run(String... args) {
+        return Trailwatch.commandLine()
+                .setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
+                .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8))
+                .execute(args);
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,279 @@
+package io.trailwatch.devkit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Apache Kafka broker in KRaft mode (combined broker and controller), run as a child JVM ({@code kafka.Kafka})
+ * on loopback ports, so a test or the local platform can stop, kill and restart it on the same port and data
+ * directory. {@link #external} wraps a broker someone else runs (nothing is started; restarts are then impossible).
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private final String external;
+    private Process process;
+
+    private KafkaBroker(Path dir, int port, int controllerPort, String external) {
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.external = external;
+    }
+
+    /** A broker already running at {@code bootstrapServers}: used as it is, never started or stopped. */
+    public static KafkaBroker external(String bootstrapServers) {
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw new IllegalArgumentException("no bootstrap address for the external Kafka broker");
+        }
+        return new KafkaBroker(null, -1, -1, bootstrapServers.trim());
+    }
+
+    /** A new broker of its own, formatted in a fresh temporary directory. */
+    public static KafkaBroker start() {
+        try {
+            return start(Files.createTempDirectory("trailwatch-kafka-"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A new broker of its own, with its configuration, data and log in {@code dir}, formatted afresh. */
+    public static KafkaBroker start(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            var broker = new KafkaBroker(dir, Ports.free(), Ports.free(), null);
+            broker.format();
+            broker.launch();
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code host:port} to bootstrap from. */
+    public String bootstrapServers() {
+        return external != null ? external : "127.0.0.1:" + port;
+    }
+
+    /** An admin client; close it. */
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+    }
+
+    /** Creates topics with one partition, if they do not exist yet. Compacted when the name contains "ledger". */
+    public void createTopics(String... names) {
+        createTopics(1, names);
+    }
+
+    /** Creates topics with the given partition count, if they do not exist yet. */
+    public void createTopics(int partitions, String... names) {
+        try (Admin admin = admin()) {
+            Collection<NewTopic> topics = new ArrayList<>();
+            for (String name : names) {
+                var topic = new NewTopic(name, partitions, (short) 1);
+                if (name.contains("ledger")) {
+                    topic.configs(Map.of("cleanup.policy", "compact"));
+                }
+                topics.add(topic);
+            }
+            for (var result : admin.createTopics(topics).values().values()) {
+                try {
+                    result.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("creating topics failed", e.getCause());
+                    }
+                }
+            }
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+    }
+
+    /** Stops the broker cleanly (SIGTERM) and waits for it to exit. */
+    public synchronized void stop() {
+        requireOwnProcess();
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            waitFor(process, Duration.ofSeconds(60));
+        }
+        process = null;
+    }
+
+    /** Kills the broker (SIGKILL), as a crash would. */
+    public synchronized void kill() {
+        requireOwnProcess();
+        if (process != null) {
+            process.destroyForcibly();
+            waitFor(process, Duration.ofSeconds(30));
+        }
+        process = null;
+    }
+
+    /** Starts the stopped or killed broker again on the same port and data. */
+    public synchronized void restart() {
+        requireOwnProcess();
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("broker is running");
+        }
+        launch();
+    }
+
+    /** Whether this broker's process is alive (always true for an external broker). */
+    public synchronized boolean isRunning() {
+        return external != null || (process != null && process.isAlive());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (external == null && process != null) {
+            process.destroy();
+            if (!waitFor(process, Duration.ofSeconds(20))) {
+                process.destroyForcibly();
+            }
+            process = null;
+        }
+    }
+
+    private void requireOwnProcess() {
+        if (external != null) {
+            throw new IllegalStateException("the broker at " + external + " is not ours to stop");
+        }
+    }
+
+    private void format() throws IOException {
+        Path config = writeConfig();
+        String clusterId = base64Uuid();
+        Process p = java("kafka.tools.StorageTool", "format", "--cluster-id=" + clusterId, "--config=" + config)
+                .redirectOutput(dir.resolve("format.log").toFile())
+                .redirectErrorStream(true)
+                .start();
+        if (!waitFor(p, Duration.ofSeconds(60)) || p.exitValue() != 0) {
+            throw new IllegalStateException("formatting the Kafka data directory failed: "
+                    + Files.readString(dir.resolve("format.log")));
+        }
+    }
+
+    private synchronized void launch() {
+        try {
+            Path config = dir.resolve("server.properties");
+            File log = dir.resolve("broker.log").toFile();
+            process = java("kafka.Kafka", config.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
+                    .redirectErrorStream(true)
+                    .start();
+            awaitReady(Duration.ofSeconds(90));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Kafka broker exited with " + process.exitValue() + "; see " + dir.resolve("broker.log"));
+            }
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000,
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3_000))) {
+                if (!admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty()) {
+                    return;
+                }
+            } catch (Exception e) {
+                last = e;
+            }
+            pause(200);
+        }
+        throw new IllegalStateException("Kafka broker not ready after " + timeout + "; see " + dir.resolve("broker.log"), last);
+    }
+
+    private Path writeConfig() throws IOException {
+        var p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        p.setProperty("log.dirs", dir.resolve("data").toString());
+        p.setProperty("num.partitions", "1");
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "4");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.num.partitions", "4");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        p.setProperty("log.segment.bytes", String.valueOf(16 * 1024 * 1024));
+        p.setProperty("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+        Path file = dir.resolve("server.properties");
+        try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            p.store(out, "Trailwatch test broker");
+        }
+        return file;
+    }
+
+    private ProcessBuilder java(String mainClass, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.awt.headless=true", "-Dlog4j2.level=WARN"));
+        cmd.add("-cp");
+        cmd.add(Classpath.current());
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(dir.toFile());
+    }
+
+    private static String base64Uuid() {
+        UUID u = UUID.randomUUID();
+        var buf = java.nio.ByteBuffer.allocate(16).putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(buf.array());
+    }
+
+    private static boolean waitFor(Process p, Duration timeout) {
+        try {
+            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

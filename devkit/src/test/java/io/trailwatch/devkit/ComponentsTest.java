@@ -1,0 +1,80 @@
+package io.trailwatch.devkit;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real components the service tests stand on: they start, answer, and the broker survives a restart. */
+class ComponentsTest {
+
+    @Test
+    void kafkaBroker_keepsItsRecordsAcrossARestartOnTheSamePort() throws Exception {
+        KafkaBroker broker = KafkaBroker.start();
+        try {
+            broker.createTopics("components.test");
+            send(broker, "before");
+            String address = broker.bootstrapServers();
+
+            broker.stop();
+            assertThat(broker.isRunning()).isFalse();
+            broker.restart();
+            send(broker, "after");
+
+            assertThat(broker.bootstrapServers()).isEqualTo(address);
+            try (var reader = new TopicReader(broker.bootstrapServers(), "components.test")) {
+                assertThat(reader.awaitCount(2, Duration.ofSeconds(30))).extracting(r -> r.value())
+                        .containsExactly("before", "after");
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    @Test
+    void s3Server_storesAndServesObjects() throws Exception {
+        S3Server s3 = S3Server.shared();
+        s3.createBucket("components-test");
+
+        var put = s3.put("components-test", "a key/with space.json", "{}".getBytes(StandardCharsets.UTF_8));
+        byte[] back = s3.client().getObjectAsBytes(b -> b.bucket("components-test").key("a key/with space.json")).asByteArray();
+
+        assertThat(put.eTag()).isNotBlank();
+        assertThat(new String(back, StandardCharsets.UTF_8)).isEqualTo("{}");
+    }
+
+    @Test
+    void sqsServer_sendsReceivesAndCounts() {
+        SqsServer sqs = SqsServer.shared();
+        String queue = sqs.createQueue("components-test", 30);
+
+        sqs.send(queue, "hello");
+
+        assertThat(sqs.undeleted(queue)).isEqualTo(1);
+        assertThat(sqs.peek(queue)).extracting(m -> m.body()).containsExactly("hello");
+    }
+
+    @Test
+    void cloudTrailLogs_areDeterministicForASeed() {
+        var a = new CloudTrailLogs(7).records("111122223333", "eu-west-1", java.time.Instant.parse("2026-03-01T00:00:00Z"), 50);
+        var b = new CloudTrailLogs(7).records("111122223333", "eu-west-1", java.time.Instant.parse("2026-03-01T00:00:00Z"), 50);
+
+        assertThat(a).isEqualTo(b);
+        assertThat(a.stream().map(r -> r.get("eventName").asText()).distinct().count()).isGreaterThan(4);
+        assertThat(a.stream().map(r -> r.get("eventID").asText()).distinct().count()).isEqualTo(50);
+    }
+
+    private static void send(KafkaBroker broker, String value) throws Exception {
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("components.test", value)).get();
+        }
+    }
+}
