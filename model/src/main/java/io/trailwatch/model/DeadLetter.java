@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * Something a service could not process, with the reason: the value of every {@code trailwatch.dlq.<service>.<channel>}
  * topic. Key: the failing item's identity when it has one (an SQS message id, {@code s3://bucket/key}, an eventID),
- * else none. Headers: {@code tw_dlq_reason}, {@code tw_dlq_service}.
+ * else none. Headers: {@code tw_dlq_reason}, {@code tw_dlq_service}, {@code content-type}, {@code tw_schema_version}.
  *
  * @param service    the service that gave up, e.g. {@code ingest}
  * @param channel    the channel it came in on, e.g. {@code notifications}, {@code objects}, {@code records}
@@ -31,6 +31,9 @@ public record DeadLetter(
         Map<String, String> source,
         String payload,
         Boolean payloadTruncated) {
+
+    /** The version of the value's JSON Schema ({@code schemas/trailwatch.dlq.v1/v1.schema.json}). */
+    public static final String SCHEMA_VERSION = "1";
 
     /** Payloads longer than this many characters are truncated. */
     public static final int MAX_PAYLOAD_CHARS = 64 * 1024;

@@ -48,8 +48,14 @@ public final class Topics {
     /** Findings notify-service could not deliver to a destination within its retry budget. Value: {@link DeadLetter}. */
     public static final String DLQ_NOTIFY_DELIVERIES = dlq("notify", "deliveries");
 
-    /** Records on the findings topic that are no finding. Value: {@link DeadLetter}. */
+    /** Records on the findings topic that notify-service could not read or handle. Value: {@link DeadLetter}. */
     public static final String DLQ_NOTIFY_FINDINGS = dlq("notify", "findings");
+
+    /** Records on the findings topic that remediate-service could not read or handle. Value: {@link DeadLetter}. */
+    public static final String DLQ_REMEDIATE_FINDINGS = dlq("remediate", "findings");
+
+    /** The compacted control topic of remediate-service's kill switch. Key: {@code kill-switch}. */
+    public static final String REMEDIATE_CONTROL = "trailwatch.remediate.control.v1";
 
     private Topics() {
     }

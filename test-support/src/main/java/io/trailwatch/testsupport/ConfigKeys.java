@@ -22,7 +22,7 @@ public final class ConfigKeys {
     }
 
     private static void collect(String prefix, Class<?> type, Class<?> root, List<String> keys) {
-        for (Method m : type.getDeclaredMethods()) {
+        for (Method m : type.getMethods()) { // with what a group inherits (AwsClientConfig)
             if (m.isDefault() || java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
                 continue;
             }

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.detect.engine.Detector;
 import io.trailwatch.detect.engine.Engine;
+import io.trailwatch.messaging.DeadLetters;
+import io.trailwatch.messaging.FindingHeaders;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
-import io.trailwatch.model.Headers;
 import io.trailwatch.model.ModelJson;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -20,7 +20,6 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,14 +107,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a finding does not serialize", e);
         }
-        var headers = new RecordHeaders();
-        header(headers, Headers.CE_SPECVERSION, Headers.CE_SPECVERSION_1_0);
-        header(headers, Headers.CE_ID, f.findingId());
-        header(headers, Headers.CE_TYPE, Finding.CE_TYPE);
-        header(headers, Headers.CE_SOURCE, "/trailwatch/detect/" + f.ruleId());
-        header(headers, Headers.CE_TIME, DateTimeFormatter.ISO_INSTANT.format(f.eventTime()));
-        header(headers, Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
-        header(headers, Headers.SCHEMA_VERSION, Finding.SCHEMA_VERSION);
+        var headers = FindingHeaders.of(f, "detect");
         context.forward(new Record<>(f.findingId(), value, in.timestamp(), headers), DetectTopology.FINDINGS_SINK);
         metrics.finding(f);
     }
@@ -136,14 +128,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a dead letter does not serialize", e);
         }
-        var headers = new RecordHeaders();
-        header(headers, Headers.DLQ_REASON, reason);
-        header(headers, Headers.DLQ_SERVICE, "detect");
-        header(headers, Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
+        var headers = DeadLetters.headers(letter);
         context.forward(new Record<>(eventId, value, in.timestamp(), headers), DetectTopology.DEAD_LETTER_SINK);
-    }
-
-    private static void header(RecordHeaders headers, String name, String value) {
-        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 }

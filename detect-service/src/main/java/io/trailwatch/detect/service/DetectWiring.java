@@ -72,7 +72,7 @@ public class DetectWiring {
                             @ConfigProperty(name = "quarkus.kafka-streams.bootstrap-servers") String bootstrap,
                             @io.smallrye.common.annotation.Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         // the brokers Kafka Streams uses, with the kafka.* security settings (TLS, SASL)
-        Map<String, Object> admin = new java.util.HashMap<>(io.trailwatch.model.kafka.KafkaConnection.security(kafkaConfig));
+        Map<String, Object> admin = new java.util.HashMap<>(io.trailwatch.messaging.KafkaConnection.security(kafkaConfig));
         admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);

@@ -7,7 +7,7 @@ import io.trailwatch.ingest.core.Admission;
 import io.trailwatch.ingest.core.Backfill;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.IngestMetrics;
-import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.ingest.core.ObjectIngestor;
 import io.trailwatch.ingest.core.ObjectSource;
 import io.trailwatch.cloudtrail.digest.PublicKeys;

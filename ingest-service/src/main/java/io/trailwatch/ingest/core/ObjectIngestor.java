@@ -1,5 +1,6 @@
 package io.trailwatch.ingest.core;
 
+import io.trailwatch.messaging.ledger.Ledger;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.cloudtrail.LogFileReader;

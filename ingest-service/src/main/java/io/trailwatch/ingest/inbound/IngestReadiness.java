@@ -1,6 +1,6 @@
 package io.trailwatch.ingest.inbound;
 
-import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.messaging.ledger.Ledger;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -26,8 +26,8 @@ public class IngestReadiness implements HealthCheck {
     public HealthCheckResponse call() {
         String sqsProblem = poller.sqsProblem();
         return HealthCheckResponse.named("ingest")
-                .status(ledger.isLoaded() && sqsProblem == null)
-                .withData("ledgerLoaded", ledger.isLoaded())
+                .status(ledger.isReady() && sqsProblem == null)
+                .withData("ledgerLoaded", ledger.isReady())
                 .withData("ledgerObjects", ledger.size())
                 .withData("sqs", sqsProblem == null ? "ok" : sqsProblem)
                 .withData("messagesInFlight", poller.messagesInFlight())

@@ -7,7 +7,7 @@ import io.trailwatch.ingest.core.Envelopes;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.IngestMetrics;
 import io.trailwatch.ingest.core.InvalidNotificationException;
-import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.ingest.core.Notification;
 import io.trailwatch.ingest.core.ObjectIngestor;
 import io.trailwatch.ingest.core.ObjectRef;
@@ -123,7 +123,7 @@ public class SqsPoller {
         Duration backoff = Duration.ofMillis(500);
         while (running) {
             try {
-                if (!ledger.isLoaded()) {
+                if (!ledger.isReady()) {
                     TimeUnit.MILLISECONDS.sleep(100);
                     continue;
                 }

@@ -5,10 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -86,16 +83,7 @@ public class AwsClients {
     }
 
     private static AwsCredentialsProvider credentials(IngestConfig.Aws aws) {
-        return aws.staticCredentials()
-                .map(pair -> {
-                    int colon = pair.indexOf(':');
-                    if (colon <= 0 || colon == pair.length() - 1) {
-                        throw new IllegalArgumentException(
-                                "trailwatch.ingest.aws.static-credentials must be accessKeyId:secretAccessKey");
-                    }
-                    return (AwsCredentialsProvider) StaticCredentialsProvider.create(
-                            AwsBasicCredentials.create(pair.substring(0, colon), pair.substring(colon + 1)));
-                })
-                .orElseGet(() -> DefaultCredentialsProvider.builder().build());
+        return io.trailwatch.messaging.aws.AwsClients.credentials(aws.staticCredentials(),
+                "trailwatch.ingest.aws.static-credentials");
     }
 }

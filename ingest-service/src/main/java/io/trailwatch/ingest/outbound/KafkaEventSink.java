@@ -6,6 +6,8 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.ingest.config.IngestConfig;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.ObjectRef;
+import io.trailwatch.messaging.DeadLetters;
+import io.trailwatch.messaging.FindingHeaders;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
@@ -140,11 +142,7 @@ public class KafkaEventSink implements EventSink {
 
     @Override
     public CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key) {
-        org.apache.kafka.common.header.Headers headers = new RecordHeaders()
-                .add(Headers.DLQ_REASON, utf8(letter.reason()))
-                .add(Headers.DLQ_SERVICE, utf8(letter.service()))
-                .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
-                .add(Headers.SCHEMA_VERSION, utf8("1"));
+        var headers = DeadLetters.headers(letter);
         if (channel != DeadLetterChannel.RECORDS) {
             return send(channel == DeadLetterChannel.OBJECTS ? dlqObjects : dlqNotifications, letter, key, headers, null);
         }
@@ -176,14 +174,7 @@ public class KafkaEventSink implements EventSink {
 
     @Override
     public CompletionStage<Void> finding(Finding finding) {
-        org.apache.kafka.common.header.Headers headers = new RecordHeaders()
-                .add(Headers.CE_ID, utf8(finding.findingId()))
-                .add(Headers.CE_TYPE, utf8(Finding.CE_TYPE))
-                .add(Headers.CE_SOURCE, utf8("/trailwatch/ingest/" + finding.ruleId()))
-                .add(Headers.CE_TIME, utf8(finding.eventTime().toString()))
-                .add(Headers.CE_SPECVERSION, utf8(Headers.CE_SPECVERSION_1_0))
-                .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
-                .add(Headers.SCHEMA_VERSION, utf8(Finding.SCHEMA_VERSION));
+        var headers = FindingHeaders.of(finding, "ingest");
         return send(findings, finding, finding.findingId(), headers, null);
     }
 

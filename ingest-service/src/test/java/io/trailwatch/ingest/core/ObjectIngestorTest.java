@@ -1,5 +1,6 @@
 package io.trailwatch.ingest.core;
 
+import io.trailwatch.messaging.ledger.Ledger;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trailwatch.cloudtrail.Caps;
 import io.trailwatch.cloudtrail.LogFileReader;

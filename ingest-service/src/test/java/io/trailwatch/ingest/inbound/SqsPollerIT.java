@@ -9,7 +9,7 @@ import io.trailwatch.ingest.config.IngestConfig;
 import io.trailwatch.ingest.core.Admission;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.IngestMetrics;
-import io.trailwatch.ingest.core.Ledger;
+import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.ingest.core.ObjectIngestor;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.ingest.core.ObjectSource;
@@ -98,7 +98,7 @@ class SqsPollerIT {
                 .build().getConfigMapping(IngestConfig.class);
         var metrics = new IngestMetrics(new SimpleMeterRegistry());
         var ledger = new Ledger();
-        ledger.markLoaded();
+        ledger.markReady();
         EventSink sink = new CountingSink();
         ObjectSource source = new ObjectSource() {
             @Override

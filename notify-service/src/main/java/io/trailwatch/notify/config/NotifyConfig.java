@@ -2,6 +2,13 @@ package io.trailwatch.notify.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.trailwatch.messaging.aws.AwsClientConfig;
+import io.trailwatch.model.Severity;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Positive;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.time.Duration;
 import java.util.List;
@@ -9,8 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * notify-service's settings, {@code trailwatch.notify.*}; every key is documented in docs/configuration.md. Secrets
- * (webhook URLs, HMAC keys, SMTP credentials) belong in the environment, from Kubernetes Secrets.
+ * notify-service's settings, {@code trailwatch.notify.*}; every key is documented in docs/configuration.md and checked
+ * at start: a wrong value, or a key a destination's type needs and lacks ({@link NotifyChecks}), stops the start with
+ * a message naming the key. Secrets (webhook URLs, HMAC keys, SMTP credentials) belong in the environment, from
+ * Kubernetes Secrets.
  */
 @ConfigMapping(prefix = "trailwatch.notify")
 public interface NotifyConfig {
@@ -32,6 +41,7 @@ public interface NotifyConfig {
 
     /** The AWS console's address, for links to the event in CloudTrail's event history. */
     @WithDefault("https://console.aws.amazon.com")
+    @NotBlank
     String consoleUrl();
 
     /** One destination. */
@@ -51,16 +61,19 @@ public interface NotifyConfig {
         /** ses: the sender (a verified identity); email uses quarkus.mailer.from. */
         Optional<String> from();
 
-        /** Messages per second at most (Slack allows about one per webhook). */
+        /** Messages per second at most, above zero (Slack allows about one per webhook). */
         @WithDefault("1")
+        @Positive
         double ratePerSecond();
 
-        /** Messages allowed at once above the rate. */
+        /** Messages allowed at once above the rate; at least 1. */
         @WithDefault("3")
+        @Min(1)
         int burst();
 
         /** Timeout of one attempt. */
         @WithDefault("10s")
+        @DurationMin(millis = 1)
         Duration timeout();
     }
 
@@ -68,22 +81,14 @@ public interface NotifyConfig {
     enum Type { SLACK, WEBHOOK, EMAIL, SES }
 
     /** The SES client: region, and for tests or SES-compatible servers an endpoint and static credentials. */
-    interface Ses {
-        @WithDefault("us-east-1")
-        String region();
-
-        /** Endpoint override. */
-        Optional<java.net.URI> endpoint();
-
-        /** {@code accessKeyId:secretAccessKey}; unset in AWS, where the default credential chain applies. */
-        Optional<String> staticCredentials();
+    interface Ses extends AwsClientConfig {
     }
 
     /** One route: what it matches, where it sends. An empty list matches everything. */
     interface Route {
         /** The lowest severity that matches: info, low, medium, high or critical. */
         @WithDefault("info")
-        String minSeverity();
+        Severity minSeverity();
 
         Optional<List<String>> categories();
 
@@ -94,6 +99,7 @@ public interface NotifyConfig {
         Optional<List<String>> regions();
 
         /** Destination names. */
+        @NotEmpty
         List<String> destinations();
     }
 
@@ -104,21 +110,25 @@ public interface NotifyConfig {
          * destination ("N more like this"); 0 turns grouping off.
          */
         @WithDefault("5m")
+        @DurationMin(millis = 0)
         Duration window();
     }
 
     /** Retries. */
     interface Retry {
-        /** The first back-off; it doubles per attempt, with full jitter. */
+        /** The first back-off; it doubles per attempt, with jitter. */
         @WithDefault("1s")
+        @DurationMin(millis = 1)
         Duration initialBackoff();
 
-        /** The longest back-off (and the longest Retry-After honoured). */
+        /** The longest back-off (and the longest Retry-After honoured); at least the first. */
         @WithDefault("60s")
+        @DurationMin(millis = 1)
         Duration maxBackoff();
 
         /** How long a delivery may keep trying before it is dead-lettered. */
         @WithDefault("5m")
+        @DurationMin(millis = 1)
         Duration budget();
     }
 }

@@ -1,19 +1,24 @@
 package io.trailwatch.notify.core;
 
+import io.smallrye.faulttolerance.api.TypedGuard;
+import io.trailwatch.messaging.guard.Guards;
+import io.trailwatch.messaging.guard.Pacer;
+import io.trailwatch.messaging.guard.RetryLater;
 import io.trailwatch.model.Finding;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * Delivers to one destination, on its own thread, so one broken destination never holds up another: jobs in order,
- * at most {@code ratePerSecond} (token bucket with {@code burst}), each retried with {@link Backoff} until accepted,
- * refused for good, or its budget is spent.
+ * paced ({@code ratePerSecond}, {@code burst}), each retried with back-off and the server's Retry-After until accepted,
+ * refused for good, or its budget is spent. Pacing and retries are SmallRye Fault Tolerance's ({@link Pacer},
+ * {@link Guards#retrying}).
  */
 public final class Courier implements AutoCloseable {
 
@@ -35,26 +40,25 @@ public final class Courier implements AutoCloseable {
     static final String ABANDONED = "abandoned: stopping";
 
     private final Destination destination;
-    private final Backoff backoff;
     private final Duration budget;
-    private final double ratePerSecond;
-    private final int burst;
-    private final Clock clock;
+    private final Pacer pacer;
+    private final TypedGuard<Attempt> retrying;
     private final ExecutorService thread;
-    private double tokens;
-    private long refilledAt;
     private volatile boolean closed;
     private volatile boolean stopping;
 
-    public Courier(Destination destination, Backoff backoff, Duration budget, double ratePerSecond, int burst, Clock clock) {
+    /**
+     * @param initialBackoff the first wait after a failed attempt; it doubles per attempt, with jitter
+     * @param maxBackoff     the longest wait (and the longest Retry-After honoured)
+     * @param budget         how long a job may keep trying
+     */
+    public Courier(Destination destination, Duration initialBackoff, Duration maxBackoff, Duration budget, double ratePerSecond,
+                   int burst) {
         this.destination = destination;
-        this.backoff = backoff;
         this.budget = budget;
-        this.ratePerSecond = ratePerSecond;
-        this.burst = Math.max(1, burst);
-        this.clock = clock;
-        this.tokens = this.burst;
-        this.refilledAt = System.nanoTime();
+        this.pacer = new Pacer("courier " + destination.name(), ratePerSecond, burst);
+        this.retrying = Guards.retrying(Attempt.class, "courier " + destination.name(), initialBackoff, maxBackoff, budget,
+                failed -> ((Failed) failed).announce());
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "courier-" + destination.name());
             t.setDaemon(true);
@@ -72,7 +76,7 @@ public final class Courier implements AutoCloseable {
     }
 
     /** Queues a finding, telling {@code onRetry} of every attempt that will be retried (its number and result). */
-    public CompletableFuture<Outcome> deliver(Finding f, java.util.function.BiConsumer<Integer, Attempt.Retry> onRetry) {
+    public CompletableFuture<Outcome> deliver(Finding f, BiConsumer<Integer, Attempt.Retry> onRetry) {
         return CompletableFuture.supplyAsync(() -> stopping ? new Outcome(false, 0, null, ABANDONED)
                 : attempt(() -> destination.send(f), onRetry), thread);
     }
@@ -87,54 +91,51 @@ public final class Courier implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> attempt(() -> destination.sendDigest(d), (n, a) -> { }), thread);
     }
 
-    private Outcome attempt(java.util.function.Supplier<Attempt> send, java.util.function.BiConsumer<Integer, Attempt.Retry> onRetry) {
-        Instant deadline = clock.instant().plus(budget);
-        int attempts = 0;
-        Attempt last = null;
-        while (!closed) {
-            takeToken();
-            attempts++;
-            try {
-                last = send.get();
-            } catch (RuntimeException e) {
-                last = new Attempt.Retry(null, null, e.getClass().getSimpleName());
-            }
-            if (last instanceof Attempt.Delivered) {
-                return new Outcome(true, attempts, last.status(), null);
-            }
-            if (last instanceof Attempt.Refused refused) {
-                return new Outcome(false, attempts, refused.status(), refused.reason());
-            }
-            Attempt.Retry retry = (Attempt.Retry) last;
-            Duration wait = backoff.next(attempts, retry.after());
-            if (clock.instant().plus(wait).isAfter(deadline)) {
-                return new Outcome(false, attempts, retry.status(), "retry budget of " + budget + " spent; last: " + retry.reason());
-            }
-            onRetry.accept(attempts, retry);
-            sleep(wait);
-        }
-        return new Outcome(false, attempts, last == null ? null : last.status(), "shutting down");
-    }
-
-    private synchronized void takeToken() {
-        while (true) {
-            long now = System.nanoTime();
-            tokens = Math.min(burst, tokens + (now - refilledAt) / 1e9 * ratePerSecond);
-            refilledAt = now;
-            if (tokens >= 1) {
-                tokens -= 1;
-                return;
-            }
-            sleep(Duration.ofMillis((long) Math.ceil((1 - tokens) / ratePerSecond * 1000)));
-        }
-    }
-
-    private static void sleep(Duration d) {
+    private Outcome attempt(Supplier<Attempt> send, BiConsumer<Integer, Attempt.Retry> onRetry) {
+        int[] attempts = {0};
         try {
-            Thread.sleep(Math.max(1, d.toMillis())); // the back-off or the rate limit: this thread is the destination's own
+            Attempt last = retrying.call(() -> {
+                if (closed) {
+                    throw new IllegalStateException("shutting down");
+                }
+                pacer.await();
+                int n = ++attempts[0];
+                Attempt a;
+                try {
+                    a = send.get();
+                } catch (RuntimeException e) {
+                    a = new Attempt.Retry(null, null, e.getClass().getSimpleName());
+                }
+                if (a instanceof Attempt.Retry retry) {
+                    throw new Failed(retry, () -> onRetry.accept(n, retry));
+                }
+                return a;
+            });
+            return last instanceof Attempt.Delivered ? new Outcome(true, attempts[0], last.status(), null)
+                    : new Outcome(false, attempts[0], last.status(), ((Attempt.Refused) last).reason());
+        } catch (Failed e) {
+            return new Outcome(false, attempts[0], e.retry.status(), "retry budget of " + budget + " spent; last: " + e.retry.reason());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            return new Outcome(false, attempts[0], null, "shutting down");
+        } catch (Exception e) {
+            return new Outcome(false, attempts[0], null, closed ? "shutting down" : e.toString());
+        }
+    }
+
+    /** An attempt to be retried: its result, and what to announce when the retry comes. */
+    private static final class Failed extends RetryLater {
+        private final Attempt.Retry retry;
+        private final Runnable announce;
+
+        Failed(Attempt.Retry retry, Runnable announce) {
+            super(retry.reason(), retry.after());
+            this.retry = retry;
+            this.announce = announce;
+        }
+
+        void announce() {
+            announce.run();
         }
     }
 

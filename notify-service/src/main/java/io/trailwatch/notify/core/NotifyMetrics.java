@@ -31,9 +31,9 @@ public final class NotifyMetrics {
                 .tag("type", type).publishPercentiles(0.5, 0.99).register(registry).record(d);
     }
 
-    /** A finding that could not be read. */
-    public void invalid() {
-        Counter.builder("trailwatch.notify.invalid_findings").description("Records on the findings topic that are no finding")
-                .register(registry).increment();
+    /** A dead letter written: channel {@code deliveries} (refused, retries-exhausted) or {@code findings}. */
+    public void deadLetter(String channel, String reason) {
+        Counter.builder("trailwatch.notify.dead_letters").description("Records dead-lettered")
+                .tag("channel", channel).tag("reason", reason).register(registry).increment();
     }
 }

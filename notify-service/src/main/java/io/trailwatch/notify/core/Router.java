@@ -1,6 +1,7 @@
 package io.trailwatch.notify.core;
 
 import io.trailwatch.model.Finding;
+import io.trailwatch.model.Severity;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,7 +13,7 @@ import java.util.Set;
 /** Chooses destinations for a finding from the configured routes. Plain Java, immutable, thread-safe. */
 public final class Router {
 
-    private static final List<String> SEVERITIES = List.of("info", "low", "medium", "high", "critical");
+    private static final List<String> SEVERITIES = java.util.Arrays.stream(Severity.values()).map(Severity::id).toList();
 
     /**
      * A route as configured.
@@ -84,6 +85,6 @@ public final class Router {
     }
 
     static int rank(String severity) {
-        return severity == null ? -1 : SEVERITIES.indexOf(severity.toLowerCase(Locale.ROOT));
+        return Severity.of(severity).map(Enum::ordinal).orElse(-1);
     }
 }

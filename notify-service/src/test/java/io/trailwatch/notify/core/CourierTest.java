@@ -3,7 +3,6 @@ package io.trailwatch.notify.core;
 import io.trailwatch.model.Finding;
 import org.junit.jupiter.api.Test;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -46,7 +45,7 @@ class CourierTest {
     }
 
     private static Courier courier(Destination d, Duration budget) {
-        return new Courier(d, new Backoff(Duration.ofMillis(10), Duration.ofMillis(50)), budget, 1000, 10, Clock.systemUTC());
+        return new Courier(d, Duration.ofMillis(10), Duration.ofMillis(50), budget, 1000, 10);
     }
 
     @Test

@@ -90,16 +90,4 @@ class MessagesTest {
         assertThat(g.admit("slack", "route", TestFindings.finding("25", "r", "high", "c", "111", "eu-west-1"), t.plusSeconds(301)))
                 .as("a new window").isTrue();
     }
-
-    @Test
-    void backoff_growsWithJitter_andHonoursRetryAfterUpToTheCap() {
-        var b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
-
-        for (int attempt = 1; attempt <= 8; attempt++) {
-            long ceiling = Math.min(30_000, 1000L << (attempt - 1));
-            assertThat(b.next(attempt, null).toMillis()).isBetween(ceiling / 2, ceiling);
-        }
-        assertThat(b.next(1, Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
-        assertThat(b.next(1, Duration.ofMinutes(5))).isEqualTo(Duration.ofSeconds(30));
-    }
 }

@@ -2,17 +2,22 @@ package io.trailwatch.remediate.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import io.trailwatch.messaging.aws.AwsClientConfig;
+import io.trailwatch.model.Topics;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Positive;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * remediate-service's settings, {@code trailwatch.remediate.*}; every key is documented in docs/configuration.md.
- * Safe by default: nothing is invoked until {@code enabled} is true globally and on the remediation, and only in
- * {@code allowed-accounts}.
+ * remediate-service's settings, {@code trailwatch.remediate.*}; every key is documented in docs/configuration.md and
+ * checked at start (a wrong value stops the start with a message naming the key). Safe by default: nothing is invoked
+ * until {@code enabled} is true globally and on the remediation, and only in {@code allowed-accounts}.
  */
 @ConfigMapping(prefix = "trailwatch.remediate")
 public interface RemediateConfig {
@@ -26,7 +31,8 @@ public interface RemediateConfig {
     boolean killSwitch();
 
     /** The compacted topic the kill switch lives on. */
-    @WithDefault("trailwatch.remediate.control.v1")
+    @WithDefault(Topics.REMEDIATE_CONTROL)
+    @NotBlank
     String controlTopic();
 
     /** The accounts remediation may act in; a finding of any other account is skipped. Empty: none. */
@@ -39,7 +45,11 @@ public interface RemediateConfig {
     Lambda lambda();
 
     /** Per-function circuit breaker. */
+    @WithName("circuit-breaker")
     Breaker circuitBreaker();
+
+    /** How a function is invoked: Lambda's invocation types, less DryRun (a dry run invokes nothing here). */
+    enum InvocationType { RequestResponse, Event }
 
     /** One remediation: which findings, which function. An empty list matches everything. */
     interface Remediation {
@@ -52,18 +62,20 @@ public interface RemediateConfig {
         Optional<List<String>> regions();
 
         /** The Lambda function name or ARN. */
+        @NotBlank
         String function();
 
         /** RequestResponse (waits for the function's answer) or Event (asynchronous). */
         @WithDefault("RequestResponse")
-        String invocationType();
+        InvocationType invocationType();
 
         /** Invoke for real; false: dry run (recorded, not invoked). */
         @WithDefault("false")
         boolean enabled();
 
-        /** Invocations per second of this function at most. */
+        /** Invocations per second of this function at most; above zero. */
         @WithDefault("2")
+        @Positive
         double ratePerSecond();
 
         /** The whole invocation, SDK retries included, takes at most this long. */
@@ -72,21 +84,17 @@ public interface RemediateConfig {
     }
 
     /** The Lambda client: region, and for tests an endpoint and static credentials. */
-    interface Lambda {
-        @WithDefault("us-east-1")
-        String region();
-
-        Optional<URI> endpoint();
-
-        /** {@code accessKeyId:secretAccessKey}; unset in AWS, where the default credential chain applies. */
-        Optional<String> staticCredentials();
+    interface Lambda extends AwsClientConfig {
     }
 
     /** Consecutive failures of a function open its circuit for a while: findings are skipped, not piled on. */
     interface Breaker {
+        /** Failures in a row that open the circuit; at least 1. */
         @WithDefault("5")
+        @Min(1)
         int failures();
 
+        /** How long the circuit stays open before one trial invocation goes through. */
         @WithDefault("60s")
         Duration openFor();
     }

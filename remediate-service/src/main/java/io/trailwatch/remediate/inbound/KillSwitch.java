@@ -1,7 +1,9 @@
 package io.trailwatch.remediate.inbound;
 
 import io.quarkus.runtime.ShutdownEvent;
-import io.trailwatch.model.kafka.CompactedKeys;
+import io.trailwatch.messaging.KafkaConnection;
+import io.trailwatch.messaging.ledger.Ledger;
+import io.trailwatch.messaging.ledger.LedgerFollower;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -44,15 +46,16 @@ public class KillSwitch {
     private String topic;
     private boolean configured;
 
-    private CompactedKeys control;
+    private final Ledger control = new Ledger();
+    private LedgerFollower follower;
     private KafkaProducer<String, String> producer;
 
     @PostConstruct
     void start() {
         topic = config.controlTopic();
         configured = config.killSwitch();
-        control = new CompactedKeys(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig), topic, 1, LOG::info);
-        Map<String, Object> producerConfig = new java.util.HashMap<>(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig));
+        follower = LedgerFollower.start(control, KafkaConnection.of(kafkaConfig), topic, 1);
+        Map<String, Object> producerConfig = new java.util.HashMap<>(KafkaConnection.of(kafkaConfig));
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(producerConfig,
                 new StringSerializer(), new StringSerializer());
@@ -62,8 +65,8 @@ public class KillSwitch {
         if (producer != null) {
             producer.close();
         }
-        if (control != null) {
-            control.close();
+        if (follower != null) {
+            follower.close();
         }
     }
 

@@ -1,54 +1,48 @@
 package io.trailwatch.remediate.inbound;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.trailwatch.messaging.FindingConsumer;
+import io.trailwatch.messaging.FindingDeserializer;
+import io.trailwatch.messaging.ledger.Ledger;
+import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.Remediation;
 import io.trailwatch.model.Topics;
-import io.trailwatch.model.kafka.CompactedKeys;
 import io.trailwatch.remediate.config.RemediateConfig;
-import io.trailwatch.remediate.core.Breaker;
 import io.trailwatch.remediate.core.Plans;
 import io.trailwatch.remediate.core.Targets;
 import io.trailwatch.remediate.outbound.Invoker;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.lambda.LambdaClient;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Findings in, remediations out. Each finding is planned against the configured remediations (kill switch, account
- * allowlist, dry run); each invocation runs once per finding and remediation (the ledger), on the function's own
- * {@link Invoker}; every outcome goes to {@link Topics#REMEDIATIONS}. The record is acknowledged when all are done.
+ * Findings in, remediations out, through the shared {@link FindingConsumer}: each finding is planned against the
+ * configured remediations (kill switch, account allowlist, dry run); each invocation runs once per finding and
+ * remediation ({@code <remediation>|<findingId>}, the ledger), on the function's own {@link Invoker}; every outcome
+ * goes to {@link Topics#REMEDIATIONS}.
  */
 @ApplicationScoped
 public class Remediator {
@@ -61,128 +55,85 @@ public class Remediator {
     @Inject
     KillSwitch killSwitch;
     @Inject
+    Ledger ledger;
+    @Inject
+    Plans plans;
+    @Inject
+    Map<String, Invoker> invokers;
+    @Inject
     MeterRegistry registry;
-    @jakarta.inject.Inject
-    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
-    Map<String, Object> kafkaConfig; // kafka.* settings: brokers, TLS, SASL
-    @ConfigProperty(name = "mp.messaging.outgoing.ledger.topic", defaultValue = Topics.REMEDIATE_LEDGER)
-    String ledgerTopic;
     @Inject
     @Channel("remediations")
     Emitter<Remediation> remediations;
     @Inject
     @Channel("ledger")
     Emitter<Remediation> ledgerOut;
+    @Inject
+    @Channel("dlq-findings")
+    Emitter<DeadLetter> deadLetters;
 
-    private final Map<String, Invoker> invokers = new HashMap<>();
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Set<CompletableFuture<Void>> active = ConcurrentHashMap.newKeySet();
-    private volatile boolean draining;
-    private Plans plans;
-    private CompactedKeys ledger;
-    private LambdaClient lambda;
+    private FindingConsumer<Remediation> consumer;
 
     @PostConstruct
     void start() {
-        var l = config.lambda();
-        var builder = LambdaClient.builder().region(Region.of(l.region())).httpClient(UrlConnectionHttpClient.create());
-        l.endpoint().ifPresent(builder::endpointOverride);
-        l.staticCredentials().ifPresent(c -> {
-            String[] parts = c.split(":", 2);
-            if (parts.length != 2) {
-                throw new IllegalArgumentException("trailwatch.remediate.lambda.static-credentials is accessKeyId:secretAccessKey");
-            }
-            builder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(parts[0], parts[1])));
-        });
-        lambda = builder.build();
-        List<Plans.Remediation> list = new ArrayList<>();
-        config.remediations().forEach((name, r) -> {
-            list.add(new Plans.Remediation(name, set(r.ruleIds()), set(r.categories()), set(r.accounts()), set(r.regions()),
-                    r.function(), r.invocationType(), r.enabled()));
-            invokers.put(name, new Invoker(lambda, r.function(), r.invocationType(), r.timeout(), r.ratePerSecond(),
-                    new Breaker(config.circuitBreaker().failures(), config.circuitBreaker().openFor(), Clock.systemUTC())));
-        });
-        plans = new Plans(list, config.enabled(), set(config.allowedAccounts()));
-        ledger = new CompactedKeys(io.trailwatch.model.kafka.KafkaConnection.of(kafkaConfig), ledgerTopic, 6, LOG::info);
-        LOG.infof("remediate: %d remediations %s, invocations %s, %d allowlisted accounts", list.size(),
-                config.remediations().keySet(), config.enabled() ? "enabled" : "off (dry run)", config.allowedAccounts().orElse(List.of()).size());
+        consumer = new FindingConsumer<>("remediate", ledger, CompletableFuture.allOf(ledger.ready(), killSwitch.ready()),
+                ledgerOut, deadLetters, registry, this::plan);
+        LOG.infof("remediate: %d remediations %s, invocations %s, %d allowlisted accounts", invokers.size(),
+                config.remediations().keySet(), config.enabled() ? "enabled" : "off (dry run)",
+                config.allowedAccounts().orElse(List.of()).size());
     }
 
     /**
      * A graceful stop (SIGTERM): take no new findings, let each function finish the invocation under way and its
      * ledger record reach Kafka (up to 20 seconds), leave queued ones unacknowledged for the next replica.
      */
-    void stop(@Observes @jakarta.annotation.Priority(1) ShutdownEvent stop) {
-        draining = true;
+    void stop(@Observes @Priority(1) ShutdownEvent stop) {
+        consumer.stopTaking();
         invokers.values().forEach(Invoker::stopTaking);
-        try {
-            CompletableFuture.allOf(active.toArray(CompletableFuture[]::new)).get(20, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warnf("remediations still in flight at stop: %s", e.toString());
-        }
-        invokers.values().forEach(Invoker::close);
-        if (ledger != null) {
-            ledger.close();
-        }
+        consumer.awaitIdle(Duration.ofSeconds(20));
     }
 
     @Incoming("findings")
-    public CompletionStage<Void> onFinding(Message<Finding> message) {
-        if (draining) {
-            return CompletableFuture.completedFuture(null); // not acknowledged: the next replica takes it
-        }
-        CompletableFuture.allOf(ledger.ready(), killSwitch.ready()).thenCompose(x -> handle(message)).exceptionally(e -> {
-            LOG.errorf(e, "finding not handled");
-            message.ack();
-            return null;
-        });
-        return CompletableFuture.completedFuture(null);
+    public CompletionStage<Void> onFinding(Message<FindingDeserializer.Read> message) {
+        return consumer.accept(message);
     }
 
-    private CompletableFuture<Void> handle(Message<Finding> message) {
-        Finding f = message.getPayload();
-        if (f == null || f.findingId() == null) {
-            return message.ack().toCompletableFuture();
-        }
+    /** One task per remediation the finding calls for. */
+    private List<FindingConsumer.Task<Remediation>> plan(Finding f, Message<FindingDeserializer.Read> message) {
         Instant arrived = Instant.now();
-        List<CompletableFuture<Void>> work = new ArrayList<>();
-        boolean[] abandoned = {false};
+        List<FindingConsumer.Task<Remediation>> tasks = new ArrayList<>();
         for (Plans.Plan plan : plans.plan(f, killSwitch.on())) {
             var r = plan.remediation();
-            String key = r.name() + "|" + f.findingId();
-            if (ledger.contains(key) || !inFlight.add(key)) {
-                continue;
-            }
-            var targets = Targets.of(f);
-            if (plan.action() != Plans.Action.INVOKE) {
-                String outcome = plan.action() == Plans.Action.DRY_RUN ? "dry-run" : "skipped";
-                work.add(record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(), r.name(), r.function(),
-                        r.invocationType(), outcome, plan.reason(), targets, null, null, null, 0, millis(arrived), Instant.now()))
-                        .whenComplete((x, e) -> inFlight.remove(key)));
-                continue;
-            }
-            work.add(invokers.get(r.name()).invoke(payload(f, r.name(), targets, false)).thenCompose(res -> {
-                if (res.abandoned()) {
-                    abandoned[0] = true;
-                    return CompletableFuture.<Void>completedFuture(null);
-                }
-                String outcome = res.circuitOpen() ? "skipped" : res.succeeded() ? "invoked" : "failed";
-                String reason = res.circuitOpen() ? "circuit open" : res.functionError() != null ? "FunctionError: " + res.functionError() : res.error();
-                String response = res.response() == null ? null : res.response().length() > Remediation.MAX_RESPONSE_CHARS
-                        ? res.response().substring(0, Remediation.MAX_RESPONSE_CHARS) : res.response();
-                return record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(), r.name(), r.function(),
-                        r.invocationType(), outcome, reason, targets, res.statusCode(), res.functionError(), response,
-                        res.circuitOpen() ? 0 : 1, millis(arrived), Instant.now()));
-            }).whenComplete((x, e) -> inFlight.remove(key)));
+            tasks.add(new FindingConsumer.Task<>(r.name() + "|" + f.findingId(), () -> run(f, plan, arrived)));
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(work.toArray(CompletableFuture[]::new));
-        active.add(all);
-        all.whenComplete((x, e) -> active.remove(all));
-        return all.thenCompose(x -> abandoned[0] ? CompletableFuture.completedFuture(null) : message.ack());
+        return tasks;
+    }
+
+    private CompletableFuture<FindingConsumer.Outcome<Remediation>> run(Finding f, Plans.Plan plan, Instant arrived) {
+        var r = plan.remediation();
+        var targets = Targets.of(f);
+        if (plan.action() != Plans.Action.INVOKE) {
+            String outcome = plan.action() == Plans.Action.DRY_RUN ? "dry-run" : "skipped";
+            return CompletableFuture.completedFuture(record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(),
+                    r.name(), r.function(), r.invocationType(), outcome, plan.reason(), targets, null, null, null, 0,
+                    millis(arrived), Instant.now())));
+        }
+        return invokers.get(r.name()).invoke(payload(f, r.name(), targets, false)).thenApply(res -> {
+            if (res.abandoned()) {
+                return FindingConsumer.abandoned();
+            }
+            String outcome = res.circuitOpen() ? "skipped" : res.succeeded() ? "invoked" : "failed";
+            String reason = res.circuitOpen() ? "circuit open" : res.functionError() != null ? "FunctionError: " + res.functionError() : res.error();
+            String response = res.response() == null ? null : res.response().length() > Remediation.MAX_RESPONSE_CHARS
+                    ? res.response().substring(0, Remediation.MAX_RESPONSE_CHARS) : res.response();
+            return record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(), r.name(), r.function(),
+                    r.invocationType(), outcome, reason, targets, res.statusCode(), res.functionError(), response,
+                    res.circuitOpen() ? 0 : 1, millis(arrived), Instant.now()));
+        });
     }
 
     /** The function's input: the finding and the remediation context. */
-    static String payload(Finding f, String action, Map<String, com.fasterxml.jackson.databind.JsonNode> targets, boolean dryRun) {
+    static String payload(Finding f, String action, Map<String, JsonNode> targets, boolean dryRun) {
         ObjectNode root = JSON.createObjectNode();
         root.set("finding", JSON.valueToTree(f));
         ObjectNode ctx = root.putObject("remediation");
@@ -192,39 +143,18 @@ public class Remediator {
         return root.toString();
     }
 
-    /** Publishes the outcome and its ledger record; completes when Kafka has the ledger record. */
-    private CompletableFuture<Void> record(Remediation r) {
+    /**
+     * Publishes the outcome to the audit topic and counts it; a skipped remediation is not final (the kill switch goes
+     * off, a circuit closes), so only the others go to the ledger.
+     */
+    private FindingConsumer.Outcome<Remediation> record(Remediation r) {
         Counter.builder("trailwatch.remediate.outcomes").description("Remediations by outcome").tag("remediation", r.remediation())
                 .tag("outcome", r.outcome()).register(registry).increment();
-        if (!"skipped".equals(r.outcome())) {
-            ledger.add(r.key());
-        }
-        CompletableFuture<Void> written = new CompletableFuture<>();
-        remediations.send(keyed(r));
-        if ("skipped".equals(r.outcome())) {
-            written.complete(null);
-        } else {
-            ledgerOut.send(keyed(r).withAckWithMetadata(m -> {
-                written.complete(null);
-                return CompletableFuture.completedFuture(null);
-            }).withNackWithMetadata((e, m) -> {
-                LOG.warnf("ledger record for %s not written: %s", r.key(), e.toString());
-                written.complete(null);
-                return CompletableFuture.completedFuture(null);
-            }));
-        }
-        return written;
-    }
-
-    private static Message<Remediation> keyed(Remediation r) {
-        return Message.of(r).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(r.key()).build());
+        remediations.send(Message.of(r).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(r.key()).build()));
+        return FindingConsumer.done("skipped".equals(r.outcome()) ? null : r);
     }
 
     private static long millis(Instant since) {
         return Duration.between(since, Instant.now()).toMillis();
-    }
-
-    private static Set<String> set(java.util.Optional<List<String>> v) {
-        return new HashSet<>(v.orElse(List.of()));
     }
 }

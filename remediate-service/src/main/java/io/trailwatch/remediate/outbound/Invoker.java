@@ -1,6 +1,11 @@
 package io.trailwatch.remediate.outbound;
 
-import io.trailwatch.remediate.core.Breaker;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.Guard;
+import io.trailwatch.messaging.guard.Guards;
+import io.trailwatch.messaging.guard.Pacer;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -17,7 +22,9 @@ import java.util.concurrent.Executors;
 
 /**
  * Invokes one Lambda function, on its own thread (a slow function never stalls the consumer or another function),
- * at most {@code ratePerSecond}, behind its circuit breaker, each call bounded by the SDK's API-call timeout.
+ * paced at {@code ratePerSecond}, behind its circuit breaker, each call bounded by the SDK's API-call timeout. The
+ * breaker and the pacing are SmallRye Fault Tolerance's ({@link Guards#circuitBreaker}, {@link Pacer}): a FunctionError,
+ * a throttle, a timeout or any SDK error counts as a failure.
  */
 public final class Invoker implements AutoCloseable {
 
@@ -44,24 +51,36 @@ public final class Invoker implements AutoCloseable {
     }
 
     static final String ABANDONED = "abandoned: stopping";
+    private static final Logger LOG = Logger.getLogger(Invoker.class);
 
     private final LambdaClient lambda;
     private final String function;
     private final String invocationType;
     private final Duration timeout;
-    private final double ratePerSecond;
-    private final Breaker breaker;
+    private final Pacer pacer;
+    private final Guard breaker;
     private final ExecutorService thread;
-    private long nextAllowed;
     private volatile boolean stopping;
 
-    public Invoker(LambdaClient lambda, String function, String invocationType, Duration timeout, double ratePerSecond, Breaker breaker) {
+    /**
+     * @param failures failures in a row that open the circuit
+     * @param openFor  how long it stays open before one trial invocation goes through
+     */
+    public Invoker(LambdaClient lambda, String function, String invocationType, Duration timeout, double ratePerSecond,
+                   int failures, Duration openFor) {
         this.lambda = lambda;
         this.function = function;
         this.invocationType = invocationType;
         this.timeout = timeout;
-        this.ratePerSecond = ratePerSecond;
-        this.breaker = breaker;
+        this.pacer = new Pacer("lambda " + function, ratePerSecond, 1);
+        this.breaker = Guards.circuitBreaker("lambda " + function, failures, openFor, state -> {
+            if (state == CircuitBreakerState.OPEN) {
+                LOG.warnf("the circuit of %s is open: %d failures in a row; its findings are skipped for %s", function,
+                        failures, openFor);
+            } else {
+                LOG.infof("the circuit of %s is %s", function, state.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+            }
+        });
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "invoker-" + function);
             t.setDaemon(true);
@@ -79,46 +98,49 @@ public final class Invoker implements AutoCloseable {
     }
 
     private Result call(String payload) {
-        if (!breaker.allows()) {
-            return new Result(false, null, null, null, "circuit open", true);
-        }
-        pace();
         try {
-            InvokeResponse res = lambda.invoke(InvokeRequest.builder().functionName(function).invocationType(invocationType)
-                    .payload(SdkBytes.fromString(payload, StandardCharsets.UTF_8))
-                    .overrideConfiguration(c -> c.apiCallTimeout(timeout)).build());
-            String body = res.payload() == null ? null : res.payload().asUtf8String();
-            if (res.functionError() != null) {
-                breaker.failure();
-            } else {
-                breaker.success();
-            }
-            return new Result(true, res.statusCode(), res.functionError(), body, null, false);
+            InvokeResponse res = breaker.call(() -> {
+                pacer.await();
+                InvokeResponse r = lambda.invoke(InvokeRequest.builder().functionName(function).invocationType(invocationType)
+                        .payload(SdkBytes.fromString(payload, StandardCharsets.UTF_8))
+                        .overrideConfiguration(c -> c.apiCallTimeout(timeout)).build());
+                if (r.functionError() != null) {
+                    throw new FunctionFailed(r); // a failure for the breaker too
+                }
+                return r;
+            }, InvokeResponse.class);
+            return new Result(true, res.statusCode(), null, body(res), null, false);
+        } catch (CircuitBreakerOpenException e) {
+            return new Result(false, null, null, null, "circuit open", true);
+        } catch (FunctionFailed e) {
+            return new Result(true, e.response.statusCode(), e.response.functionError(), body(e.response), null, false);
         } catch (ApiCallTimeoutException e) {
-            breaker.failure();
             return new Result(false, null, null, null, "timed out after " + timeout, false);
         } catch (LambdaException e) {
-            breaker.failure();
             String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
             return new Result(false, e.statusCode(), null, null, "Lambda " + e.statusCode() + " " + code, false);
         } catch (SdkException e) {
-            breaker.failure();
             return new Result(false, null, null, null, e.getClass().getSimpleName(), false);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(false, null, null, null, ABANDONED, false);
+        } catch (Exception e) {
+            return new Result(false, null, null, null, e.toString(), false);
         }
     }
 
-    /** Spaces calls at least 1/ratePerSecond apart. */
-    private void pace() {
-        long now = System.nanoTime();
-        long gap = (long) (1e9 / ratePerSecond);
-        if (nextAllowed > now) {
-            try {
-                Thread.sleep((nextAllowed - now) / 1_000_000, (int) ((nextAllowed - now) % 1_000_000)); // the rate limit, on this function's own thread
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+    private static String body(InvokeResponse res) {
+        return res.payload() == null ? null : res.payload().asUtf8String();
+    }
+
+    /** The function ran and failed (FunctionError). */
+    private static final class FunctionFailed extends Exception {
+        final InvokeResponse response;
+
+        FunctionFailed(InvokeResponse response) {
+            super(response.functionError(), null, false, false);
+            this.response = response;
         }
-        nextAllowed = Math.max(now, nextAllowed) + gap;
     }
 
     @Override

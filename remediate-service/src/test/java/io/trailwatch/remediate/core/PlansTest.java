@@ -5,17 +5,13 @@ import io.trailwatch.model.ModelJson;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Safe by default: what runs, what is a dry run, what is skipped; targets from the event; the circuit breaker. */
+/** Safe by default: what runs, what is a dry run, what is skipped; targets from the event. */
 class PlansTest {
 
     private static final Plans.Remediation ON = new Plans.Remediation("restart", Set.of("cloudtrail-stop-logging"), Set.of(),
@@ -41,45 +37,6 @@ class PlansTest {
     @Test
     void targets_takeIdentifiersFromTheRequest() throws Exception {
         assertThat(Targets.of(stopLogging())).containsOnlyKeys("trailName");
-    }
-
-    @Test
-    void theBreaker_opensAfterConsecutiveFailures_andLetsOneThroughLater() {
-        var clock = new MutableClock();
-        var b = new Breaker(3, Duration.ofSeconds(60), clock);
-
-        b.failure();
-        b.failure();
-        assertThat(b.allows()).isTrue();
-        b.failure();
-        assertThat(b.allows()).isFalse();
-        clock.now = clock.now.plusSeconds(61);
-        assertThat(b.allows()).as("half open").isTrue();
-        b.failure();
-        assertThat(b.allows()).as("open again at once").isFalse();
-        clock.now = clock.now.plusSeconds(61);
-        b.success();
-        b.failure();
-        assertThat(b.allows()).as("closed: one failure is not enough").isTrue();
-    }
-
-    private static final class MutableClock extends Clock {
-        Instant now = Instant.parse("2026-03-02T10:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
     private static Finding stopLogging() throws Exception {

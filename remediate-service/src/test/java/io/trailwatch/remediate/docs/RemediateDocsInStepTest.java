@@ -24,13 +24,14 @@ class RemediateDocsInStepTest {
         String metrics = Files.readString(DOCS.resolve("metrics.md"));
         List<String> keys = ConfigKeys.of("trailwatch.remediate", RemediateConfig.class);
 
-        for (String t : List.of(Topics.FINDINGS, Topics.REMEDIATIONS, Topics.REMEDIATE_LEDGER, "trailwatch.remediate.control.v1")) {
+        for (String t : List.of(Topics.FINDINGS, Topics.REMEDIATIONS, Topics.REMEDIATE_LEDGER, Topics.REMEDIATE_CONTROL,
+                Topics.DLQ_REMEDIATE_FINDINGS)) {
             assertThat(topics).as("docs/topics.md").contains("`" + t + "`");
         }
         assertThat(keys).hasSizeGreaterThan(15);
         for (String key : keys) {
             assertThat(config).as("docs/configuration.md").contains("`" + key + "`");
         }
-        assertThat(metrics).contains("`trailwatch_remediate_outcomes_total`");
+        assertThat(metrics).contains("`trailwatch_remediate_outcomes_total`").contains("`trailwatch_remediate_dead_letters_total`");
     }
 }

@@ -6,6 +6,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.trailwatch.model.Finding;
+import io.trailwatch.model.Headers;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
@@ -146,6 +147,29 @@ class RemediateIT {
         given().get("/q/metrics").then().body(
                 org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"skipped\",remediation=\"guarded\"} 2.0"),
                 org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"invoked\",remediation=\"guarded\"} 1.0"));
+    }
+
+    @Test
+    void aRecordThatIsNoFinding_isDeadLetteredWithTheDocumentedHeaders_counted_andTheStreamGoesOn() throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/restart-fn/invocations")).willReturn(okJson("{}")));
+        try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_REMEDIATE_FINDINGS)) {
+            producer.send(new ProducerRecord<>(Topics.FINDINGS, "poison", "{not a finding".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+            publish(finding("after-poison-1", "it-restart", "111122223333"));
+
+            var letter = dlq.awaitCount(1, WAIT).get(0);
+            assertThat(outcome("after-poison-1").get("outcome").asText()).as("the next finding is handled").isEqualTo("invoked");
+
+            assertThat(TopicReader.header(letter, Headers.DLQ_REASON)).isEqualTo("invalid-finding");
+            assertThat(TopicReader.header(letter, Headers.DLQ_SERVICE)).isEqualTo("remediate");
+            assertThat(TopicReader.header(letter, Headers.CONTENT_TYPE)).isEqualTo(Headers.APPLICATION_JSON);
+            assertThat(TopicReader.header(letter, Headers.SCHEMA_VERSION)).isEqualTo("1");
+            assertThat(SchemaCheck.violations("schemas/trailwatch.dlq.v1/v1.schema.json", letter.value())).isEmpty();
+            JsonNode value = JSON.readTree(letter.value());
+            assertThat(value.get("payload").asText()).isEqualTo("{not a finding");
+            assertThat(value.get("source").get("topic").asText()).isEqualTo(Topics.FINDINGS);
+        }
+        given().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
+                "trailwatch_remediate_dead_letters_total{channel=\"findings\",reason=\"invalid-finding\"} 1.0"));
     }
 
     private JsonNode outcome(String findingId) {

@@ -24,6 +24,7 @@ public class RemediateResources implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, Topics.FINDINGS, Topics.REMEDIATIONS);
+        kafka.createTopics(Topics.DLQ_REMEDIATE_FINDINGS);
         lambda = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
         lambda.start();
         Map<String, String> c = new HashMap<>();

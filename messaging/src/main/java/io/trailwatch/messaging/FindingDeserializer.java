@@ -1,4 +1,4 @@
-package io.trailwatch.notify.inbound;
+package io.trailwatch.messaging;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.model.Finding;
@@ -7,7 +7,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 
 import java.nio.charset.StandardCharsets;
 
-/** Reads a finding, or keeps the bytes and the reason when they are none, so a poison record is dead-lettered, not fatal. */
+/**
+ * The value deserializer of every consumer of {@code trailwatch.findings.v1}: reads a finding, or keeps the bytes and
+ * the reason when they are none, so a poison record is dead-lettered and counted, never fatal to the channel.
+ */
 public final class FindingDeserializer implements Deserializer<FindingDeserializer.Read> {
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
@@ -29,13 +32,13 @@ public final class FindingDeserializer implements Deserializer<FindingDeserializ
         }
         try {
             Finding f = JSON.readValue(data, Finding.class);
-            if (f.findingId() == null || f.ruleId() == null || f.severity() == null) {
+            if (f == null || f.findingId() == null || f.ruleId() == null || f.severity() == null) {
                 return new Read(null, "no findingId, ruleId or severity", new String(data, StandardCharsets.UTF_8));
             }
             return new Read(f, null, null);
         } catch (Exception e) {
-            return new Read(null, "not a trailwatch.findings.v1 finding: " + e.getMessage().lines().findFirst().orElse(""),
-                    new String(data, StandardCharsets.UTF_8));
+            String message = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            return new Read(null, "not a trailwatch.findings.v1 finding: " + message, new String(data, StandardCharsets.UTF_8));
         }
     }
 }

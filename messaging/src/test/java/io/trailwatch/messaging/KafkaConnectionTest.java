@@ -1,4 +1,4 @@
-package io.trailwatch.model.kafka;
+package io.trailwatch.messaging;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.trailwatch.model.kafka;
+package io.trailwatch.messaging;
 
 import java.util.Map;
 import java.util.TreeMap;

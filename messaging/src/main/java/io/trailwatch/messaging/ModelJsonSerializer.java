@@ -1,4 +1,4 @@
-package io.trailwatch.model.kafka;
+package io.trailwatch.messaging;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;

@@ -1,0 +1,61 @@
+package io.trailwatch.remediate.outbound;
+
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.lambda.model.InvokeRequest;
+import software.amazon.awssdk.services.lambda.model.InvokeResponse;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** One function's invoker: failures open its circuit, an open circuit invokes nothing, one trial later closes it. */
+class InvokerTest {
+
+    /** A Lambda API that fails while {@code failing} is set, and counts invocations. */
+    private static final class Scripted implements LambdaClient {
+        final AtomicInteger invocations = new AtomicInteger();
+        volatile boolean failing = true;
+
+        @Override
+        public InvokeResponse invoke(InvokeRequest request) {
+            invocations.incrementAndGet();
+            return InvokeResponse.builder().statusCode(200).functionError(failing ? "Unhandled" : null)
+                    .payload(SdkBytes.fromUtf8String(failing ? "{\"errorMessage\":\"boom\"}" : "{}")).build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "lambda";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void functionErrors_openTheCircuit_andATrialAfterItsDelayClosesIt() throws Exception {
+        var lambda = new Scripted();
+        try (var invoker = new Invoker(lambda, "fn", "RequestResponse", Duration.ofSeconds(5), 1000, 2, Duration.ofMillis(300))) {
+            var first = invoker.invoke("{}").get();
+            var second = invoker.invoke("{}").get();
+            var third = invoker.invoke("{}").get();
+
+            assertThat(first.invoked()).isTrue();
+            assertThat(first.functionError()).isEqualTo("Unhandled");
+            assertThat(first.response()).isEqualTo("{\"errorMessage\":\"boom\"}");
+            assertThat(second.succeeded()).isFalse();
+            assertThat(third.circuitOpen()).as("two failures in a row open the circuit").isTrue();
+            assertThat(lambda.invocations).as("an open circuit invokes nothing").hasValue(2);
+
+            lambda.failing = false;
+            await().atMost(Duration.ofSeconds(10)).until(() -> invoker.invoke("{}").get().succeeded());
+            var after = invoker.invoke("{}").get();
+            assertThat(after.succeeded()).as("closed after a successful trial").isTrue();
+        }
+    }
+}
