@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.Gunzip;
 import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.cloudtrail.LogFileReader;
 import io.trailwatch.cloudtrail.Normalizer;
@@ -44,7 +45,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.util.zip.GZIPInputStream;
 
 /**
  * {@code ./trailwatch detect [--rules DIR] [--config FILE] FILE...}: the investigator's and rule author's tool. Reads
@@ -195,8 +195,7 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     private static void read(Path file, List<Pending> events, PrintWriter err) throws UnreadableInput {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            InputStream in = gunzipIfNeeded(raw);
+        try (InputStream in = Gunzip.open(Files.newInputStream(file), Caps.DEFAULT.maxDecompressedBytes(), false)) {
             BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
             buffered.mark(PEEK);
             byte[] head = buffered.readNBytes(PEEK);
@@ -258,14 +257,6 @@ final class DetectCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static InputStream gunzipIfNeeded(InputStream in) throws IOException {
-        in.mark(2);
-        int b1 = in.read();
-        int b2 = in.read();
-        in.reset();
-        return b1 == 0x1f && b2 == 0x8b ? new GZIPInputStream(in, 1 << 16) : in;
     }
 
     /** An input that cannot be read at all. */

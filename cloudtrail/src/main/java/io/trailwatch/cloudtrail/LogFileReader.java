@@ -12,12 +12,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -69,8 +66,7 @@ public final class LogFileReader {
     public static final String RECORD_TOO_LARGE = "record-too-large";
     public static final String RECORD_NOT_OBJECT = "record-not-an-object";
 
-    private static final int GZIP_BUFFER = 64 * 1024;
-    private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
+        private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
 
     private final Caps caps;
     private final JsonFactory json;
@@ -96,28 +92,16 @@ public final class LogFileReader {
      * @throws SourceException        the source failed; retry
      */
     public Summary read(InputStream source, Sink sink) throws UnreadableLogException, SourceException {
-        var counted = new CountingStream(source, Long.MAX_VALUE, true);
-        var buffered = new BufferedInputStream(counted, GZIP_BUFFER);
-        boolean gzip;
-        try {
-            gzip = isGzip(buffered);
-        } catch (SourceException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new SourceException(e);
-        }
         var state = new int[2];
-        CountingStream decompressed = null;
         try {
-            InputStream in = gzip ? new GZIPInputStream(buffered, GZIP_BUFFER) : buffered;
-            decompressed = new CountingStream(in, caps.maxDecompressedBytes(), false);
-            try (JsonParser p = json.createParser(decompressed)) {
+            Gunzip in = Gunzip.open(source, caps.maxDecompressedBytes(), false);
+            try (JsonParser p = json.createParser(in)) {
                 readDocument(p, sink, state);
             }
-            return new Summary(state[0], state[1], counted.count, decompressed.count, gzip);
-        } catch (SourceException e) {
-            throw e;
-        } catch (TooLargeException e) {
+            return new Summary(state[0], state[1], in.compressedBytes(), in.decompressedBytes(), in.gzip());
+        } catch (Gunzip.SourceFailed e) {
+            throw new SourceException(e);
+        } catch (Gunzip.CapExceeded e) {
             throw new UnreadableLogException(UnreadableLogException.TOO_LARGE,
                     "log file decompresses to more than " + caps.maxDecompressedBytes() + " bytes", e);
         } catch (ZipException e) {
@@ -244,82 +228,9 @@ public final class LogFileReader {
         }
     }
 
-    private static boolean isGzip(BufferedInputStream in) throws IOException {
-        in.mark(2);
-        int b1 = in.read();
-        int b2 = in.read();
-        in.reset();
-        return b1 == 0x1f && b2 == 0x8b;
-    }
-
     private static final class RecordTooLargeException extends RuntimeException {
         RecordTooLargeException() {
             super(null, null, false, false);
         }
-    }
-
-    private static final class TooLargeException extends IOException {
-        TooLargeException() {
-            super("decompressed size cap exceeded");
-        }
-    }
-
-    /** Counts bytes; as the source stream it marks failures as {@link SourceException}, as the inner one it caps. */
-    private static final class CountingStream extends FilterInputStream {
-        private final long cap;
-        private final boolean source;
-        long count;
-
-        CountingStream(InputStream in, long cap, boolean source) {
-            super(in);
-            this.cap = cap;
-            this.source = source;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = guarded(() -> super.read());
-            if (b >= 0) {
-                add(1);
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = guarded(() -> super.read(b, off, len));
-            if (n > 0) {
-                add(n);
-            }
-            return n;
-        }
-
-        private void add(long n) throws TooLargeException {
-            count += n;
-            if (count > cap) {
-                throw new TooLargeException();
-            }
-        }
-
-        private int guarded(IoCall call) throws IOException {
-            if (!source) {
-                return call.run();
-            }
-            try {
-                return call.run();
-            } catch (IOException e) {
-                throw new SourceException(e);
-            }
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-    }
-
-    @FunctionalInterface
-    private interface IoCall {
-        int run() throws IOException;
     }
 }

@@ -64,6 +64,7 @@ public final class ObjectIngestor {
     private final Duration publishTimeout;
     private final Clock clock;
     private final DigestValidator validator;
+    private final ObjectCompletion completion;
     private final Map<String, CountDownLatch> underWay = new ConcurrentHashMap<>(); // objects being read, by claim
 
     public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
@@ -85,6 +86,7 @@ public final class ObjectIngestor {
         this.publishTimeout = publishTimeout;
         this.clock = clock;
         this.validator = validator;
+        this.completion = new ObjectCompletion(sink, ledger, metrics, publishTimeout, clock);
     }
 
     /**
@@ -131,8 +133,7 @@ public final class ObjectIngestor {
         if (decision instanceof Admission.Refuse refuse) {
             LOG.warnf("Refused %s: %s; it is never fetched", ref.uri(), refuse.detail());
             metrics.object("refused", refuse.reason());
-            return deadLetter(DeadLetterChannel.OBJECTS, refuse.reason(), refuse.detail(), ref, provenance, null,
-                    "refused", refuse.reason());
+            return completion.deadLetter(refuse.reason(), refuse.detail(), ref, provenance, true);
         }
         if (decision instanceof Admission.Skip skip) {
             LOG.debugf("Skipped %s: %s", ref.uri(), skip.reason());
@@ -158,8 +159,7 @@ public final class ObjectIngestor {
             object = source.open(ref);
         } catch (ObjectSource.ObjectMissingException e) {
             LOG.warnf("Object %s does not exist: %s", ref.uri(), e.getMessage());
-            return deadLetter(DeadLetterChannel.OBJECTS, "object-not-found", e.getMessage(), ref, provenance, null,
-                    "failed", "object-not-found");
+            return completion.deadLetter("object-not-found", e.getMessage(), ref, provenance, false);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("Could not open %s, will retry: %s", ref.uri(), e.getMessage());
             metrics.object("retried", "s3-error");
@@ -183,8 +183,7 @@ public final class ObjectIngestor {
                     metrics.object("retried", "kafka-error");
                     return Outcome.RETRY;
                 }
-                return deadLetter(DeadLetterChannel.OBJECTS, e.reason(), e.getMessage(), ref, provenance, null,
-                        "failed", e.reason());
+                return completion.deadLetter(e.reason(), e.getMessage(), ref, provenance, false);
             } catch (LogFileReader.SourceException e) {
                 LOG.warnf("Reading %s failed, will retry: %s", ref.uri(), e.getMessage());
                 pending.await(publishTimeout);
@@ -205,11 +204,9 @@ public final class ObjectIngestor {
             var done = new IngestedObject(ref.bucket(), ref.key(), IngestedObject.stripQuotes(object.etag()),
                     object.versionId(), pending.published.get(), pending.deadLettered.get(),
                     summary.decompressedBytes(), clock.instant());
-            if (!await(sink.completed(done), publishTimeout)) {
-                metrics.object("retried", "kafka-error");
+            if (!completion.complete(done)) {
                 return Outcome.RETRY;
             }
-            ledger.add(ledgerKey);
             if (object.lastModified() != null) {
                 metrics.lag(Duration.between(object.lastModified(), clock.instant()));
             }
@@ -220,35 +217,6 @@ public final class ObjectIngestor {
             // closing the S3 stream failed after everything was read; nothing lost
             LOG.debugf("Closing %s failed: %s", ref.uri(), e.getMessage());
             return Outcome.INGESTED;
-        }
-    }
-
-    private Outcome deadLetter(DeadLetterChannel channel, String reason, String detail, ObjectRef ref,
-                               Map<String, String> provenance, String payload, String outcome, String metricReason)
-            throws InterruptedException {
-        Map<String, String> where = new LinkedHashMap<>(provenance);
-        where.put("bucket", ref.bucket());
-        where.put("key", ref.key());
-        var letter = DeadLetter.of(SERVICE, channel.id(), reason, detail, clock.instant(), where, payload);
-        if (!await(sink.deadLetter(channel, letter, ref.uri()), publishTimeout)) {
-            metrics.object("retried", "kafka-error");
-            return Outcome.RETRY;
-        }
-        metrics.deadLetter(channel.id(), reason);
-        if ("refused".equals(outcome)) {
-            return Outcome.REFUSED;
-        }
-        metrics.object(outcome, metricReason);
-        return Outcome.DEAD_LETTERED;
-    }
-
-    private static boolean await(CompletionStage<Void> stage, Duration timeout) throws InterruptedException {
-        try {
-            stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warnf("Kafka did not acknowledge: %s", e.getCause() == null ? e.toString() : e.getCause().getMessage());
-            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.trailwatch.ingest.core;
 
+import io.trailwatch.cloudtrail.digest.DigestVerifier;
 import io.trailwatch.cloudtrail.digest.PublicKeys;
 
 import java.io.IOException;
@@ -18,24 +19,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * fingerprint). As {@code aws cloudtrail validate-logs} does, a key is matched on its fingerprint alone: CloudTrail
  * signs a digest after its end time, possibly with a key whose validity began after it. Thread-safe.
  */
-public final class PublicKeySource {
+public final class PublicKeySource implements DigestVerifier.Keys {
 
     /** Asks CloudTrail for the public keys of a region valid in a time range (ListPublicKeys). */
     @FunctionalInterface
     public interface Fetcher {
         /**
-         * @throws LookupRefused CloudTrail refused the call (access denied, a region it does not serve): retrying
+         * @throws DigestVerifier.KeyLookupRefused CloudTrail refused the call (access denied, a region it does not serve): retrying
          *                       will not help
          * @throws IOException   the call failed otherwise; worth a retry
          */
         List<PublicKeys.Entry> list(String region, Instant start, Instant end) throws IOException;
-    }
-
-    /** The key lookup cannot succeed, for a reason that is no tampering: a configuration or permission problem. */
-    public static final class LookupRefused extends IOException {
-        public LookupRefused(String message, Throwable cause) {
-            super(message, cause);
-        }
     }
 
     private final List<PublicKeys.Entry> configured;
@@ -57,9 +51,10 @@ public final class PublicKeySource {
      * The key with this fingerprint, or empty when neither the configuration nor CloudTrail knows one. CloudTrail is
      * asked for the keys of the region from an hour before the digest's end until now.
      *
-     * @throws LookupRefused CloudTrail refused to list its keys; retrying will not help
+     * @throws DigestVerifier.KeyLookupRefused CloudTrail refused to list its keys; retrying will not help
      * @throws IOException   asking CloudTrail failed; worth a retry
      */
+    @Override
     public Optional<PublicKeys.Entry> find(String region, String fingerprint, Instant at) throws IOException {
         String wanted = fingerprint.toLowerCase(Locale.ROOT);
         Optional<PublicKeys.Entry> known = pick(configured, wanted)

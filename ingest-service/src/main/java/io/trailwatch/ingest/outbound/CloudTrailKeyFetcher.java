@@ -45,7 +45,7 @@ public final class CloudTrailKeyFetcher implements PublicKeySource.Fetcher, Auto
     @Override
     public List<PublicKeys.Entry> list(String region, Instant start, Instant end) throws IOException {
         if (endpoint == null && !Region.regions().contains(Region.of(region))) {
-            throw new PublicKeySource.LookupRefused("the digest's region " + region + " is unknown to this AWS SDK", null);
+            throw new io.trailwatch.cloudtrail.digest.DigestVerifier.KeyLookupRefused("the digest's region " + region + " is unknown to this AWS SDK", null);
         }
         CloudTrailClient client = clients.computeIfAbsent(region, this::client);
         List<PublicKeys.Entry> keys = new ArrayList<>();
@@ -64,11 +64,11 @@ public final class CloudTrailKeyFetcher implements PublicKeySource.Fetcher, Auto
                     && e.statusCode() != 408;
             String message = "CloudTrail ListPublicKeys in " + region + " answered " + e.statusCode() + " "
                     + (e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode()) + ": " + e.getMessage();
-            throw permanent ? new PublicKeySource.LookupRefused(message, e) : new IOException(message, e);
+            throw permanent ? new io.trailwatch.cloudtrail.digest.DigestVerifier.KeyLookupRefused(message, e) : new IOException(message, e);
         } catch (SdkException e) {
             throw new IOException("CloudTrail ListPublicKeys in " + region + " failed: " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
-            throw new PublicKeySource.LookupRefused("CloudTrail ListPublicKeys in " + region
+            throw new io.trailwatch.cloudtrail.digest.DigestVerifier.KeyLookupRefused("CloudTrail ListPublicKeys in " + region
                     + " returned an unreadable key: " + e.getMessage(), e);
         }
         return keys;

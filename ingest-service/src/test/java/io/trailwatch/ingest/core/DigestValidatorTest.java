@@ -64,7 +64,7 @@ class DigestValidatorTest {
             throw new IOException("CloudTrail ListPublicKeys in " + region + " failed: connection refused");
         }
         if (keysRefused) {
-            throw new PublicKeySource.LookupRefused("CloudTrail ListPublicKeys in " + region
+            throw new io.trailwatch.cloudtrail.digest.DigestVerifier.KeyLookupRefused("CloudTrail ListPublicKeys in " + region
                     + " answered 400 AccessDeniedException: not authorized", null);
         }
         var key = (RSAPublicKey) KEYS.getPublic();
@@ -247,7 +247,7 @@ class DigestValidatorTest {
         assertThat(sink.findings.get(0).findingId()).isEqualTo(sink.findings.get(1).findingId()).hasSize(32);
         Finding f = sink.findings.get(0);
         assertThat(f.eventIds()).containsExactly(f.evidence().eventId());
-        assertThat(f.evidence().eventSource()).isEqualTo(DigestValidator.EVIDENCE_SOURCE);
+        assertThat(f.evidence().eventSource()).isEqualTo(IntegrityFindings.EVIDENCE_SOURCE);
         assertThat(f.evidence().eventName()).isEqualTo("LogFileDeleted");
         assertThat(f.eventTime()).isEqualTo(HOUR.plusSeconds(3600));
     }
