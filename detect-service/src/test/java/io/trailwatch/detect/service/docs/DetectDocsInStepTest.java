@@ -1,6 +1,6 @@
 package io.trailwatch.detect.service.docs;
 
-import io.trailwatch.detect.service.DetectConfig;
+import io.trailwatch.detect.service.config.DetectConfig;
 import io.trailwatch.model.Topics;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +39,7 @@ class DetectDocsInStepTest {
     @Test
     void everyMetric_isInTheMetricsDocs() throws IOException {
         String docs = Files.readString(DOCS.resolve("metrics.md"));
-        String source = Files.readString(Path.of("src/main/java/io/trailwatch/detect/service/DetectMetrics.java"));
+        String source = Files.readString(Path.of("src/main/java/io/trailwatch/detect/service/core/DetectMetrics.java"));
         var names = java.util.regex.Pattern.compile("\"(trailwatch\\.detect\\.[a-z_.]+)\"").matcher(source).results()
                 .map(m -> m.group(1).replace('.', '_') + "_total").toList();
 

@@ -1,5 +1,7 @@
-package io.trailwatch.detect.service;
+package io.trailwatch.detect.service.config;
 
+import io.trailwatch.detect.service.core.DetectMetrics;
+import io.trailwatch.detect.service.inbound.DetectTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.trailwatch.detect.engine.Engine;

@@ -1,4 +1,4 @@
-package io.trailwatch.detect.service;
+package io.trailwatch.detect.service.core;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,17 +24,17 @@ public final class DetectMetrics {
                 .register(registry);
     }
 
-    void event() {
+    public void event() {
         events.increment();
     }
 
-    void finding(Finding f) {
+    public void finding(Finding f) {
         findings.computeIfAbsent(f.ruleId() + "|" + f.severity(), k -> Counter.builder("trailwatch.detect.findings")
                 .description("Findings published (new and grown)").tag("rule", f.ruleId()).tag("severity", f.severity())
                 .tag("category", f.category()).register(registry)).increment();
     }
 
-    void deadLetter(String reason) {
+    public void deadLetter(String reason) {
         deadLetters.computeIfAbsent(reason, r -> Counter.builder("trailwatch.detect.dead_letters")
                 .description("Events sent to the dead-letter topic").tag("reason", r).register(registry)).increment();
     }

@@ -1,4 +1,4 @@
-package io.trailwatch.detect.service;
+package io.trailwatch.detect.service.outbound;
 
 import io.trailwatch.detect.engine.StateStore;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -11,13 +11,13 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /** The detector's state in a Kafka Streams key-value store, which a changelog topic backs. */
-final class KafkaStateStore implements StateStore {
+public final class KafkaStateStore implements StateStore {
 
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final KeyValueStore<String, String> store;
 
-    KafkaStateStore(KeyValueStore<String, String> store) {
+    public KafkaStateStore(KeyValueStore<String, String> store) {
         this.store = store;
     }
 

@@ -1,5 +1,7 @@
-package io.trailwatch.detect.service;
+package io.trailwatch.detect.service.inbound;
 
+import io.trailwatch.detect.service.config.DetectConfig;
+import io.trailwatch.detect.service.core.DetectMetrics;
 import io.trailwatch.detect.engine.Engine;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;

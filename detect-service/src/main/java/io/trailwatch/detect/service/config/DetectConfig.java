@@ -1,7 +1,10 @@
-package io.trailwatch.detect.service;
+package io.trailwatch.detect.service.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import org.hibernate.validator.constraints.time.DurationMin;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,8 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * detect-service's settings, {@code trailwatch.detect.*}; every key is documented in docs/configuration.md. Kafka
- * Streams' own settings are {@code kafka-streams.*} and {@code quarkus.kafka-streams.*}.
+ * detect-service's settings, {@code trailwatch.detect.*}; every key is documented in docs/configuration.md and checked
+ * at start (a wrong value stops the start with a message naming the key; a rule, list or country database that does
+ * not load, too). Kafka Streams' own settings are {@code kafka-streams.*} and {@code quarkus.kafka-streams.*}.
  */
 @ConfigMapping(prefix = "trailwatch.detect")
 public interface DetectConfig {
@@ -30,10 +34,12 @@ public interface DetectConfig {
 
     /** How long a finding of a rule without dedup is remembered, so that a redelivered event does not repeat it. */
     @WithDefault("1d")
+    @DurationMin(seconds = 1)
     Duration remember();
 
     /** How often state whose windows have closed is dropped (on the largest event time seen). */
     @WithDefault("10m")
+    @DurationMin(seconds = 1)
     Duration expireEvery();
 
     /** Topic names. */
@@ -57,16 +63,20 @@ public interface DetectConfig {
     /** Where events come from and findings and dead letters go. */
     interface TopicNames {
         @WithDefault(io.trailwatch.model.Topics.EVENTS)
+        @NotBlank
         String events();
 
         @WithDefault(io.trailwatch.model.Topics.FINDINGS)
+        @NotBlank
         String findings();
 
         @WithDefault("trailwatch.dlq.detect.events")
+        @NotBlank
         String deadLetters();
 
         /** Partitions of the findings and dead-letter topics when the service creates them (they are missing). */
         @WithDefault("6")
+        @Min(1)
         int partitions();
     }
 }

@@ -1,5 +1,7 @@
-package io.trailwatch.detect.service;
+package io.trailwatch.detect.service.inbound;
 
+import io.trailwatch.detect.service.core.DetectMetrics;
+import io.trailwatch.detect.service.outbound.KafkaStateStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.detect.engine.Detector;

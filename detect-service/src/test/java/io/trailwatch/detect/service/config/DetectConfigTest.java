@@ -1,0 +1,50 @@
+package io.trailwatch.detect.service.config;
+
+import io.smallrye.config.ConfigValidationException;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.validator.BeanValidationConfigValidatorImpl;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** detect-service's settings: documented defaults, and wrong values refused at start with the key named. */
+class DetectConfigTest {
+
+    @Test
+    void defaults() {
+        DetectConfig config = load(Map.of());
+
+        assertThat(config.remember()).isEqualTo(Duration.ofDays(1));
+        assertThat(config.expireEvery()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.topics().events()).isEqualTo("trailwatch.events.v1");
+        assertThat(config.topics().deadLetters()).isEqualTo("trailwatch.dlq.detect.events");
+        assertThat(config.topics().partitions()).isEqualTo(6);
+        assertThat(config.lists()).isEmpty();
+    }
+
+    @Test
+    void outOfRangeValues_areRefusedNamingTheKey() {
+        assertThatThrownBy(() -> load(Map.of("trailwatch.detect.expire-every", "0s", "trailwatch.detect.topics.partitions", "0",
+                "trailwatch.detect.topics.findings", " ")))
+                .isInstanceOf(ConfigValidationException.class)
+                .hasMessageContaining("trailwatch.detect.expire-every")
+                .hasMessageContaining("trailwatch.detect.topics.partitions")
+                .hasMessageContaining("trailwatch.detect.topics.findings");
+    }
+
+    private static DetectConfig load(Map<String, String> values) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(values, "test", 100))
+                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                .withMapping(DetectConfig.class)
+                .withValidator(new BeanValidationConfigValidatorImpl())
+                .build();
+        return config.getConfigMapping(DetectConfig.class);
+    }
+}
