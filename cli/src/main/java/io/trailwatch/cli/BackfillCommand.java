@@ -79,7 +79,7 @@ final class BackfillCommand implements Callable<Integer> {
                 .put("from", from.toString()).put("to", to.toString());
         HttpResponse<String> started;
         try {
-            started = http.send(HttpRequest.newBuilder(url.resolve("/backfill")).timeout(Duration.ofSeconds(30))
+            started = http.send(HttpRequest.newBuilder(endpoint("/backfill")).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                     .build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
@@ -99,7 +99,7 @@ final class BackfillCommand implements Callable<Integer> {
         while (true) {
             HttpResponse<String> progress;
             try {
-                progress = http.send(HttpRequest.newBuilder(url.resolve("/backfill/" + id)).timeout(Duration.ofSeconds(30))
+                progress = http.send(HttpRequest.newBuilder(endpoint("/backfill/" + id)).timeout(Duration.ofSeconds(30))
                         .GET().build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 err.println("trailwatch backfill: lost ingest-service at " + url + ": " + e.getMessage());
@@ -124,6 +124,12 @@ final class BackfillCommand implements Callable<Integer> {
             }
             Thread.sleep(intervalSeconds * 1000L); // between polls of the job's progress
         }
+    }
+
+    /** A path under ingest-service's address, which may have a path of its own (an ingress prefix). */
+    private URI endpoint(String path) {
+        String base = url.toString();
+        return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path);
     }
 
     private static String errorOf(String body) {

@@ -5,6 +5,7 @@ import io.trailwatch.bench.IngestBench;
 import io.trailwatch.bench.IntegrityBench;
 import io.trailwatch.bench.PlatformBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,11 +30,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
-    Path corpus;
-
-    @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
-    int files;
+    @Mixin
+    Corpus corpus;
 
     @Option(names = "--rates", paramLabel = "N,N", split = ",", defaultValue = "1,10,100",
             description = "Files per second of the latency runs (default: ${DEFAULT-VALUE}).")
@@ -47,13 +45,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        positive(spec, "--files", files);
         positive(spec, "--seconds", seconds);
         positive(spec, "--records", records);
         for (int rate : rates) {
             positive(spec, "--rates", rate);
         }
-        PlatformBench.run(Project.root(), corpus(spec, corpus), files, records, rates, seconds);
+        PlatformBench.run(Project.root(), corpus.dir(spec), corpus.files(spec), records, rates, seconds);
         return 0;
     }
 
@@ -63,11 +60,25 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    static Path corpus(CommandSpec spec, Path dir) {
-        if (dir != null && !Files.isDirectory(dir)) {
-            throw new ParameterException(spec.commandLine(), "--corpus " + dir + " is no directory");
+    /** The log files a benchmark reads: a directory of them, or a generated corpus of N files. */
+    static final class Corpus {
+        @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
+        Path dir;
+
+        @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
+        int files;
+
+        Path dir(CommandSpec spec) {
+            if (dir != null && !Files.isDirectory(dir)) {
+                throw new ParameterException(spec.commandLine(), "--corpus " + dir + " is no directory");
+            }
+            return dir;
         }
-        return dir;
+
+        int files(CommandSpec spec) {
+            positive(spec, "--files", files);
+            return files;
+        }
     }
 
     @Command(name = "ingest", mixinStandardHelpOptions = true, sortOptions = false,
@@ -77,11 +88,8 @@ final class BenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
-        Path corpus;
-
-        @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
-        int files;
+        @Mixin
+        Corpus corpus;
 
         @Option(names = "--no-pipeline", description = "Only the floors, not the service.")
         boolean noPipeline;
@@ -94,8 +102,7 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            positive(spec, "--files", files);
-            IngestBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus(spec, corpus), files,
+            IngestBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus.dir(spec), corpus.files(spec),
                     !noPipeline, serviceJvmArgs);
             return 0;
         }
@@ -130,11 +137,8 @@ final class BenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--corpus", paramLabel = "DIR", description = "CloudTrail log files to use (default: generated).")
-        Path corpus;
-
-        @Option(names = "--files", paramLabel = "N", defaultValue = "60", description = "Files of the generated corpus (default: ${DEFAULT-VALUE}).")
-        int files;
+        @Mixin
+        Corpus corpus;
 
         @Option(names = "--per-digest", paramLabel = "N", defaultValue = "6", description = "Log files per digest (default: ${DEFAULT-VALUE}).")
         int perDigest;
@@ -147,10 +151,9 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            positive(spec, "--files", files);
             positive(spec, "--per-digest", perDigest);
             positive(spec, "--passes", passes);
-            IntegrityBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus(spec, corpus), files,
+            IntegrityBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus.dir(spec), corpus.files(spec),
                     perDigest, passes);
             return 0;
         }

@@ -195,7 +195,8 @@ final class DetectCommand implements Callable<Integer> {
     }
 
     private static void read(Path file, List<Pending> events, PrintWriter err) throws UnreadableInput {
-        try (InputStream in = Gunzip.open(Files.newInputStream(file), Caps.DEFAULT.maxDecompressedBytes(), false)) {
+        // your own files: gunzipped when they are gzip, with no cap on their size
+        try (InputStream raw = Files.newInputStream(file); InputStream in = Gunzip.open(raw, Long.MAX_VALUE, false)) {
             BufferedInputStream buffered = new BufferedInputStream(in, 1 << 16);
             buffered.mark(PEEK);
             byte[] head = buffered.readNBytes(PEEK);

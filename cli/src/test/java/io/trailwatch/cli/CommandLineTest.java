@@ -99,7 +99,7 @@ class CommandLineTest {
         List<String> bodies = new CopyOnWriteArrayList<>();
         AtomicInteger polls = new AtomicInteger();
         HttpServer ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        ingest.createContext("/backfill", exchange -> {
+        ingest.createContext("/ingest/backfill", exchange -> {
             String answer;
             int status;
             if (exchange.getRequestMethod().equals("POST")) {
@@ -108,7 +108,7 @@ class CommandLineTest {
                 answer = "{\"request\":{\"bucket\":\"b\",\"prefix\":\"a,\\\"b}\"},\"state\":\"running\",\"id\":\"job-7\"}";
                 status = 202;
             } else {
-                assertThat(exchange.getRequestURI().getPath()).isEqualTo("/backfill/job-7");
+                assertThat(exchange.getRequestURI().getPath()).isEqualTo("/ingest/backfill/job-7");
                 boolean done = polls.incrementAndGet() > 1;
                 answer = "{\"id\":\"job-7\",\"listed\":12,\"matched\":10,\"ingested\":" + (done ? 9 : 4)
                         + ",\"skipped\":1,\"failed\":0,\"state\":\"" + (done ? "done" : "running") + "\"}";
@@ -122,7 +122,8 @@ class CommandLineTest {
         });
         ingest.start();
         try {
-            int exit = run("backfill", "--url", "http://127.0.0.1:" + ingest.getAddress().getPort(), "--bucket", "org-trails",
+            // behind an ingress prefix: the paths go under it
+            int exit = run("backfill", "--url", "http://127.0.0.1:" + ingest.getAddress().getPort() + "/ingest/", "--bucket", "org-trails",
                     "--prefix", "AWSLogs/111122223333/", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-08T00:00:00Z",
                     "--interval", "1");
 

@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  *     {@code <remediation>|<findingId>}). A task whose key the ledger holds, or that is under way, is skipped; the
  *     others run at once, each on whatever thread the service gives it, so a slow one never holds up the stream.</li>
  *     <li>A task's final outcome goes to the ledger topic under its key; the record is acknowledged (its offset
- *     becomes committable) only when every task is done and every ledger record was written.</li>
+ *     becomes committable) only when every task is done and Kafka answered for every ledger record. Should Kafka
+ *     refuse one after its own retries, that is logged as an error and the record is still acknowledged: the outcome
+ *     happened, and leaving the record for redelivery would repeat it.</li>
  *     <li>On a graceful stop ({@link #stopTaking}) new records are not taken and tasks not yet started are abandoned:
  *     their records stay unacknowledged for the next replica; {@link #awaitIdle} waits for the rest.</li>
  * </ul>
@@ -135,7 +137,11 @@ public final class FindingConsumer<R> {
         AtomicBoolean abandoned = new AtomicBoolean();
         for (Task<R> task : planner.plan(read.finding(), message)) {
             String key = task.key();
-            if (ledger.contains(key) || !underWay.add(key)) {
+            if (!underWay.add(key)) {
+                continue; // under way already (a redelivery, the same finding grown)
+            }
+            if (ledger.contains(key)) { // checked once the key is held: a task finishing now has written it already
+                underWay.remove(key);
                 continue;
             }
             CompletableFuture<Void> done;
@@ -159,7 +165,7 @@ public final class FindingConsumer<R> {
         return all.thenCompose(x -> abandoned.get() ? CompletableFuture.completedFuture(null) : message.ack().toCompletableFuture());
     }
 
-    /** Writes a final outcome to the ledger; completes when Kafka has it (or refused it, which is logged). */
+    /** Writes a final outcome to the ledger; completes when Kafka has it, or refused it after its retries (logged). */
     private CompletableFuture<Void> remember(String key, R record) {
         ledger.add(key);
         CompletableFuture<Void> written = new CompletableFuture<>();
@@ -168,7 +174,7 @@ public final class FindingConsumer<R> {
                     written.complete(null);
                     return CompletableFuture.completedFuture(null);
                 }).withNackWithMetadata((e, m) -> {
-                    LOG.warnf("ledger record for %s not written: %s", key, e.toString());
+                    LOG.errorf("ledger record for %s not written (a redelivery of its finding would repeat it): %s", key, e.toString());
                     written.complete(null);
                     return CompletableFuture.completedFuture(null);
                 }));

@@ -7,7 +7,13 @@ import io.trailwatch.ingest.core.Admission;
 import io.trailwatch.ingest.core.Backfill;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.IngestMetrics;
+import io.quarkus.runtime.Startup;
+import io.smallrye.common.annotation.Identifier;
+import io.trailwatch.messaging.KafkaConnection;
 import io.trailwatch.messaging.ledger.Ledger;
+import io.trailwatch.messaging.ledger.LedgerFollower;
+import jakarta.enterprise.inject.Disposes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.trailwatch.ingest.core.ObjectIngestor;
 import io.trailwatch.ingest.core.ObjectSource;
 import io.trailwatch.cloudtrail.digest.PublicKeys;
@@ -24,6 +30,7 @@ import jakarta.inject.Singleton;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
@@ -60,6 +67,23 @@ public class Wiring {
     @Singleton
     Ledger ledger() {
         return new Ledger();
+    }
+
+    /**
+     * Follows the ledger topic from start-up on, so objects completed by other replicas are known too; the SQS poller
+     * waits until it was read to its end.
+     */
+    @Produces
+    @Singleton
+    @Startup
+    LedgerFollower ledgerFollower(Ledger ledger, IngestConfig config,
+                                  @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+                                  @ConfigProperty(name = "mp.messaging.outgoing.ledger.topic") String topic) {
+        return LedgerFollower.start(ledger, KafkaConnection.of(kafkaConfig), topic, config.ledger().partitions());
+    }
+
+    void close(@Disposes LedgerFollower follower) {
+        follower.close();
     }
 
     @Produces

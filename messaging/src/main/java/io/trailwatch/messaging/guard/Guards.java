@@ -1,13 +1,12 @@
 package io.trailwatch.messaging.guard;
 
 import io.smallrye.faulttolerance.api.CircuitBreakerState;
-import io.smallrye.faulttolerance.api.CustomBackoffStrategy;
 import io.smallrye.faulttolerance.api.Guard;
 import io.smallrye.faulttolerance.api.TypedGuard;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
 /**
@@ -39,58 +38,62 @@ public final class Guards {
     }
 
     /**
-     * Retries while the call throws {@link RetryLater}, until {@code budget} is spent, then throws the last one. The
-     * wait before attempt n+1 is the server's Retry-After when it gave one, else a random wait between half and all of
-     * {@code initial * 2^(n-1)}; either is capped at {@code max} and at what is left of the budget. Any other exception
-     * ends the call at once.
-     *
-     * @param beforeRetry called before each retry with the {@link RetryLater} that caused it (its attempt failed)
+     * Retries while the call throws {@link RetryLater} and the next attempt still starts within {@code budget}, then
+     * throws the last one; any other exception ends the call at once. The wait before attempt n+1 is the server's
+     * Retry-After when it gave one, else a random wait between half and all of {@code initial * 2^(n-1)}; either is
+     * capped at {@code max}. A call never waits past its budget: when the next wait would, it gives up at once.
      */
-    public static <T> TypedGuard<T> retrying(Class<T> type, String description, Duration initial, Duration max,
-                                             Duration budget, Consumer<RetryLater> beforeRetry) {
+    public static <T> Retrying<T> retrying(Class<T> type, String description, Duration initial, Duration max, Duration budget) {
         if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
             throw new IllegalArgumentException(description + ": the back-off must start above zero and end at or above its start");
         }
         if (budget.isNegative() || budget.isZero()) {
             throw new IllegalArgumentException(description + ": the retry budget must be above zero");
         }
-        long budgetMillis = budget.toMillis();
-        return TypedGuard.create(type).withDescription(description)
-                .withRetry().maxRetries(-1).maxDuration(Math.max(1, budgetMillis), ChronoUnit.MILLIS)
-                .retryOn(RetryLater.class)
-                .beforeRetry(e -> beforeRetry.accept((RetryLater) e))
-                .withCustomBackoff().strategy(() -> new Backoff(initial.toMillis(), max.toMillis(), budgetMillis)).done()
+        TypedGuard<T> guard = TypedGuard.create(type).withDescription(description)
+                .withRetry().maxRetries(-1).maxDuration(0, ChronoUnit.MILLIS) // the budget is the predicate's
+                .whenException(e -> e instanceof RetryLater r && r.fits())
+                .withCustomBackoff().strategy(() -> cause -> ((RetryLater) cause).waitMillis()).done()
                 .done()
                 .build();
+        return new Retrying<>(guard, initial.toMillis(), max.toMillis(), budget);
     }
 
-    /** One call's waits: made per call, so it counts that call's attempts and knows its budget's start. */
-    static final class Backoff implements CustomBackoffStrategy {
+    /** A retrying guard (see {@link #retrying}); thread-safe, each call with its own budget. */
+    public static final class Retrying<T> {
+        private final TypedGuard<T> guard;
         private final long initial;
         private final long max;
-        private final long budget;
-        private final long started = System.nanoTime();
-        private int failed;
+        private final Duration budget;
 
-        Backoff(long initial, long max, long budget) {
+        private Retrying(TypedGuard<T> guard, long initial, long max, Duration budget) {
+            this.guard = guard;
             this.initial = initial;
             this.max = max;
             this.budget = budget;
         }
 
-        @Override
-        public long nextDelayInMillis(Throwable cause) {
-            failed++;
-            Duration after = cause instanceof RetryLater r ? r.after() : null;
-            long wait;
-            if (after != null) {
-                wait = Math.min(max, Math.max(0, after.toMillis()));
-            } else {
-                long ceiling = Math.min(max, initial << Math.min(failed - 1, 30));
-                wait = ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
-            }
-            long left = budget - (System.nanoTime() - started) / 1_000_000;
-            return Math.max(0, Math.min(wait, left));
+        /**
+         * Calls {@code action} until it returns, fails otherwise, or the budget allows no further attempt.
+         *
+         * @param onRetry told, when an attempt failed, that another one will follow
+         * @throws RetryLater the last failure, when the budget is spent
+         */
+        public T call(Callable<T> action, Consumer<RetryLater> onRetry) throws Exception {
+            long deadline = System.nanoTime() + budget.toNanos();
+            int[] attempts = {0};
+            return guard.call(() -> {
+                try {
+                    attempts[0]++;
+                    return action.call();
+                } catch (RetryLater failed) {
+                    failed.plan(attempts[0], deadline, initial, max);
+                    if (failed.fits()) {
+                        onRetry.accept(failed);
+                    }
+                    throw failed;
+                }
+            });
         }
     }
 }

@@ -86,26 +86,24 @@ class GuardsTest {
     }
 
     @Test
-    void retries_untilTheCallSucceeds_announcingEachRetry() throws Exception {
+    void retries_untilTheCallSucceeds_announcingEachRetryWhenItsAttemptFails() throws Exception {
         List<String> announced = new ArrayList<>();
-        TypedGuard<String> retrying = Guards.retrying(String.class, "test", Duration.ofMillis(5), Duration.ofMillis(20),
-                Duration.ofSeconds(10), e -> announced.add(e.getMessage()));
+        var retrying = Guards.retrying(String.class, "test", Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(10));
 
         String result = retrying.call(() -> {
             if (calls.incrementAndGet() < 3) {
                 throw new RetryLater("HTTP 503 #" + calls.get(), null);
             }
             return "delivered";
-        });
+        }, e -> announced.add(e.attempt() + ": " + e.getMessage()));
 
         assertThat(result).isEqualTo("delivered");
-        assertThat(announced).containsExactly("HTTP 503 #1", "HTTP 503 #2");
+        assertThat(announced).containsExactly("1: HTTP 503 #1", "2: HTTP 503 #2");
     }
 
     @Test
     void retries_honourRetryAfter_andOtherExceptionsEndTheCall() {
-        TypedGuard<String> retrying = Guards.retrying(String.class, "test", Duration.ofMillis(1), Duration.ofSeconds(5),
-                Duration.ofSeconds(10), e -> { });
+        var retrying = Guards.retrying(String.class, "test", Duration.ofMillis(1), Duration.ofSeconds(5), Duration.ofSeconds(10));
         long[] times = new long[2];
 
         assertThatThrownBy(() -> retrying.call(() -> {
@@ -114,7 +112,7 @@ class GuardsTest {
                 throw new RetryLater("HTTP 429", Duration.ofMillis(400));
             }
             throw new IllegalArgumentException("refused for good");
-        })).isInstanceOf(IllegalArgumentException.class);
+        }, e -> { })).isInstanceOf(IllegalArgumentException.class);
 
         assertThat(calls).as("no retry after a non-retryable failure").hasValue(2);
         assertThat(Duration.ofNanos(times[1] - times[0])).as("the server's Retry-After, not the 1 ms back-off")
@@ -123,29 +121,47 @@ class GuardsTest {
 
     @Test
     void retries_stopWhenTheBudgetIsSpent_withTheLastFailure() {
-        TypedGuard<String> retrying = Guards.retrying(String.class, "test", Duration.ofMillis(10), Duration.ofMillis(50),
-                Duration.ofMillis(300), e -> { });
+        var retrying = Guards.retrying(String.class, "test", Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(300));
 
         assertThatThrownBy(() -> retrying.call(() -> {
             throw new RetryLater("HTTP 503 #" + calls.incrementAndGet(), null);
-        })).isInstanceOf(RetryLater.class).satisfies(e -> assertThat(e.getMessage()).isEqualTo("HTTP 503 #" + calls.get()));
+        }, e -> { })).isInstanceOf(RetryLater.class).satisfies(e -> assertThat(e.getMessage()).isEqualTo("HTTP 503 #" + calls.get()));
         assertThat(calls.get()).isGreaterThan(1);
     }
 
     @Test
-    void backoff_growsWithJitter_andHonoursRetryAfterUpToTheCap() {
-        var b = new Guards.Backoff(1000, 30_000, 3_600_000);
+    void aWaitThatWouldOutlastTheBudget_isNotWaited_theCallGivesUpAtOnce() {
+        var retrying = Guards.retrying(String.class, "test", Duration.ofMillis(10), Duration.ofMinutes(5), Duration.ofSeconds(2));
+        long start = System.nanoTime();
 
+        assertThatThrownBy(() -> retrying.call(() -> {
+            calls.incrementAndGet();
+            throw new RetryLater("HTTP 429", Duration.ofMinutes(1)); // come back in a minute: past the budget
+        }, e -> { throw new AssertionError("no retry is announced"); })).isInstanceOf(RetryLater.class);
+
+        assertThat(calls).hasValue(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void backoff_growsWithJitter_andHonoursRetryAfterUpToTheCap() {
+        long far = System.nanoTime() + Duration.ofHours(1).toNanos();
         for (int attempt = 1; attempt <= 8; attempt++) {
             long ceiling = Math.min(30_000, 1000L << (attempt - 1));
-            assertThat(b.nextDelayInMillis(new RetryLater("HTTP 503", null))).isBetween(ceiling / 2, ceiling);
+            var failed = new RetryLater("HTTP 503", null);
+            failed.plan(attempt, far, 1000, 30_000);
+            assertThat(failed.waitMillis()).isBetween(ceiling / 2, ceiling);
+            assertThat(failed.fits()).isTrue();
         }
-        assertThat(new Guards.Backoff(1000, 30_000, 3_600_000).nextDelayInMillis(new RetryLater("HTTP 429", Duration.ofSeconds(7))))
-                .isEqualTo(7_000);
-        assertThat(new Guards.Backoff(1000, 30_000, 3_600_000).nextDelayInMillis(new RetryLater("HTTP 429", Duration.ofMinutes(5))))
-                .isEqualTo(30_000);
-        assertThat(new Guards.Backoff(1000, 30_000, 500).nextDelayInMillis(new RetryLater("HTTP 429", Duration.ofSeconds(7))))
-                .as("never past the budget").isLessThanOrEqualTo(500);
+        var sevenSeconds = new RetryLater("HTTP 429", Duration.ofSeconds(7));
+        sevenSeconds.plan(1, far, 1000, 30_000);
+        assertThat(sevenSeconds.waitMillis()).isEqualTo(7_000);
+        var fiveMinutes = new RetryLater("HTTP 429", Duration.ofMinutes(5));
+        fiveMinutes.plan(1, far, 1000, 30_000);
+        assertThat(fiveMinutes.waitMillis()).isEqualTo(30_000);
+        var tooLate = new RetryLater("HTTP 429", Duration.ofSeconds(7));
+        tooLate.plan(1, System.nanoTime() + Duration.ofMillis(500).toNanos(), 1000, 30_000);
+        assertThat(tooLate.fits()).as("past the budget").isFalse();
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.trailwatch.notify.core;
 
-import io.smallrye.faulttolerance.api.TypedGuard;
 import io.trailwatch.messaging.guard.Guards;
 import io.trailwatch.messaging.guard.Pacer;
 import io.trailwatch.messaging.guard.RetryLater;
@@ -31,9 +30,12 @@ public final class Courier implements AutoCloseable {
      * @param reason     why it failed, if it did
      */
     public record Outcome(boolean delivered, int attempts, Integer status, String reason) {
-        /** Not attempted: the courier was stopping. The finding is left for the next replica. */
+        /**
+         * Not done: the courier was stopping before or during it. The finding is left for the next replica (which may
+         * repeat an attempt whose answer was lost: at least once).
+         */
         public boolean abandoned() {
-            return attempts == 0 && ABANDONED.equals(reason);
+            return !delivered && ABANDONED.equals(reason);
         }
     }
 
@@ -42,7 +44,7 @@ public final class Courier implements AutoCloseable {
     private final Destination destination;
     private final Duration budget;
     private final Pacer pacer;
-    private final TypedGuard<Attempt> retrying;
+    private final Guards.Retrying<Attempt> retrying;
     private final ExecutorService thread;
     private volatile boolean closed;
     private volatile boolean stopping;
@@ -57,8 +59,7 @@ public final class Courier implements AutoCloseable {
         this.destination = destination;
         this.budget = budget;
         this.pacer = new Pacer("courier " + destination.name(), ratePerSecond, burst);
-        this.retrying = Guards.retrying(Attempt.class, "courier " + destination.name(), initialBackoff, maxBackoff, budget,
-                failed -> ((Failed) failed).announce());
+        this.retrying = Guards.retrying(Attempt.class, "courier " + destination.name(), initialBackoff, maxBackoff, budget);
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "courier-" + destination.name());
             t.setDaemon(true);
@@ -96,10 +97,10 @@ public final class Courier implements AutoCloseable {
         try {
             Attempt last = retrying.call(() -> {
                 if (closed) {
-                    throw new IllegalStateException("shutting down");
+                    throw new Stopped();
                 }
                 pacer.await();
-                int n = ++attempts[0];
+                attempts[0]++;
                 Attempt a;
                 try {
                     a = send.get();
@@ -107,35 +108,36 @@ public final class Courier implements AutoCloseable {
                     a = new Attempt.Retry(null, null, e.getClass().getSimpleName());
                 }
                 if (a instanceof Attempt.Retry retry) {
-                    throw new Failed(retry, () -> onRetry.accept(n, retry));
+                    throw new Failed(retry);
                 }
                 return a;
-            });
+            }, failed -> onRetry.accept(failed.attempt(), ((Failed) failed).retry));
             return last instanceof Attempt.Delivered ? new Outcome(true, attempts[0], last.status(), null)
                     : new Outcome(false, attempts[0], last.status(), ((Attempt.Refused) last).reason());
         } catch (Failed e) {
             return new Outcome(false, attempts[0], e.retry.status(), "retry budget of " + budget + " spent; last: " + e.retry.reason());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome(false, attempts[0], null, "shutting down");
+        } catch (InterruptedException | Stopped e) {
+            // the courier was closed under way: whether or not the destination got it, the next replica tries again
+            return new Outcome(false, attempts[0], null, ABANDONED);
         } catch (Exception e) {
-            return new Outcome(false, attempts[0], null, closed ? "shutting down" : e.toString());
+            return new Outcome(false, attempts[0], null, closed ? ABANDONED : e.toString());
         }
     }
 
-    /** An attempt to be retried: its result, and what to announce when the retry comes. */
+    /** An attempt to be retried, with its result. */
     private static final class Failed extends RetryLater {
         private final Attempt.Retry retry;
-        private final Runnable announce;
 
-        Failed(Attempt.Retry retry, Runnable announce) {
+        Failed(Attempt.Retry retry) {
             super(retry.reason(), retry.after());
             this.retry = retry;
-            this.announce = announce;
         }
+    }
 
-        void announce() {
-            announce.run();
+    /** The courier was closed. */
+    private static final class Stopped extends Exception {
+        Stopped() {
+            super("the courier is closed", null, false, false);
         }
     }
 

@@ -2,6 +2,7 @@ package io.trailwatch.notify.inbound;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.messaging.DeadLetters;
@@ -45,9 +46,11 @@ import java.util.concurrent.TimeUnit;
  * ledger. The digests of storms go out when their window closes.
  */
 @ApplicationScoped
+@Startup // built at start, so a misconfiguration stops the start, not the first finding
 public class Notifier {
 
     private static final Logger LOG = Logger.getLogger(Notifier.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = ModelJson.newMapper();
 
     @Inject
     Ledger ledger;
@@ -142,16 +145,18 @@ public class Notifier {
         return courier.deliver(f, (n, retry) -> deliveries.send(keyed(new Delivery(f.findingId(), f.ruleId(), f.severity(),
                 f.accountId(), target.route(), target.destination(), type, "retrying", n,
                 Duration.between(arrived, Instant.now()).toMillis(), retry.status(), retry.reason(), null, Instant.now()), key)))
-                .thenApply(o -> {
+                .thenCompose(o -> {
                     if (o.abandoned()) {
-                        return FindingConsumer.abandoned();
+                        return CompletableFuture.completedFuture(FindingConsumer.<Delivery>abandoned());
                     }
                     if (o.delivered()) {
                         metrics.latency(type, Duration.between(published, Instant.now()));
-                        return FindingConsumer.done(audit(f, target, type, "delivered", o.attempts(), arrived, o.status(), null, null));
+                        return CompletableFuture.completedFuture(FindingConsumer.done(audit(f, target, type, "delivered",
+                                o.attempts(), arrived, o.status(), null, null)));
                     }
-                    deadLetter(f, target, o);
-                    return FindingConsumer.done(audit(f, target, type, "dead-lettered", o.attempts(), arrived, o.status(), o.reason(), null));
+                    // the dead letter is written before the outcome is final
+                    return deadLetter(f, target, o).handle((x, e) -> FindingConsumer.done(audit(f, target, type,
+                            "dead-lettered", o.attempts(), arrived, o.status(), o.reason(), null)));
                 });
     }
 
@@ -189,20 +194,27 @@ public class Notifier {
         return d;
     }
 
-    private void deadLetter(Finding f, Router.Target target, Courier.Outcome o) {
+    /** Dead-letters a delivery that failed for good; completes when Kafka has it (a refusal is logged). */
+    private CompletableFuture<Void> deadLetter(Finding f, Router.Target target, Courier.Outcome o) {
         String payload;
         try {
-            payload = ModelJson.newMapper().writeValueAsString(f);
+            payload = JSON.writeValueAsString(f);
         } catch (Exception e) {
             payload = null;
         }
         String reason = o.status() != null && o.status() >= 400 && o.status() < 500 && o.status() != 429 && o.status() != 408
                 ? "refused" : "retries-exhausted";
         metrics.deadLetter("deliveries", reason);
+        CompletableFuture<Void> written = new CompletableFuture<>();
         deadLetters.send(DeadLetters.message(DeadLetter.of("notify", "deliveries", reason, o.reason(), Instant.now(),
                 Map.of("destination", target.destination(), "route", target.route(), "findingId", f.findingId(),
                         "attempts", Integer.toString(o.attempts())), payload), target.destination() + "|" + f.findingId(),
-                new CompletableFuture<>()));
+                written));
+        return written.whenComplete((x, e) -> {
+            if (e != null) {
+                LOG.errorf("dead letter of %s|%s not written: %s", target.destination(), f.findingId(), e.toString());
+            }
+        });
     }
 
     private static <T> Message<T> keyed(T value, String key) {

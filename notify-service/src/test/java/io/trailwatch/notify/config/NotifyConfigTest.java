@@ -1,11 +1,8 @@
 package io.trailwatch.notify.config;
 
 import io.smallrye.config.ConfigValidationException;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import io.smallrye.config.validator.BeanValidationConfigValidatorImpl;
 import io.trailwatch.model.Severity;
+import io.trailwatch.testsupport.ConfigMappings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -90,12 +87,6 @@ class NotifyConfigTest {
     }
 
     private static NotifyConfig load(Map<String, String> values) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(values, "test", 100))
-                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withMapping(NotifyConfig.class)
-                .withValidator(new BeanValidationConfigValidatorImpl())
-                .build();
-        return config.getConfigMapping(NotifyConfig.class);
+        return ConfigMappings.load(NotifyConfig.class, values);
     }
 }

@@ -80,6 +80,24 @@ class NotifyRestartIT {
         assertThat(perFinding).hasSize(COUNT).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
     }
 
+    @Test
+    void aMisconfiguredService_doesNotStart_andNamesEveryKey() throws Exception {
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
+        props.put("trailwatch.notify.destinations.chat.type", "slack"); // no url
+        props.put("trailwatch.notify.destinations.siem.type", "webhook");
+        props.put("trailwatch.notify.destinations.siem.url", "https://siem.example.com/in"); // no hmac-key
+        props.put("trailwatch.notify.routes.all.destinations", "chat,siem");
+        Process p = ServiceProcess.start(props, "notify-misconfigured-it.log");
+        processes.add(p);
+
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the start fails, before any finding").isTrue();
+        assertThat(p.exitValue()).isNotZero();
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("target", "notify-misconfigured-it.log")))
+                .contains("trailwatch.notify.destinations.chat.url is required for a destination of type slack")
+                .contains("trailwatch.notify.destinations.siem.hmac-key is required for a destination of type webhook");
+    }
+
     /** The findingIds the webhook accepted, once per accepted request. */
     private List<String> delivered() {
         List<String> out = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.messaging.FindingConsumer;
 import io.trailwatch.messaging.FindingDeserializer;
@@ -45,6 +46,7 @@ import java.util.concurrent.CompletionStage;
  * goes to {@link Topics#REMEDIATIONS}.
  */
 @ApplicationScoped
+@Startup // built at start, so a misconfiguration stops the start, not the first finding
 public class Remediator {
 
     private static final Logger LOG = Logger.getLogger(Remediator.class);

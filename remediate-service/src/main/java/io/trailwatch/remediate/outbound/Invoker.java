@@ -61,6 +61,7 @@ public final class Invoker implements AutoCloseable {
     private final Guard breaker;
     private final ExecutorService thread;
     private volatile boolean stopping;
+    private volatile boolean closed;
 
     /**
      * @param failures failures in a row that open the circuit
@@ -119,12 +120,17 @@ public final class Invoker implements AutoCloseable {
         } catch (LambdaException e) {
             String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
             return new Result(false, e.statusCode(), null, null, "Lambda " + e.statusCode() + " " + code, false);
-        } catch (SdkException e) {
-            return new Result(false, null, null, null, e.getClass().getSimpleName(), false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(false, null, null, null, ABANDONED, false);
         } catch (Exception e) {
+            if (closed || Thread.currentThread().isInterrupted()) {
+                // closed under way (the SDK reports an abort as its own exception): the next replica tries again
+                return new Result(false, null, null, null, ABANDONED, false);
+            }
+            if (e instanceof SdkException) {
+                return new Result(false, null, null, null, e.getClass().getSimpleName(), false);
+            }
             return new Result(false, null, null, null, e.toString(), false);
         }
     }
@@ -145,6 +151,7 @@ public final class Invoker implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         thread.shutdownNow();
     }
 }

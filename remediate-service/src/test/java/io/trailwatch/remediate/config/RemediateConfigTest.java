@@ -1,10 +1,7 @@
 package io.trailwatch.remediate.config;
 
 import io.smallrye.config.ConfigValidationException;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfig;
-import io.smallrye.config.SmallRyeConfigBuilder;
-import io.smallrye.config.validator.BeanValidationConfigValidatorImpl;
+import io.trailwatch.testsupport.ConfigMappings;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -57,12 +54,6 @@ class RemediateConfigTest {
     }
 
     private static RemediateConfig load(Map<String, String> values) {
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(values, "test", 100))
-                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withMapping(RemediateConfig.class)
-                .withValidator(new BeanValidationConfigValidatorImpl())
-                .build();
-        return config.getConfigMapping(RemediateConfig.class);
+        return ConfigMappings.load(RemediateConfig.class, values);
     }
 }

@@ -87,6 +87,21 @@ class RemediateRestartIT {
         return out;
     }
 
+    @Test
+    void aMisconfiguredService_doesNotStart_andNamesTheKey() throws Exception {
+        Map<String, String> p = new HashMap<>();
+        p.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
+        p.put("trailwatch.remediate.remediations.restart.function", "trailwatch-restart-logging");
+        p.put("trailwatch.remediate.remediations.restart.rate-per-second", "0");
+        Process process = ServiceProcess.start(p, "remediate-misconfigured-it.log");
+        processes.add(process);
+
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the start fails").isTrue();
+        assertThat(process.exitValue()).isNotZero();
+        assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("target", "remediate-misconfigured-it.log")))
+                .contains("trailwatch.remediate.remediations.restart.rate-per-second");
+    }
+
     private Process start(String name) throws Exception {
         Map<String, String> p = new HashMap<>();
         p.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
