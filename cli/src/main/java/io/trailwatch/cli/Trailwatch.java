@@ -49,6 +49,8 @@ public final class Trailwatch implements Callable<Integer> {
         defaultProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         // a broker starting or restarting is no news: the Kafka clients' connection warnings are
         defaultProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+        // nor ElasticMQ's actor system finding the JVM already stopping when Ctrl-C stops it
+        defaultProperty("org.slf4j.simpleLogger.log.org.apache.pekko", "error");
         System.exit(commandLine().execute(args));
     }
 
