@@ -12,8 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 
 /**
  * The registry of operators a predicate may use. Each compiles its argument once (sets, patterns, networks) into a
@@ -48,13 +48,16 @@ public final class Operators {
             Map.entry("prefix", (arg, ic) -> anyString(strings(arg, "prefix"), ic, String::startsWith)),
             Map.entry("suffix", (arg, ic) -> anyString(strings(arg, "suffix"), ic, String::endsWith)),
             Map.entry("contains", (arg, ic) -> anyString(strings(arg, "contains"), ic, String::contains)),
+            // RE2J: linear in the value's length whatever the pattern, so an attacker-chosen value cannot stall a
+            // partition; what it cannot do in linear time (backreferences, lookaround) is refused at load
             Map.entry("regex", (arg, ic) -> {
                 List<Pattern> patterns = new ArrayList<>();
                 for (String s : strings(arg, "regex")) {
                     try {
                         patterns.add(Pattern.compile(s, ic ? Pattern.CASE_INSENSITIVE : 0));
                     } catch (PatternSyntaxException e) {
-                        throw new IllegalArgumentException("regex '" + s + "' does not compile: " + e.getDescription());
+                        throw new IllegalArgumentException("regex '" + s + "' does not compile as a linear-time (RE2) "
+                                + "pattern: " + e.getDescription() + " (backreferences and lookaround are not supported)");
                     }
                 }
                 return v -> v.isValueNode() && patterns.stream().anyMatch(p -> p.matcher(v.asText()).find());

@@ -303,7 +303,7 @@ public final class SigmaParser {
                     lit.append(s.charAt(++i));
                 } else if (c == '*' || c == '?') {
                     if (lit.length() > 0) {
-                        out.append(Pattern.quote(lit.toString()));
+                        out.append(com.google.re2j.Pattern.quote(lit.toString()));
                         lit.setLength(0);
                     }
                     out.append(c == '*' ? ".*" : ".");
@@ -312,7 +312,7 @@ public final class SigmaParser {
                 }
             }
             if (lit.length() > 0) {
-                out.append(Pattern.quote(lit.toString()));
+                out.append(com.google.re2j.Pattern.quote(lit.toString()));
             }
             return "(?s)" + out;
         }

@@ -41,6 +41,26 @@ class ConditionTest {
     }
 
     @Test
+    void aPathologicalRegex_onALongAttackerChosenValue_doesNotStallTheEngine() throws Exception {
+        // (.*a){25} against 24 a's and 400 other characters backtracks for minutes with java.util.regex; RE2 is linear
+        String agent = "a".repeat(24) + "b".repeat(400);
+        CloudTrailEvent event = Events.event("{\"eventName\":\"GetObject\",\"userAgent\":\"" + agent + "\"}");
+
+        boolean[] matched = new boolean[1];
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                () -> matched[0] = holds(event, "{field: userAgent, regex: '(.*a){25}'}"));
+
+        assertThat(matched[0]).isFalse();
+        assertThat(holds(event, "{field: userAgent, regex: '(.*a){24}'}")).isTrue();
+    }
+
+    @Test
+    void wildcardsOfSigma_matchAsBefore_underLinearTimeMatching() throws Exception {
+        assertThat(holds(SG, "{field: userIdentity.arn, regex: '(?s)^\\Qarn:aws:sts::\\E.*\\Q:assumed-role/\\E.*$'}")).isTrue();
+        assertThat(holds(SG, "{field: sourceIPAddress, regex: '^203\\.0\\.113\\.\\d+$'}")).isTrue();
+    }
+
+    @Test
     void pathsFanOutOverArrays_anyByDefault_allOnRequest() throws Exception {
         String anyOpen = "{field: requestParameters.ipPermissions.items.ipRanges.items.cidrIp, equals: 0.0.0.0/0}";
         String allPrivate = "{field: requestParameters.ipPermissions.items.ipRanges.items.cidrIp, prefix: '10.', quantifier: all}";

@@ -98,6 +98,11 @@ class RuleParserTest {
     void badArguments_areRefused() {
         assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: eventName, regex: '([a-z'}")))
                 .hasMessageContaining("r.yaml:8:").hasMessageContaining("does not compile");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: userAgent, regex: '^(?!aws-cli)'}")))
+                .as("lookaround cannot run in linear time").hasMessageContaining("r.yaml:8:")
+                .hasMessageContaining("linear-time");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: userAgent, regex: '(a+)\\1'}")))
+                .as("nor can a backreference").hasMessageContaining("r.yaml:8:");
         assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: sourceIPAddress, cidr: 10.0.0.0/33}")))
                 .hasMessageContaining("prefix length");
         assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", "{field: x, gt: ten}")))
