@@ -11,7 +11,10 @@ import java.util.List;
  * holds a JSON document is entered as that document. A path may be wrapped in a function that maps each value:
  * {@code arnAccount(requestParameters.roleArn)} (the account id field of an ARN, or a bare 12-digit account id as
  * policies allow) or {@code country(sourceIPAddress)}
- * (the country code of an IP address, from the deployment's country database). Compiled once per rule.
+ * (the country code of an IP address, from the deployment's country database). Paths joined by {@code |} are
+ * alternatives: the first that reaches a value gives the values
+ * ({@code requestParameters.groupId|requestParameters.ModifySecurityGroupRulesRequest.GroupId}), for a field that two
+ * APIs name differently. Compiled once per rule.
  */
 public final class FieldPath {
 
@@ -24,18 +27,32 @@ public final class FieldPath {
     private final String[] segments;
     private final String function;
     private final FieldPath inner;
+    private final List<FieldPath> alternatives;
 
     private FieldPath(String text, String[] segments, String function, FieldPath inner) {
+        this(text, segments, function, inner, List.of());
+    }
+
+    private FieldPath(String text, String[] segments, String function, FieldPath inner, List<FieldPath> alternatives) {
         this.text = text;
         this.segments = segments;
         this.function = function;
         this.inner = inner;
+        this.alternatives = alternatives;
     }
 
     /** @throws IllegalArgumentException for an empty path, an empty segment or an unknown function */
     public static FieldPath of(String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("field path is empty");
+        }
+        if (text.contains("|")) {
+            List<FieldPath> alternatives = new ArrayList<>();
+            for (String alternative : text.split("\\|", -1)) {
+                alternatives.add(of(alternative));
+            }
+            FieldPath first = alternatives.get(0);
+            return new FieldPath(text.strip(), first.segments, null, null, List.copyOf(alternatives));
         }
         var call = CALL.matcher(text.strip());
         if (call.matches()) {
@@ -57,6 +74,15 @@ public final class FieldPath {
 
     /** Every value the path reaches in the event; empty when it reaches none. JSON nulls are not values. */
     public List<JsonNode> values(EventView view) {
+        if (!alternatives.isEmpty()) {
+            for (FieldPath alternative : alternatives) {
+                List<JsonNode> values = alternative.values(view);
+                if (!values.isEmpty()) {
+                    return values;
+                }
+            }
+            return List.of();
+        }
         if (function != null) {
             List<JsonNode> out = new ArrayList<>(1);
             for (JsonNode v : inner.values(view)) {
@@ -121,7 +147,7 @@ public final class FieldPath {
     }
 
     public boolean isSingle() {
-        return function == null && segments.length == 1;
+        return function == null && alternatives.isEmpty() && segments.length == 1;
     }
 
     @Override

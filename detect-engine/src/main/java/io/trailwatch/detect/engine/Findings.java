@@ -94,12 +94,19 @@ public final class Findings {
                 f.eventName(), f.eventTime(), f.eventIds(), 1, null, null, event, f.runbook(), f.references());
     }
 
-    /** The values of key fields in an event, as one string ({@code path=v1,v2,;...}). */
+    /**
+     * The values of key fields in an event, as one string ({@code path=v1,v2,;...}). A key field the event lacks
+     * never becomes a shared empty value, which would put unrelated events (two security groups) in one finding or
+     * group: the key is then the event itself ({@code eventID=...}).
+     */
     static String keyValues(List<FieldPath> key, CloudTrailEvent event) {
         var view = new EventView(event);
         StringBuilder sb = new StringBuilder();
         for (FieldPath p : key) {
             List<JsonNode> values = p.values(view);
+            if (values.isEmpty()) {
+                return "eventID=" + event.eventId() + ";";
+            }
             sb.append(p).append('=');
             for (JsonNode v : values) {
                 sb.append(v.isValueNode() ? v.asText() : v.toString()).append(',');

@@ -59,8 +59,14 @@ public final class RuleTests {
     public static Result run(Rule rule, Rule.Test test) {
         try {
             var event = Normalizer.normalize(test.event().deepCopy(), null);
-            boolean matched = rule.match().test(new EventView(event, CONTEXT)) && !Engine.excepted(rule.exceptions(), event);
+            var view = new EventView(event, CONTEXT);
+            boolean matched = rule.match().test(view) && !Engine.excepted(rule.exceptions(), event);
             if (matched == test.expect()) {
+                String lacking = matched ? lackingKeyPath(rule, view) : null;
+                if (lacking != null) {
+                    return new Result(rule, test, false, rule.source() + ":" + test.line() + ": the key path '" + lacking
+                            + "' reaches no value in this matching case; every such event would be a key of its own");
+                }
                 return new Result(rule, test, true, null);
             }
             return new Result(rule, test, false, rule.source() + ":" + test.line() + ": expected "
@@ -69,6 +75,30 @@ public final class RuleTests {
             return new Result(rule, test, false, rule.source() + ":" + test.line() + ": the test event is no valid record: "
                     + e.getMessage());
         }
+    }
+
+    /**
+     * The first key path of the rule (dedup key, threshold group, first-seen key and value) that reaches no value in an
+     * event it matches, or null. Such a key cannot group anything: its events fall back to a key each.
+     */
+    private static String lackingKeyPath(Rule rule, EventView view) {
+        List<FieldPath> paths = new ArrayList<>();
+        if (rule.dedup() != null) {
+            paths.addAll(rule.dedup().key());
+        }
+        if (rule.threshold() != null) {
+            paths.addAll(rule.threshold().groupBy());
+        }
+        if (rule.firstSeen() != null) {
+            paths.addAll(rule.firstSeen().key());
+            paths.add(rule.firstSeen().value());
+        }
+        for (FieldPath p : paths) {
+            if (p.function() == null && p.values(view).isEmpty()) {
+                return p.toString();
+            }
+        }
+        return null;
     }
 
     /** Every case of every rule. */

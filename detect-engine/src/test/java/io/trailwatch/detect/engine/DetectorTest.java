@@ -116,6 +116,41 @@ class DetectorTest {
     }
 
     @Test
+    void aDedupKeyAnEventLacks_neverPutsUnrelatedEventsInOneFinding() throws Exception {
+        var detector = detector(Events.rule("by-trail", "{field: eventName, equals: StopLogging}")
+                .replace("tests:", "dedup: {key: [recipientAccountId, requestParameters.name], period: 1h}\ntests:"));
+
+        List<Finding> findings = feed(detector, stop("s1", "10:00:00"), stop("s2", "10:05:00"));
+
+        assertThat(findings).as("no trail name in either: each event is its own key, not one shared empty value")
+                .hasSize(2).extracting(Finding::findingId).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void keyPathAlternatives_groupAFieldTwoApisNameDifferently() throws Exception {
+        var detector = detector(Events.rule("by-group", "{field: eventName, in: [AuthorizeSecurityGroupIngress, ModifySecurityGroupRules]}")
+                .replace("tests:", "dedup: {key: [\"requestParameters.groupId|requestParameters.ModifySecurityGroupRulesRequest.GroupId\"], period: 1h}\ntests:"));
+        var authorize = Events.event("{\"eventID\":\"g1\",\"eventName\":\"AuthorizeSecurityGroupIngress\",\"requestParameters\":{\"groupId\":\"sg-1\"}}");
+        var modifyOne = Events.event("{\"eventID\":\"g2\",\"eventName\":\"ModifySecurityGroupRules\","
+                + "\"requestParameters\":{\"ModifySecurityGroupRulesRequest\":{\"GroupId\":\"sg-1\"}}}");
+        var modifyTwo = Events.event("{\"eventID\":\"g3\",\"eventName\":\"ModifySecurityGroupRules\","
+                + "\"requestParameters\":{\"ModifySecurityGroupRulesRequest\":{\"GroupId\":\"sg-2\"}}}");
+
+        List<Finding> findings = feed(detector, authorize, modifyOne, modifyTwo);
+
+        assertThat(findings.stream().map(Finding::findingId).distinct()).as("sg-1 twice, sg-2 once").hasSize(2);
+    }
+
+    @Test
+    void aRuleWhoseKeyPathMissesItsOwnMatchingCase_failsItsTests() throws Exception {
+        Rule rule = RuleParser.parse("k.yaml", Events.rule("k", "{field: eventName, equals: GetRole}")
+                .replace("tests:", "dedup: {key: [requestParameters.roleName], period: 1h}\ntests:"));
+
+        assertThat(RuleTests.runAll(List.of(rule))).filteredOn(r -> !r.passed()).singleElement()
+                .satisfies(r -> assertThat(r.detail()).contains("the key path 'requestParameters.roleName' reaches no value"));
+    }
+
+    @Test
     void aRedeliveredEvent_ofAStatelessRule_givesNoSecondFinding_withinTheRememberPeriod() throws Exception {
         var detector = detector(Events.rule("plain", "{field: eventName, equals: StopLogging}"));
 
