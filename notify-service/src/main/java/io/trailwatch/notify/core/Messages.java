@@ -14,7 +14,12 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 
-/** What a finding says to people: Slack Block Kit messages, subjects, and the facts every channel shows. */
+/**
+ * What a finding says to people: Slack Block Kit messages, subjects, and the facts every channel shows. Everything a
+ * CloudTrail record (or an S3 key) put in a finding is someone else's text: in Slack it is escaped by Slack's rules
+ * ({@code &}, {@code <}, {@code >}), so it can neither mention anyone nor make a link, and within a code block it
+ * cannot close the block; the only links are the console links built here; subjects are one line.
+ */
 public final class Messages {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -28,9 +33,27 @@ public final class Messages {
     private Messages() {
     }
 
-    /** {@code [HIGH] title (account 111122223333)}. */
+    /** {@code [HIGH] title (account 111122223333)}, on one line (no CR, LF or other control character). */
     public static String subject(Finding f) {
-        return "[" + f.severity().toUpperCase(Locale.ROOT) + "] " + f.title() + (f.accountId() == null ? "" : " (account " + f.accountId() + ")");
+        return oneLine("[" + f.severity().toUpperCase(Locale.ROOT) + "] " + f.title()
+                + (f.accountId() == null ? "" : " (account " + f.accountId() + ")"));
+    }
+
+    /** Text with every control character (CR, LF, tab, line and paragraph separators) made a space. */
+    public static String oneLine(String s) {
+        StringBuilder out = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c) || c == 0x2028 || c == 0x2029 ? ' ' : c));
+        return out.toString();
+    }
+
+    /** Slack mrkdwn of someone else's text: {@code &}, {@code <} and {@code >} escaped, so no mention and no link. */
+    public static String slackText(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** Someone else's text inside a Slack code block: escaped, and no backtick that could close the block. */
+    static String slackCode(String s) {
+        return slackText(s).replace('`', '\u02CB');
     }
 
     /** Who did it: the principal's ARN, else its type. */
@@ -103,11 +126,11 @@ public final class Messages {
     /** The Slack message of a finding: a coloured attachment of Block Kit blocks, with a plain-text fallback. */
     public static ObjectNode slack(Finding f, String consoleUrl) {
         ObjectNode msg = NODES.objectNode();
-        msg.put("text", EMOJI.getOrDefault(f.severity(), "") + " " + subject(f));
+        msg.put("text", EMOJI.getOrDefault(f.severity(), "") + " " + slackText(subject(f)));
         ArrayNode blocks = attachment(msg, f.severity());
         ObjectNode header = blocks.addObject().put("type", "header");
         header.putObject("text").put("type", "plain_text").put("text", truncate(EMOJI.getOrDefault(f.severity(), "") + " "
-                + f.severity().toUpperCase(Locale.ROOT) + ": " + f.title(), 150)).put("emoji", true);
+                + f.severity().toUpperCase(Locale.ROOT) + ": " + oneLine(f.title()), 150)).put("emoji", true);
         ObjectNode facts = blocks.addObject().put("type", "section");
         ArrayNode fields = facts.putArray("fields");
         field(fields, "Who", who(f));
@@ -117,22 +140,23 @@ public final class Messages {
         if (fromTrailwatchCheck(f) && f.description() != null && !f.description().isBlank()) {
             // no CloudTrail record behind it: the description names the object and what is wrong with it
             blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                    .put("text", truncate("*Details*\n" + f.description().strip(), 3000));
+                    .put("text", truncate("*Details*\n" + slackText(f.description().strip()), 3000));
         }
         String params = keyParameters(f);
         if (!params.isEmpty()) {
             blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                    .put("text", truncate("*Request parameters*\n```" + params + "```", 3000));
+                    .put("text", "*Request parameters*\n```" + truncate(slackCode(params), 2950) + "```");
         }
         ObjectNode actions = blocks.addObject().put("type", "actions");
         ObjectNode button = actions.putArray("elements").addObject().put("type", "button").put("url", consoleLink(consoleUrl, f));
         button.putObject("text").put("type", "plain_text").put("text", consoleLinkText(f));
         if (f.runbook() != null && !f.runbook().isBlank()) {
             blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                    .put("text", truncate("*Runbook*\n" + f.runbook().strip(), 3000));
+                    .put("text", truncate("*Runbook*\n" + slackText(f.runbook().strip()), 3000));
         }
         blocks.addObject().put("type", "context").putArray("elements").addObject().put("type", "mrkdwn")
-                .put("text", "rule `" + f.ruleId() + "` · category `" + f.category() + "` · finding `" + f.findingId() + "`");
+                .put("text", "rule `" + slackCode(f.ruleId()) + "` · category `" + slackCode(f.category()) + "` · finding `"
+                        + slackCode(f.findingId()) + "`");
         return msg;
     }
 
@@ -140,13 +164,16 @@ public final class Messages {
     public static ObjectNode slackDigest(Grouper.Digest d, String consoleUrl) {
         Finding f = d.first();
         ObjectNode msg = NODES.objectNode();
-        msg.put("text", d.held() + " more like this: " + subject(f));
+        msg.put("text", d.held() + " more like this: " + slackText(subject(f)));
         ArrayNode blocks = attachment(msg, f.severity());
         blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                .put("text", "*" + d.held() + " more like this* — " + f.title() + " in account " + f.accountId());
+                .put("text", "*" + d.held() + " more like this* — " + slackText(oneLine(f.title())) + " in account "
+                        + slackText(oneLine(String.valueOf(f.accountId()))));
         StringBuilder sb = new StringBuilder();
         for (Finding s : d.sample()) {
-            sb.append("• ").append(when(s)).append(" ").append(who(s)).append(" <").append(consoleLink(consoleUrl, s)).append("|event>\n");
+            // the link is ours: every part of it URL-encoded, so nothing in it can end it
+            sb.append("• ").append(when(s)).append(" ").append(slackText(oneLine(who(s)))).append(" <")
+                    .append(consoleLink(consoleUrl, s)).append("|event>\n");
         }
         if (!sb.isEmpty()) {
             blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn").put("text", truncate(sb.toString(), 3000));
@@ -161,7 +188,7 @@ public final class Messages {
     }
 
     private static void field(ArrayNode fields, String name, String value) {
-        fields.addObject().put("type", "mrkdwn").put("text", truncate("*" + name + "*\n" + value, 2000));
+        fields.addObject().put("type", "mrkdwn").put("text", truncate("*" + name + "*\n" + slackText(oneLine(value)), 2000));
     }
 
     private static String truncate(String s, int max) {

@@ -58,6 +58,36 @@ class MessagesTest {
     }
 
     @Test
+    void hostileValuesInEveryDisplayedField_canNeitherMentionNorLinkNorLeaveTheirBlock() throws Exception {
+        Finding hostile;
+        try (var in = getClass().getResourceAsStream("/fixtures/hostile-finding.json")) {
+            hostile = io.trailwatch.model.ModelJson.newMapper().readValue(in, Finding.class);
+        }
+
+        JsonNode msg = Messages.slack(hostile, "https://console.aws.amazon.com");
+        JsonNode digest = Messages.slackDigest(new Grouper.Digest("slack", "route", hostile, 3, List.of(hostile, hostile)),
+                "https://console.aws.amazon.com");
+
+        for (JsonNode m : List.of(msg, digest)) {
+            List<String> texts = m.findValuesAsText("text");
+            assertThat(texts).isNotEmpty().allSatisfy(t -> assertThat(t)
+                    .doesNotContain("<!channel>", "<!here>", "<@U0ADMIN>", "<!subteam", "<https://evil", "<mailto:"));
+            assertThat(m.findValuesAsText("url")).allSatisfy(u -> assertThat(u).startsWith("https://console.aws.amazon.com/"));
+        }
+        String params = msg.get("attachments").get(0).get("blocks").get(2).get("text").get("text").asText();
+        assertThat(params).startsWith("*Request parameters*\n```").endsWith("```");
+        assertThat(params.split("```", -1)).as("the values cannot close the code block").hasSize(3);
+        assertThat(params).contains("&lt;!channel&gt;").contains("&amp;");
+        for (String link : digest.findValuesAsText("text")) {
+            // the digest's only links are the console links, whose every part is URL-encoded
+            assertThat(link.replaceAll("<https://console\\.aws\\.amazon\\.com/[^<>| ]*\\|event>", "")).doesNotContain("<", ">");
+        }
+        assertThat(Messages.subject(hostile)).as("a mail subject is one line").doesNotContain("\r", "\n");
+        assertThat(msg.get("attachments").get(0).get("blocks").get(1).get("fields").get(1).get("text").asText())
+                .as("a field stays one field").doesNotContain("\n*Approved").startsWith("*What*\n");
+    }
+
+    @Test
     void signatures_verifyWithTheKey_andNotWithoutIt() {
         byte[] body = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
         String sig = Signatures.sign("k3y", 1700000000L, body);

@@ -112,6 +112,30 @@ class NotifyIT {
     }
 
     @Test
+    void hostileValues_reachSlackEscaped_mailAsOneLineSubjectAndEscapedHtml_andWebhooksAsJson() throws Exception {
+        Finding f;
+        try (var in = getClass().getResourceAsStream("/fixtures/hostile-finding.json")) {
+            f = JSON.readValue(in, Finding.class);
+        }
+        f = new Finding("hostile-1", "it-all", f.title(), f.description(), f.severity(), f.category(), f.mitre(), f.accountId(),
+                f.region(), f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(), f.eventIds(), 1, null, null,
+                f.evidence(), f.runbook(), f.references());
+        publish(f);
+
+        awaitDeliveries(d -> d.get("findingId").asText().equals("hostile-1"), 3);
+
+        String slack = served("/slack", "hostile-1").get(0).getRequest().getBodyAsString();
+        assertThat(slack).doesNotContain("<!channel>", "<!here>", "<@U0ADMIN>", "<!subteam", "<https://evil", "<mailto:")
+                .contains("&lt;!channel&gt;");
+        JsonNode hook = JSON.readTree(served("/hook", "hostile-1").get(0).getRequest().getBody());
+        assertThat(JSON.treeToValue(hook.get("finding"), Finding.class)).as("the webhook carries the finding as JSON").isEqualTo(f);
+        MimeMessage mail = mails("hostile-1").get(0);
+        assertThat(mail.getSubject()).doesNotContain("\r", "\n").startsWith("[HIGH] CloudTrail logging was stopped  Bcc:");
+        assertThat(mail.getHeader("Bcc")).as("no header smuggled in through the subject").isNull();
+        assertThat(part(mail, "text/html")).doesNotContain("<https://evil", "<!channel>").contains("&lt;!channel&gt;");
+    }
+
+    @Test
     void amazonSes_getsTheSameMail_throughItsApi() throws Exception {
         Finding f = TestFindings.finding("ses-1", "it-ses", "high", "cloudtrail-tampering", "111122223333", "eu-west-1");
         publish(f);
