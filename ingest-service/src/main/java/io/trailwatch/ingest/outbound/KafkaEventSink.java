@@ -1,6 +1,5 @@
 package io.trailwatch.ingest.outbound;
 
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.ingest.config.IngestConfig;
@@ -15,7 +14,6 @@ import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.Headers;
 import io.trailwatch.model.IngestedObject;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
