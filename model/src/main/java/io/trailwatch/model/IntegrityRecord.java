@@ -94,7 +94,8 @@ public record IntegrityRecord(
      *
      * @param reason         {@code log-file-deleted}, {@code log-file-modified}, {@code digest-missing},
      *                       {@code digest-modified}, {@code digest-signature-invalid}, {@code public-key-not-found},
-     *                       {@code digest-unreadable} or {@code digest-location-mismatch}
+     *                       {@code digest-unreadable} or {@code digest-location-mismatch}; findings (not
+     *                       integrity records) also use {@code account-mismatch} and {@code bucket-owner-mismatch}
      * @param bucket         the bucket of the object concerned
      * @param key            its key: the log file, the previous digest, or this digest
      * @param detail         what was expected and what was found, in words
@@ -114,6 +115,13 @@ public record IntegrityRecord(
         public static final String KEY_NOT_FOUND = "public-key-not-found";
         public static final String DIGEST_UNREADABLE = "digest-unreadable";
         public static final String LOCATION_MISMATCH = "digest-location-mismatch";
+        /**
+         * Provenance, checked on every log file (not in digests' records): records whose {@code recipientAccountId}
+         * is not the account in the file's key; they were not published.
+         */
+        public static final String ACCOUNT_MISMATCH = "account-mismatch";
+        /** Provenance: S3 refused the object under {@code expectedBucketOwner}; nothing was read. */
+        public static final String BUCKET_OWNER_MISMATCH = "bucket-owner-mismatch";
 
         /** {@code s3://bucket/key} */
         public String uri() {

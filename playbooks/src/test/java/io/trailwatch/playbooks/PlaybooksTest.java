@@ -121,15 +121,53 @@ class PlaybooksTest {
         assertThat(aws.findAll(anyRequestedFor(anyUrl()))).isEmpty();
     }
 
+    @Test
+    void aFindingOrTargetOutsideTheFunctionsOwnAccountAndRegion_isRefused_beforeAnyCall() {
+        var playbook = new RestartLogging(r -> cloudTrail());
+        String trail = "{\"trailName\":\"arn:aws:cloudtrail:eu-west-1:111122223333:trail/t\"}";
+
+        assertThatThrownBy(() -> run(playbook, payload("444455556666", "eu-west-1", trail, false), HOME))
+                .hasMessageContaining("account 444455556666");
+        assertThatThrownBy(() -> run(playbook, payload("111122223333", "us-east-1", trail, false), HOME))
+                .hasMessageContaining("region us-east-1");
+        assertThatThrownBy(() -> run(playbook, payload(OWN_ACCOUNT, "eu-west-1",
+                "{\"trailName\":\"arn:aws:cloudtrail:eu-west-1:444455556666:trail/t\"}", false), HOME))
+                .hasMessageContaining("target arn:aws:cloudtrail:eu-west-1:444455556666:trail/t");
+        assertThatThrownBy(() -> run(playbook, payload(trail, false), null)).hasMessageContaining("cannot tell");
+        assertThat(aws.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    }
+
+    private static final String OWN_ACCOUNT = "111122223333";
+    private static final String HOME = "arn:aws:lambda:eu-west-1:111122223333:function:trailwatch-restart-logging";
+
     private static String payload(String targets, boolean dryRun) {
-        return "{\"finding\":{\"findingId\":\"f-1\",\"region\":\"eu-west-1\"},\"remediation\":{\"action\":\"a\",\"targets\":" + targets
-                + ",\"dryRun\":" + dryRun + "}}";
+        return payload(OWN_ACCOUNT, "eu-west-1", targets, dryRun);
+    }
+
+    private static String payload(String account, String region, String targets, boolean dryRun) {
+        return "{\"finding\":{\"findingId\":\"f-1\",\"accountId\":\"" + account + "\",\"region\":\"" + region
+                + "\"},\"remediation\":{\"action\":\"a\",\"targets\":" + targets + ",\"dryRun\":" + dryRun + "}}";
     }
 
     private static JsonNode run(Playbook playbook, String payload) throws Exception {
+        return run(playbook, payload, HOME);
+    }
+
+    private static JsonNode run(Playbook playbook, String payload, String invokedArn) throws Exception {
         var out = new ByteArrayOutputStream();
-        playbook.handleRequest(new ByteArrayInputStream(payload.getBytes(StandardCharsets.UTF_8)), out, null);
+        playbook.handleRequest(new ByteArrayInputStream(payload.getBytes(StandardCharsets.UTF_8)), out, context(invokedArn));
         return JSON.readTree(out.toByteArray());
+    }
+
+    /** Lambda's context as the runtime gives it: only the invoked function's ARN matters here. */
+    private static com.amazonaws.services.lambda.runtime.Context context(String invokedArn) {
+        return (com.amazonaws.services.lambda.runtime.Context) java.lang.reflect.Proxy.newProxyInstance(
+                PlaybooksTest.class.getClassLoader(), new Class<?>[]{com.amazonaws.services.lambda.runtime.Context.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getInvokedFunctionArn" -> invokedArn;
+                    case "getRemainingTimeInMillis", "getMemoryLimitInMB" -> 0;
+                    default -> null;
+                });
     }
 
     private LoggedRequest single() {

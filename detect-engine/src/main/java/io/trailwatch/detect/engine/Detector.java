@@ -7,6 +7,7 @@ import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ public final class Detector {
 
     /** How long a stateless finding is remembered by default, so a redelivered event does not repeat it. */
     public static final Duration REMEMBER = Duration.ofDays(1);
+    /** How far ahead of the wall clock an event's time may move the stream's time, by default. */
+    public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
     private static final Instant FAR = Instant.ofEpochMilli(Long.MAX_VALUE);
@@ -41,7 +44,9 @@ public final class Detector {
     private final Engine engine;
     private final StateStore store;
     private final Duration remember;
-    private Instant latest = Instant.EPOCH; // the latest event time processed
+    private final Clock clock;
+    private final Duration maxSkew;
+    private Instant latest = Instant.EPOCH; // the stream's time: the latest event time processed, at most now + maxSkew
 
     /** A detector with its state in memory. */
     public Detector(Engine engine) {
@@ -49,15 +54,28 @@ public final class Detector {
     }
 
     public Detector(Engine engine, StateStore store, Duration remember) {
+        this(engine, store, remember, Clock.systemUTC(), MAX_CLOCK_SKEW);
+    }
+
+    /**
+     * @param clock   the wall clock, which bounds the stream's time
+     * @param maxSkew how far ahead of the wall clock an event may move the stream's time: a record dated in the
+     *                future (a forged file, a broken clock) still gets its findings, but cannot make the detector
+     *                believe every window has closed and expire everyone's state
+     */
+    public Detector(Engine engine, StateStore store, Duration remember, Clock clock, Duration maxSkew) {
         this.engine = engine;
         this.store = store;
         this.remember = remember;
+        this.clock = clock;
+        this.maxSkew = maxSkew;
     }
 
     /** Findings made or grown by the event; a grown finding keeps its findingId. */
     public List<Finding> process(CloudTrailEvent event) {
         if (event.eventTime().isAfter(latest)) {
-            latest = event.eventTime();
+            Instant bound = clock.instant().plus(maxSkew);
+            latest = event.eventTime().isAfter(bound) ? (bound.isAfter(latest) ? bound : latest) : event.eventTime();
         }
         List<Finding> out = new ArrayList<>(1);
         for (Rule rule : engine.matches(event)) {
@@ -114,6 +132,19 @@ public final class Detector {
             store.delete(k);
         });
         return finals;
+    }
+
+    /**
+     * The stream's time: the latest event time processed, but never more than the maximum clock skew ahead of the
+     * wall clock. Expire with it.
+     */
+    public Instant streamTime() {
+        return latest;
+    }
+
+    /** Whether the event is dated further ahead of the wall clock than the maximum skew. */
+    public boolean isFutureDated(CloudTrailEvent event) {
+        return event.eventTime().isAfter(clock.instant().plus(maxSkew));
     }
 
     /** Everything grouped findings still hold back: their final versions, as at the end of a replay. */

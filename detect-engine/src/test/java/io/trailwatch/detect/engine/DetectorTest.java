@@ -173,6 +173,25 @@ class DetectorTest {
     }
 
     @Test
+    void aFutureDatedEvent_getsItsFinding_butCannotMoveTheStreamTime_andExpireEveryonesState() throws Exception {
+        var now = java.time.Clock.fixed(Instant.parse("2026-03-02T11:00:00Z"), java.time.ZoneOffset.UTC);
+        var detector = new Detector(engine(DEDUP), StateStore.inMemory(), Detector.REMEMBER, now, java.time.Duration.ofMinutes(15));
+        Finding first = feed(detector, stop("s1", "10:05:00")).get(0);
+
+        CloudTrailEvent forged = Events.event("{\"eventID\":\"far\",\"eventTime\":\"2036-03-02T10:00:00Z\",\"eventName\":\"StopLogging\","
+                + "\"recipientAccountId\":\"111122223333\"}");
+        assertThat(detector.isFutureDated(forged)).isTrue();
+        assertThat(feed(detector, forged)).as("the forged event still gets its finding").hasSize(1);
+        assertThat(detector.streamTime()).isEqualTo(Instant.parse("2026-03-02T11:15:00Z"));
+
+        assertThat(detector.expire(detector.streamTime())).as("the present hour's window is still open").isEmpty();
+        assertThat(feed(detector, stop("s2", "10:55:00"))).singleElement().satisfies(f -> {
+            assertThat(f.findingId()).as("grouped with the first, not a fresh finding").isEqualTo(first.findingId());
+            assertThat(f.count()).isEqualTo(2);
+        });
+    }
+
+    @Test
     void expire_dropsClosedWindows_butKeepsFirstSeenValues_andReleasesFinalCounts() throws Exception {
         StateStore store = StateStore.inMemory();
         var detector = new Detector(engine(FIRST_SERVICE, BURST, DEDUP), store, java.time.Duration.ofHours(1));

@@ -6,6 +6,7 @@ import io.smallrye.config.WithDefault;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Pattern;
 
 import java.net.URI;
 import java.time.Duration;
@@ -131,6 +132,14 @@ public interface IngestConfig {
         Optional<Set<String>> accounts();
 
         /**
+         * The account that owns the buckets (12 digits). Sent as {@code expectedBucketOwner} on every S3 call: S3
+         * then refuses to serve a bucket owned by anyone else (a deleted bucket's name taken over, a look-alike), and
+         * such an object becomes a dead letter and a critical {@code cloudtrail-integrity-bucket-owner-mismatch}
+         * finding. Strongly recommended in production.
+         */
+        Optional<@Pattern(regexp = "\\d{12}", message = "must be a 12-digit AWS account id") String> expectedBucketOwner();
+
+        /**
          * Keys matching this regular expression (searched, not matched whole) are not logs and are skipped without
          * being read. Digests in CloudTrail's layout are validated (see {@code integrity}), never ingested; other keys
          * under {@code CloudTrail-Digest/} are skipped.
@@ -145,8 +154,12 @@ public interface IngestConfig {
         @Min(1024)
         long maxDecompressedBytes();
 
-        /** The most bytes one record may take. */
-        @WithDefault("16777216")
+        /**
+         * The most bytes one record may take; a larger record is dead-lettered and its siblings published. Twice this
+         * plus 64 KiB must fit {@code mp.messaging.outgoing.events.max.request.size} (checked at start-up). CloudTrail
+         * itself omits request parameters over about 100 KB, so real records stay far below.
+         */
+        @WithDefault("1048576")
         @Min(1024)
         long maxRecordBytes();
     }
@@ -189,5 +202,19 @@ public interface IngestConfig {
         @Min(1)
         @Max(64)
         int concurrency();
+
+        /** The longest time range one backfill may span; a longer request is refused (400). */
+        @WithDefault("400d")
+        Duration maxRange();
+
+        /** Backfills running at once; a further request is refused (429) until one has finished. */
+        @WithDefault("4")
+        @Min(1)
+        @Max(64)
+        int maxRunning();
+
+        /** How long a finished backfill's progress can be read; then it is forgotten. */
+        @WithDefault("24h")
+        Duration keepFinished();
     }
 }

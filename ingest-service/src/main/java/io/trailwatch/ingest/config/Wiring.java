@@ -59,9 +59,28 @@ public class Wiring {
 
     @Produces
     @Singleton
-    LogFileReader reader(IngestConfig config) {
+    LogFileReader reader(IngestConfig config,
+                         @ConfigProperty(name = "mp.messaging.outgoing.events.max.request.size", defaultValue = "1048576") long maxRequestSize) {
+        checkRequestSize(config.caps().maxRecordBytes(), maxRequestSize);
         return new LogFileReader(new Caps(config.caps().maxDecompressedBytes(), config.caps().maxRecordBytes()));
     }
+
+    /**
+     * An event carries its record twice (the normalized fields and the raw copy) plus headers: a record the cap lets
+     * through must fit the producer's request size, or it would be refused on every retry.
+     */
+    static void checkRequestSize(long maxRecordBytes, long maxRequestSize) {
+        long needed = 2 * maxRecordBytes + EVENT_OVERHEAD;
+        if (maxRequestSize < needed) {
+            throw new IllegalArgumentException("trailwatch.ingest.caps.max-record-bytes=" + maxRecordBytes
+                    + " needs mp.messaging.outgoing.events.max.request.size of at least " + needed + " (twice the record, "
+                    + "for its normalized fields and raw copy, plus headers), but it is " + maxRequestSize
+                    + ": lower the cap or raise the request size (and the topic's max.message.bytes)");
+        }
+    }
+
+    /** Room for an event's headers and envelope beyond its two copies of the record. */
+    static final long EVENT_OVERHEAD = 64 * 1024;
 
     @Produces
     @Singleton
@@ -134,6 +153,7 @@ public class Wiring {
             Thread t = new Thread(r, "backfill-object");
             t.setDaemon(true);
             return t;
-        }), concurrency, Clock.systemUTC());
+        }), concurrency, Clock.systemUTC(), new Backfill.Limits(config.backfill().maxRange(),
+                config.backfill().maxRunning(), config.backfill().keepFinished()));
     }
 }

@@ -5,6 +5,7 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -39,6 +40,35 @@ public final class Backfill {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy/MM/dd");
     private static final int ATTEMPTS = 3;
 
+    /**
+     * Bounds on what operators may ask for.
+     *
+     * @param maxRange     the longest time range of one job
+     * @param maxRunning   jobs running at once; a further request is refused until one ends
+     * @param keepFinished how long a finished job's progress can still be read; then it is forgotten
+     */
+    public record Limits(Duration maxRange, int maxRunning, Duration keepFinished) {
+        public Limits {
+            if (maxRange.isNegative() || maxRange.isZero() || maxRunning < 1 || keepFinished.isNegative()) {
+                throw new IllegalArgumentException("backfill limits must be positive: " + maxRange + ", " + maxRunning + ", " + keepFinished);
+            }
+        }
+    }
+
+    /** A request refused by a limit: the range is too long ({@link #tooBusy()} false) or too many jobs run. */
+    public static final class RefusedException extends RuntimeException {
+        private final boolean tooBusy;
+
+        RefusedException(String message, boolean tooBusy) {
+            super(message);
+            this.tooBusy = tooBusy;
+        }
+
+        public boolean tooBusy() {
+            return tooBusy;
+        }
+    }
+
     /** What an operator asks for. */
     public record Request(String bucket, String prefix, Instant from, Instant to) {
         public Request {
@@ -71,18 +101,36 @@ public final class Backfill {
     private final ExecutorService workers;
     private final int concurrency;
     private final Clock clock;
+    private final Limits limits;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
 
-    public Backfill(ObjectSource source, ObjectIngestor ingestor, ExecutorService workers, int concurrency, Clock clock) {
+    public Backfill(ObjectSource source, ObjectIngestor ingestor, ExecutorService workers, int concurrency, Clock clock,
+                    Limits limits) {
         this.source = source;
         this.ingestor = ingestor;
         this.workers = workers;
         this.concurrency = concurrency;
         this.clock = clock;
+        this.limits = limits;
     }
 
-    /** Starts a job; returns its id at once. */
-    public String start(Request request) {
+    /**
+     * Starts a job; returns its id at once.
+     *
+     * @throws RefusedException when the range is longer than allowed or the most jobs already run
+     */
+    public synchronized String start(Request request) {
+        Duration range = Duration.between(request.from(), request.to());
+        if (range.compareTo(limits.maxRange()) > 0) {
+            throw new RefusedException("the range " + request.from() + " to " + request.to() + " is longer than the "
+                    + limits.maxRange().toDays() + " days a backfill may span (trailwatch.ingest.backfill.max-range); split it", false);
+        }
+        forgetFinished();
+        long running = jobs.values().stream().filter(j -> "running".equals(j.state.get())).count();
+        if (running >= limits.maxRunning()) {
+            throw new RefusedException(running + " backfills are running, the most allowed "
+                    + "(trailwatch.ingest.backfill.max-running); try again when one has finished", true);
+        }
         var job = new Job(UUID.randomUUID().toString(), request, clock.instant());
         jobs.put(job.id, job);
         Thread thread = new Thread(() -> run(job), "backfill-" + job.id.substring(0, 8));
@@ -92,11 +140,19 @@ public final class Backfill {
     }
 
     public Optional<Progress> progress(String id) {
+        forgetFinished();
         return Optional.ofNullable(jobs.get(id)).map(Job::snapshot);
     }
 
     public Collection<Progress> all() {
+        forgetFinished();
         return jobs.values().stream().map(Job::snapshot).toList();
+    }
+
+    /** Forgets jobs that finished longer ago than the limits keep them. */
+    private void forgetFinished() {
+        Instant horizon = clock.instant().minus(limits.keepFinished());
+        jobs.values().removeIf(j -> j.finishedAt != null && j.finishedAt.isBefore(horizon));
     }
 
     private void run(Job job) {

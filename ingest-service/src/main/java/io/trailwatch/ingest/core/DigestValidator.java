@@ -153,6 +153,9 @@ public final class DigestValidator {
                 return new DigestVerifier.StoredObject(object.body(), object.etag(), object.versionId(), object.metadata());
             } catch (ObjectSource.ObjectMissingException e) {
                 throw new DigestVerifier.Missing(e.getMessage());
+            } catch (ObjectSource.OwnerRefusedException e) {
+                // not read, so nothing is verified; retried, and the log files themselves give the finding
+                throw new IOException(e.getMessage(), e);
             }
         }
 

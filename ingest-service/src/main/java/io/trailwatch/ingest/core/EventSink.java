@@ -27,7 +27,18 @@ public interface EventSink {
     }
 
     /**
-     * Publishes one event. May block while too many events await acknowledgement, so that a fast reader never
+     * The broker or producer will never take this event: it is larger than the largest request or message allowed.
+     * Retrying cannot help; the record is dead-lettered and its siblings go on.
+     */
+    final class TooLargeException extends RuntimeException {
+        public TooLargeException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Publishes one event; the stage fails with {@link TooLargeException} when the event can never be published
+     * for its size. May block while too many events await acknowledgement, so that a fast reader never
      * buffers a whole file.
      */
     CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex);

@@ -118,6 +118,38 @@ public final class IntegrityFindings {
                 List.of(eventId), 1, null, null, evidence, runbook, references);
     }
 
+    /**
+     * The finding of a provenance problem of one log file ({@link Problem#ACCOUNT_MISMATCH},
+     * {@link Problem#BUCKET_OWNER_MISMATCH}), for the account its key names. Its id is stable per problem and object
+     * version, so a redelivered notification repeats none.
+     *
+     * @param account the account in the key (whose activity someone tried to forge or hide)
+     * @param region  the region in the key, or null
+     * @param etag    the object's ETag, or null when it was never read
+     */
+    public Finding provenance(String reason, String bucket, String key, String etag, String account, String region,
+                              String detail, Instant when) {
+        Kind kind = kinds.get(reason);
+        if (kind == null) {
+            throw new IllegalArgumentException("no integrity finding for " + reason);
+        }
+        String uri = "s3://" + bucket + "/" + key;
+        String id = DigestSignature.hex(DigestSignature.sha256()
+                .digest(("provenance|" + reason + "|" + uri + "|" + etag).getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        ObjectNode raw = JSON.createObjectNode();
+        raw.put("reason", reason);
+        raw.put("bucket", bucket);
+        raw.put("key", key);
+        raw.put("detail", detail);
+        String eventId = "integrity-" + id;
+        var evidence = new CloudTrailEvent(eventId, when, null, EVIDENCE_SOURCE, kind.eventName(), region,
+                account, null, null, null, null, null, null, null, EVIDENCE_TYPE, null, null, null, null,
+                null, null, null, null, null, null, null, raw);
+        return new Finding(id, "cloudtrail-integrity-" + reason, kind.title(), detail + ": " + uri, severity,
+                IntegrityRecord.CATEGORY, kind.mitre(), account, region, null, null, EVIDENCE_SOURCE, kind.eventName(),
+                when, List.of(eventId), 1, null, null, evidence, runbook, references);
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(v -> out.add(v.asText()));

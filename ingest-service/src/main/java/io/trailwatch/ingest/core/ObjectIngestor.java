@@ -3,6 +3,8 @@ package io.trailwatch.ingest.core;
 import io.trailwatch.messaging.ledger.Ledger;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trailwatch.cloudtrail.InvalidRecordException;
+import io.trailwatch.cloudtrail.LogKey;
+import io.trailwatch.model.IntegrityRecord.Problem;
 import io.trailwatch.cloudtrail.LogFileReader;
 import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.cloudtrail.UnreadableLogException;
@@ -54,6 +56,8 @@ public final class ObjectIngestor {
 
     private static final Logger LOG = Logger.getLogger(ObjectIngestor.class);
     private static final String SERVICE = "ingest";
+    /** The dead-letter reason of a record Kafka refuses for its size. */
+    public static final String TOO_LARGE_FOR_KAFKA = "record-too-large-for-kafka";
 
     private final Admission admission;
     private final ObjectSource source;
@@ -65,6 +69,7 @@ public final class ObjectIngestor {
     private final Clock clock;
     private final DigestValidator validator;
     private final ObjectCompletion completion;
+    private final IntegrityFindings findings = new IntegrityFindings();
     private final Map<String, CountDownLatch> underWay = new ConcurrentHashMap<>(); // objects being read, by claim
 
     public ObjectIngestor(Admission admission, ObjectSource source, EventSink sink, Ledger ledger, LogFileReader reader,
@@ -160,6 +165,12 @@ public final class ObjectIngestor {
         } catch (ObjectSource.ObjectMissingException e) {
             LOG.warnf("Object %s does not exist: %s", ref.uri(), e.getMessage());
             return completion.deadLetter("object-not-found", e.getMessage(), ref, provenance, false);
+        } catch (ObjectSource.OwnerRefusedException e) {
+            LOG.errorf("S3 refused %s under the expected bucket owner; nothing is read from it: %s", ref.uri(), e.getMessage());
+            if (!provenanceFinding(Problem.BUCKET_OWNER_MISMATCH, ref, null, account, e.getMessage())) {
+                return Outcome.RETRY;
+            }
+            return completion.deadLetter(Problem.BUCKET_OWNER_MISMATCH, e.getMessage(), ref, provenance, false);
         } catch (IOException | RuntimeException e) {
             LOG.warnf("Could not open %s, will retry: %s", ref.uri(), e.getMessage());
             metrics.object("retried", "s3-error");
@@ -201,6 +212,12 @@ public final class ObjectIngestor {
                 metrics.object("retried", "kafka-error");
                 return Outcome.RETRY;
             }
+            long foreign = pending.foreign.get();
+            if (foreign > 0 && !provenanceFinding(Problem.ACCOUNT_MISMATCH, ref, object.etag(), account, foreign
+                    + " record(s) name a recipientAccountId other than " + account + ", the account of the key (e.g. "
+                    + pending.foreignExample.get() + "); they were dead-lettered, not published")) {
+                return Outcome.RETRY;
+            }
             var done = new IngestedObject(ref.bucket(), ref.key(), IngestedObject.stripQuotes(object.etag()),
                     object.versionId(), pending.published.get(), pending.deadLettered.get(),
                     summary.decompressedBytes(), clock.instant());
@@ -218,6 +235,23 @@ public final class ObjectIngestor {
             LOG.debugf("Closing %s failed: %s", ref.uri(), e.getMessage());
             return Outcome.INGESTED;
         }
+    }
+
+    /**
+     * Publishes the critical finding of a provenance problem for the key's account, and counts it; false when Kafka
+     * did not acknowledge it (the object is then retried; the finding's id is stable, so it is not repeated).
+     */
+    private boolean provenanceFinding(String reason, ObjectRef ref, String etag, String account, String detail)
+            throws InterruptedException {
+        String region = LogKey.parse(ref.key()).map(LogKey::region).orElse(null);
+        var finding = findings.provenance(reason, ref.bucket(), ref.key(), etag == null ? null : IngestedObject.stripQuotes(etag),
+                account, region, detail, clock.instant());
+        if (!completion.acknowledged(sink.finding(finding))) {
+            metrics.object("retried", "kafka-error");
+            return false;
+        }
+        metrics.integrityProblem(reason);
+        return true;
     }
 
     /** Normalizes and publishes the records of one object as the reader hands them out. */
@@ -242,7 +276,26 @@ public final class ObjectIngestor {
             }
             try {
                 var event = Normalizer.normalize(record, account);
-                pending.track(sink.publish(event, ref, index), pending.published);
+                if (account != null && !account.equals(event.accountId())) {
+                    // Someone who can write the bucket put another account's activity under this account's key.
+                    pending.foreign.incrementAndGet();
+                    pending.foreignExample.compareAndSet(null, "record " + index + ", eventID " + event.eventId() + ", recipientAccountId " + event.accountId());
+                    deadLetterRecord(index, Problem.ACCOUNT_MISMATCH, "recipientAccountId " + event.accountId()
+                            + " is not " + account + ", the account in the object's key", record.toString(), event.eventId());
+                    return;
+                }
+                pending.track(sink.publish(event, ref, index).handle((ok, error) -> {
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : error;
+                    if (cause instanceof EventSink.TooLargeException) {
+                        // Kafka will never take it: dead-letter the record (without its too large body), keep the file.
+                        pending.published.decrementAndGet();
+                        LOG.warnf("Record %d of %s is too large for Kafka: %s", index, ref.uri(), cause.getMessage());
+                        deadLetterRecord(index, TOO_LARGE_FOR_KAFKA, cause.getMessage() + "; eventID " + event.eventId()
+                                + ", " + event.eventSource() + " " + event.eventName(), null, event.eventId());
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    return error == null ? CompletableFuture.<Void>completedFuture(null) : CompletableFuture.<Void>failedFuture(cause);
+                }).thenCompose(stage -> stage), pending.published);
                 metrics.recordPublished();
             } catch (InvalidRecordException e) {
                 LOG.warnf("Record %d of %s is invalid (%s): %s", index, ref.uri(), e.reason(), e.getMessage());
@@ -279,6 +332,8 @@ public final class ObjectIngestor {
     private static final class Pending {
         final AtomicLong published = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
+        final AtomicLong foreign = new AtomicLong();
+        final AtomicReference<String> foreignExample = new AtomicReference<>();
         private final AtomicLong outstanding = new AtomicLong(1);
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final CompletableFuture<Void> settled = new CompletableFuture<>();

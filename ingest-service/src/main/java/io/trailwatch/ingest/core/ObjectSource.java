@@ -13,9 +13,10 @@ public interface ObjectSource {
      * Opens an object for streaming.
      *
      * @throws ObjectMissingException the object does not exist (a permanent condition)
+     * @throws OwnerRefusedException   S3 refused it under the expected bucket owner
      * @throws IOException            anything else; worth a retry
      */
-    OpenedObject open(ObjectRef ref) throws ObjectMissingException, IOException;
+    OpenedObject open(ObjectRef ref) throws ObjectMissingException, OwnerRefusedException, IOException;
 
     /**
      * Lists the objects under a prefix, in key order, handing each to the consumer. Pages are fetched as the consumer
@@ -46,6 +47,16 @@ public interface ObjectSource {
         @Override
         public void close() throws IOException {
             body.close();
+        }
+    }
+
+    /**
+     * S3 refused the object under the configured expected bucket owner: the bucket belongs to another account (a
+     * look-alike bucket, a bucket re-created elsewhere), or read access was taken away. Nothing was read.
+     */
+    final class OwnerRefusedException extends Exception {
+        public OwnerRefusedException(String message) {
+            super(message, null, false, false);
         }
     }
 

@@ -46,7 +46,13 @@ public class BackfillResource {
         } catch (IllegalArgumentException e) {
             return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", e.getMessage())).build();
         }
-        String id = backfill.start(request);
+        String id;
+        try {
+            id = backfill.start(request);
+        } catch (Backfill.RefusedException e) {
+            return Response.status(e.tooBusy() ? Response.Status.TOO_MANY_REQUESTS : Response.Status.BAD_REQUEST)
+                    .entity(Map.of("error", e.getMessage())).build();
+        }
         return Response.accepted(backfill.progress(id).orElseThrow()).location(URI.create("/backfill/" + id)).build();
     }
 

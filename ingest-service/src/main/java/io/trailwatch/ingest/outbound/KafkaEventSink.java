@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -119,14 +120,22 @@ public class KafkaEventSink implements EventSink {
                 if (error == null) {
                     acked.complete(null);
                 } else {
-                    acked.completeExceptionally(error);
+                    acked.completeExceptionally(tooLarge(error));
                 }
             });
         } catch (RuntimeException e) {
             unacknowledged.release();
-            acked.completeExceptionally(e);
+            acked.completeExceptionally(tooLarge(e));
         }
         return acked;
+    }
+
+    /** Kafka's refusal for size (producer max.request.size or broker message.max.bytes), as the core's exception. */
+    private static Throwable tooLarge(Throwable error) {
+        if (error instanceof RecordTooLargeException) {
+            return new TooLargeException(error.getMessage());
+        }
+        return error;
     }
 
     private Producer<String, Object> producer() {

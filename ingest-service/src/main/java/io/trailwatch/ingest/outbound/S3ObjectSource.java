@@ -1,5 +1,6 @@
 package io.trailwatch.ingest.outbound;
 
+import io.trailwatch.ingest.config.IngestConfig;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.ingest.core.ObjectSource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,14 +19,22 @@ import java.util.function.Consumer;
 public class S3ObjectSource implements ObjectSource {
 
     private final S3Client s3;
+    private final String expectedOwner;
 
-    S3ObjectSource(S3Client s3) {
+    @jakarta.inject.Inject
+    S3ObjectSource(S3Client s3, IngestConfig config) {
+        this(s3, config.sources().expectedBucketOwner().orElse(null));
+    }
+
+    /** @param expectedOwner the account that must own every bucket read, or null to not ask S3 to check */
+    public S3ObjectSource(S3Client s3, String expectedOwner) {
         this.s3 = s3;
+        this.expectedOwner = expectedOwner;
     }
 
     @Override
-    public OpenedObject open(ObjectRef ref) throws ObjectMissingException, IOException {
-        var request = GetObjectRequest.builder().bucket(ref.bucket()).key(ref.key());
+    public OpenedObject open(ObjectRef ref) throws ObjectMissingException, OwnerRefusedException, IOException {
+        var request = GetObjectRequest.builder().bucket(ref.bucket()).key(ref.key()).expectedBucketOwner(expectedOwner);
         if (ref.versionId() != null && !ref.versionId().isEmpty() && !"null".equals(ref.versionId())) {
             request.versionId(ref.versionId());
         }
@@ -42,6 +51,12 @@ public class S3ObjectSource implements ObjectSource {
             if (e.statusCode() == 404) {
                 throw new ObjectMissingException("S3 answered 404 for " + ref.uri());
             }
+            if (e.statusCode() == 403 && expectedOwner != null) {
+                // S3 answers 403 when the bucket's owner is not the expected one; it does not say which it was.
+                throw new OwnerRefusedException("S3 answered 403 " + errorCode(e) + " for " + ref.uri()
+                        + " with expectedBucketOwner " + expectedOwner + ": the bucket is not owned by " + expectedOwner
+                        + ", or read access was denied");
+            }
             throw new IOException("S3 answered " + e.statusCode() + " " + errorCode(e) + " for " + ref.uri(), e);
         } catch (SdkException e) {
             throw new IOException("GetObject " + ref.uri() + " failed: " + e.getMessage(), e);
@@ -50,7 +65,7 @@ public class S3ObjectSource implements ObjectSource {
 
     @Override
     public void list(String bucket, String prefix, String startAfter, Consumer<ObjectRef> each) throws IOException {
-        var request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix);
+        var request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).expectedBucketOwner(expectedOwner);
         if (startAfter != null && !startAfter.isEmpty()) {
             request.startAfter(startAfter);
         }

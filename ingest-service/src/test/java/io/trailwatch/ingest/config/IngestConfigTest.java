@@ -23,7 +23,10 @@ class IngestConfigTest {
         assertThat(config.sqs().maxMessages()).isEqualTo(10);
         assertThat(config.sqs().visibilityTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.caps().maxDecompressedBytes()).isEqualTo(2L << 30);
-        assertThat(config.caps().maxRecordBytes()).isEqualTo(16L << 20);
+        assertThat(config.caps().maxRecordBytes()).isEqualTo(1L << 20);
+        assertThat(config.backfill().maxRange()).isEqualTo(Duration.ofDays(400));
+        assertThat(config.backfill().maxRunning()).isEqualTo(4);
+        assertThat(config.backfill().keepFinished()).isEqualTo(Duration.ofHours(24));
         assertThat(config.aws().region()).isEqualTo("us-east-1");
         assertThat(config.sources().buckets()).containsExactly("trail");
         assertThat(config.sources().accounts()).isEmpty();
@@ -38,6 +41,16 @@ class IngestConfigTest {
         assertThatThrownBy(() -> load(values)).isInstanceOf(ConfigValidationException.class)
                 .hasMessageContaining("trailwatch.ingest.sqs.max-messages")
                 .hasMessageContaining("trailwatch.ingest.concurrency");
+    }
+
+    @Test
+    void aRecordCapThatTheProducersRequestSizeCannotCarry_stopsTheStart_namingBothKeys() {
+        Wiring.checkRequestSize(1L << 20, 4L << 20);
+        Wiring.checkRequestSize(1L << 20, (2L << 20) + Wiring.EVENT_OVERHEAD);
+
+        assertThatThrownBy(() -> Wiring.checkRequestSize(16L << 20, 1L << 20))
+                .hasMessageContaining("trailwatch.ingest.caps.max-record-bytes")
+                .hasMessageContaining("mp.messaging.outgoing.events.max.request.size");
     }
 
     @Test

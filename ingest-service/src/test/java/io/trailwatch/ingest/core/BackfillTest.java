@@ -41,6 +41,85 @@ class BackfillTest {
     }
 
     @Test
+    void aRangeLongerThanTheLimit_isRefused_beforeAnyPrefixIsBuilt() {
+        var backfill = backfill(new BlockingSource(), new java.util.concurrent.atomic.AtomicReference<>(FROM));
+
+        assertThatThrownBy(() -> backfill.start(new Backfill.Request("b", "AWSLogs/111122223333/CloudTrail/eu-west-1/",
+                Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("9999-01-01T00:00:00Z"))))
+                .isInstanceOf(Backfill.RefusedException.class).hasMessageContaining("max-range")
+                .satisfies(e -> assertThat(((Backfill.RefusedException) e).tooBusy()).isFalse());
+        assertThat(backfill.all()).isEmpty();
+    }
+
+    @Test
+    void runningJobs_areCapped_andFinishedJobsAreForgottenAfterTheirKeepPeriod() throws Exception {
+        var source = new BlockingSource();
+        var now = new java.util.concurrent.atomic.AtomicReference<>(FROM);
+        var backfill = backfill(source, now);
+        var request = new Backfill.Request("b", "p/", FROM, TO);
+        String first = backfill.start(request);
+        String second = backfill.start(request);
+
+        assertThatThrownBy(() -> backfill.start(request)).isInstanceOf(Backfill.RefusedException.class)
+                .hasMessageContaining("max-running")
+                .satisfies(e -> assertThat(((Backfill.RefusedException) e).tooBusy()).isTrue());
+
+        source.release.countDown();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> backfill.all().stream().allMatch(p -> p.state().equals("done")));
+        assertThat(backfill.start(request)).as("a slot is free again").isNotBlank();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> backfill.all().stream().allMatch(p -> p.state().equals("done")));
+
+        now.set(FROM.plus(java.time.Duration.ofHours(2)));
+        assertThat(backfill.progress(first)).as("finished an hour ago, still kept").isPresent();
+        now.set(FROM.plus(java.time.Duration.ofDays(2)));
+        assertThat(backfill.progress(first)).isEmpty();
+        assertThat(backfill.progress(second)).isEmpty();
+        assertThat(backfill.all()).isEmpty();
+    }
+
+    private static Backfill backfill(ObjectSource source, java.util.concurrent.atomic.AtomicReference<Instant> now) {
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        return new Backfill(source, null, java.util.concurrent.Executors.newSingleThreadExecutor(), 1, clock,
+                new Backfill.Limits(java.time.Duration.ofDays(400), 2, java.time.Duration.ofDays(1)));
+    }
+
+    /** A bucket whose listing (empty) takes until released. */
+    private static final class BlockingSource implements ObjectSource {
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public OpenedObject open(ObjectRef ref) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void list(String bucket, String prefix, String startAfter, java.util.function.Consumer<ObjectRef> each) {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
     void request_needsABucketAndAnOrderedRange() {
         assertThatThrownBy(() -> new Backfill.Request("", "p", FROM, TO)).hasMessageContaining("bucket");
         assertThatThrownBy(() -> new Backfill.Request("b", "p", TO, FROM)).hasMessageContaining("before");

@@ -98,6 +98,64 @@ class ObjectIngestorTest {
     }
 
     @Test
+    void aRecordKafkaRefusesForItsSize_isDeadLettered_notRetried_andItsSiblingsArePublished() {
+        objects.put(KEY, file(3));
+        sink.tooLarge = "e1";
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+
+        assertThat(sink.events).extracting(CloudTrailEvent::eventId).containsExactly("e0", "e2");
+        assertThat(sink.deadLetters).singleElement().satisfies(d -> {
+            assertThat(d.reason()).isEqualTo(ObjectIngestor.TOO_LARGE_FOR_KAFKA);
+            assertThat(d.detail()).contains("e1");
+            assertThat(d.source()).containsEntry("recordIndex", "1");
+        });
+        assertThat(sink.ledger).singleElement().satisfies(o -> {
+            assertThat(o.records()).isEqualTo(2);
+            assertThat(o.deadLettered()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void recordsNamingAnotherAccount_thanTheKey_areNotPublished_butDeadLettered_andRaiseOneCriticalFinding() {
+        String forged = fileText(3).replace("\"eventID\":\"e1\"", "\"eventID\":\"e1\",\"recipientAccountId\":\"444455556666\"")
+                .replace("\"eventID\":\"e2\"", "\"eventID\":\"e2\",\"recipientAccountId\":\"444455556666\"");
+        objects.put(KEY, forged.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).as("a redelivery").isEqualTo(ObjectIngestor.Outcome.SKIPPED);
+
+        assertThat(sink.events).extracting(CloudTrailEvent::eventId).containsExactly("e0");
+        assertThat(sink.events).extracting(CloudTrailEvent::accountId).containsOnly("111122223333");
+        assertThat(sink.deadLetters).extracting(DeadLetter::reason).containsOnly("account-mismatch").hasSize(2);
+        assertThat(sink.deadLetters.get(0).payload()).contains("444455556666");
+        assertThat(sink.findings).singleElement().satisfies(f -> {
+            assertThat(f.ruleId()).isEqualTo("cloudtrail-integrity-account-mismatch");
+            assertThat(f.severity()).isEqualTo("critical");
+            assertThat(f.category()).isEqualTo("cloudtrail-tampering");
+            assertThat(f.accountId()).as("the account whose key was used").isEqualTo("111122223333");
+            assertThat(f.region()).isEqualTo("eu-west-1");
+            assertThat(f.description()).contains("2 record(s)").contains("444455556666").contains(KEY);
+        });
+    }
+
+    @Test
+    void anObjectS3RefusesUnderTheExpectedBucketOwner_isDeadLettered_withACriticalFinding_andNotRetried() {
+        objects.put(KEY, file(1));
+        ownerRefused = true;
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of("sqsMessageId", "m1"))).isEqualTo(ObjectIngestor.Outcome.DEAD_LETTERED);
+
+        assertThat(sink.events).isEmpty();
+        assertThat(sink.deadLetters).singleElement().satisfies(d -> assertThat(d.reason()).isEqualTo("bucket-owner-mismatch"));
+        assertThat(sink.findings).singleElement().satisfies(f -> {
+            assertThat(f.ruleId()).isEqualTo("cloudtrail-integrity-bucket-owner-mismatch");
+            assertThat(f.severity()).isEqualTo("critical");
+            assertThat(f.accountId()).isEqualTo("111122223333");
+        });
+    }
+
+    @Test
     void unreadableFile_isDeadLettered_afterItsEarlierRecordsWereAcknowledged() {
         byte[] whole = file(3);
         objects.put(KEY, java.util.Arrays.copyOf(whole, whole.length - 10));
@@ -150,6 +208,12 @@ class ObjectIngestorTest {
         return new ObjectRef("trail", key, -1, null, null, null);
     }
 
+    private volatile boolean ownerRefused;
+
+    private static String fileText(int n) {
+        return new String(file(n), StandardCharsets.UTF_8);
+    }
+
     private static byte[] file(int n) {
         var sb = new StringBuilder("{\"Records\":[");
         for (int i = 0; i < n; i++) {
@@ -161,8 +225,11 @@ class ObjectIngestorTest {
 
     private final class Source implements ObjectSource {
         @Override
-        public OpenedObject open(ObjectRef ref) throws ObjectMissingException, IOException {
+        public OpenedObject open(ObjectRef ref) throws ObjectMissingException, OwnerRefusedException, IOException {
             opened.add(ref.key());
+            if (ownerRefused) {
+                throw new OwnerRefusedException("S3 answered 403 AccessDenied with expectedBucketOwner 999988887777");
+            }
             if (gate != null) {
                 CountDownLatch g = gate;
                 gate = null;
@@ -197,9 +264,13 @@ class ObjectIngestorTest {
         final List<io.trailwatch.model.Finding> findings = new ArrayList<>();
         int failFrom = Integer.MAX_VALUE;
         int attempts;
+        String tooLarge;
 
         @Override
         public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
+            if (event.eventId().equals(tooLarge)) {
+                return CompletableFuture.failedFuture(new TooLargeException("The request included a message larger than the max message size the server will accept."));
+            }
             if (attempts++ >= failFrom) {
                 return CompletableFuture.failedFuture(new IllegalStateException("broker gone"));
             }

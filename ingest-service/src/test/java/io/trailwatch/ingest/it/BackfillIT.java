@@ -56,6 +56,9 @@ class BackfillIT {
         RestAssured.given().contentType(ContentType.JSON).body("{\"bucket\":\"b\",\"from\":\"yesterday\",\"to\":\"2026-03-02T00:00:00Z\"}")
                 .post("/backfill").then().statusCode(400).body("error", containsString("from"));
         RestAssured.get("/backfill/nope").then().statusCode(404);
+        RestAssured.given().contentType(ContentType.JSON)
+                .body("{\"bucket\":\"b\",\"prefix\":\"AWSLogs/111122223333/CloudTrail/eu-west-1/\",\"from\":\"0001-01-01T00:00:00Z\",\"to\":\"9999-01-01T00:00:00Z\"}")
+                .post("/backfill").then().statusCode(400).body("error", containsString("max-range"));
     }
 
     private static String start(String prefix, String from, String to) {

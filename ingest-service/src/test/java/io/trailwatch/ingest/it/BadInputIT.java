@@ -109,6 +109,75 @@ class BadInputIT {
     }
 
     @Test
+    void aRecordTheTopicRefusesForItsSize_isDeadLettered_once_andItsSiblingsArePublished() throws Exception {
+        // A Kafka admin set the events topic's max.message.bytes below what the producer may send.
+        String topic = Topics.EVENTS;
+        var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers",
+                io.trailwatch.testsupport.TestKafka.shared().bootstrapServers()))) {
+            alter(admin, resource, org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET, "150000");
+            try {
+                var recs = new CloudTrailLogs(5).records(ACCOUNT, "eu-west-1", Instant.parse("2026-03-02T10:00:00Z"), 3);
+                byte[] noise = new byte[180_000];
+                new java.util.Random(5).nextBytes(noise);
+                recs.get(1).putObject("requestParameters").put("policy", java.util.Base64.getEncoder().encodeToString(noise));
+                String bigId = recs.get(1).get("eventID").asText();
+                String key = newKey("eu-west-1");
+                upload(key, CloudTrailLogs.file(recs, true));
+                double before = metric("trailwatch_ingest_dead_letters_total", "channel=\"records\"", "reason=\"record-too-large-for-kafka\"");
+
+                notifyS3("s3-object-created.json", key, 1);
+
+                assertThat(eventsOf(key, 2)).extracting(e -> TopicReader.header(e, Headers.RECORD_INDEX)).containsExactly("0", "2");
+                DeadLetter letter = letter(deadLetter(Topics.DLQ_INGEST_RECORDS, bigId));
+                assertThat(letter.reason()).isEqualTo("record-too-large-for-kafka");
+                assertThat(letter.source()).containsEntry("key", key).containsEntry("recordIndex", "1");
+                awaitQueueDrained();
+                assertThat(metric("trailwatch_ingest_dead_letters_total", "channel=\"records\"", "reason=\"record-too-large-for-kafka\""))
+                        .as("dead-lettered once, not retried").isEqualTo(before + 1);
+            } finally {
+                alter(admin, resource, org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE, "");
+            }
+        }
+        assertStillIngests();
+    }
+
+    private static void alter(org.apache.kafka.clients.admin.Admin admin, org.apache.kafka.common.config.ConfigResource topic,
+                              org.apache.kafka.clients.admin.AlterConfigOp.OpType op, String value) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(topic, java.util.List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", value), op)))).all().get();
+    }
+
+    @Test
+    void aForgedFile_underOneAccountsKey_withAnotherAccountsRecords_isNotThatAccountsActivity() throws Exception {
+        String victim = "444455556666";
+        var recs = new CloudTrailLogs(6).records(ACCOUNT, "eu-west-1", Instant.parse("2026-03-02T10:00:00Z"), 3);
+        recs.get(0).put("recipientAccountId", victim);
+        recs.get(2).put("recipientAccountId", victim);
+        String forgedId = recs.get(2).get("eventID").asText();
+        String key = newKey("eu-west-1");
+        upload(key, CloudTrailLogs.file(recs, true));
+        double before = metric("trailwatch_ingest_integrity_problems_total", "reason=\"account-mismatch\"");
+
+        notifyS3("s3-object-created.json", key, 1);
+
+        assertThat(eventsOf(key, 1)).singleElement().satisfies(e -> {
+            assertThat(TopicReader.header(e, Headers.RECORD_INDEX)).isEqualTo("1");
+            assertThat(e.key()).isEqualTo(ACCOUNT);
+        });
+        DeadLetter letter = letter(deadLetter(Topics.DLQ_INGEST_RECORDS, forgedId));
+        assertThat(letter.reason()).isEqualTo("account-mismatch");
+        assertThat(letter.source()).containsEntry("key", key).containsEntry("recordIndex", "2");
+        var finding = JSON.readValue(deadLetter(Topics.FINDINGS, key).value(), io.trailwatch.model.Finding.class);
+        assertThat(finding.ruleId()).isEqualTo("cloudtrail-integrity-account-mismatch");
+        assertThat(finding.severity()).isEqualTo("critical");
+        assertThat(finding.accountId()).isEqualTo(ACCOUNT);
+        assertThat(finding.description()).contains("2 record(s)").contains(victim);
+        assertThat(metric("trailwatch_ingest_integrity_problems_total", "reason=\"account-mismatch\"")).isEqualTo(before + 1);
+        assertStillIngests();
+    }
+
+    @Test
     void fileWhoseEveryRecordIsBad_deadLettersThemAll_andTheServiceGoesOn() throws Exception {
         int n = 20_000;
         var recs = new CloudTrailLogs(4).records(ACCOUNT, "eu-west-1", Instant.parse("2026-03-02T10:00:00Z"), n);

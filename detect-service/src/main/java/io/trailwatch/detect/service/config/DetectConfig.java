@@ -37,6 +37,15 @@ public interface DetectConfig {
     @DurationMin(seconds = 1)
     Duration remember();
 
+    /**
+     * How far ahead of the wall clock an event's time may move the stream's time, by which windows close and state
+     * expires. A record dated later (a forged log file, a broken clock) still gets its findings, and is counted in
+     * {@code trailwatch_detect_future_dated_events_total}.
+     */
+    @WithDefault("15m")
+    @DurationMin(seconds = 0)
+    Duration maxClockSkew();
+
     /** How often state whose windows have closed is dropped (on the largest event time seen). */
     @WithDefault("10m")
     @DurationMin(seconds = 1)

@@ -66,7 +66,7 @@ public class DetectWiring {
     @Produces
     @Singleton
     Topology topology(Engine engine, DetectConfig config, DetectMetrics metrics) {
-        return DetectTopology.build(engine, config.topics(), config.remember(), config.expireEvery(), metrics);
+        return DetectTopology.build(engine, config.topics(), config.remember(), config.expireEvery(), config.maxClockSkew(), metrics);
     }
 
     /** Creates the findings and dead-letter topics when they are missing, so the first finding has somewhere to go. */

@@ -15,6 +15,7 @@ public final class DetectMetrics {
 
     private final MeterRegistry registry;
     private final Counter events;
+    private final Counter futureDated;
     private final Map<String, Counter> findings = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
 
@@ -22,6 +23,13 @@ public final class DetectMetrics {
         this.registry = registry;
         this.events = Counter.builder("trailwatch.detect.events").description("Events read from the events topic")
                 .register(registry);
+        this.futureDated = Counter.builder("trailwatch.detect.future_dated_events")
+                .description("Events dated further ahead of the wall clock than the allowed skew; they do not move the stream's time")
+                .register(registry);
+    }
+
+    public void futureDated() {
+        futureDated.increment();
     }
 
     public void event() {

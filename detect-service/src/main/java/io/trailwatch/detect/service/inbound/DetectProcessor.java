@@ -39,15 +39,17 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     private final Engine engine;
     private final Duration remember;
     private final Duration expireEvery;
+    private final Duration maxClockSkew;
     private final DetectMetrics metrics;
     private ProcessorContext<String, byte[]> context;
     private Detector detector;
-    private Instant maxEventTime;
+    private boolean seenAny;
 
-    DetectProcessor(Engine engine, Duration remember, Duration expireEvery, DetectMetrics metrics) {
+    DetectProcessor(Engine engine, Duration remember, Duration expireEvery, Duration maxClockSkew, DetectMetrics metrics) {
         this.engine = engine;
         this.remember = remember;
         this.expireEvery = expireEvery;
+        this.maxClockSkew = maxClockSkew;
         this.metrics = metrics;
     }
 
@@ -55,10 +57,10 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         KeyValueStore<String, String> store = context.getStateStore(DetectTopology.STORE);
-        this.detector = new Detector(engine, new KafkaStateStore(store), remember);
+        this.detector = new Detector(engine, new KafkaStateStore(store), remember, java.time.Clock.systemUTC(), maxClockSkew);
         context.schedule(expireEvery, PunctuationType.WALL_CLOCK_TIME, now -> {
-            if (maxEventTime != null) {
-                List<Finding> finals = detector.expire(maxEventTime);
+            if (seenAny) {
+                List<Finding> finals = detector.expire(detector.streamTime());
                 for (Finding f : finals) {
                     forward(new Record<>(null, null, now), f);
                 }
@@ -86,8 +88,9 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
             deadLetter(record, null, "invalid-event", "unreadable value: " + e.getMessage());
             return;
         }
-        if (maxEventTime == null || event.eventTime().isAfter(maxEventTime)) {
-            maxEventTime = event.eventTime();
+        seenAny = true;
+        if (detector.isFutureDated(event)) {
+            metrics.futureDated();
         }
         List<Finding> findings;
         try {
