@@ -245,12 +245,16 @@ public final class IngestBench {
     }
 
     /** Starts the packaged ingest-service against the local components, in a JVM of its own. */
-    static Process startIngest(Path jar, int port, Path log, KafkaBroker kafka, S3Server s3, SqsServer sqs, String queue,
+    static Process startIngest(Path jar, int port /* management */, Path log, KafkaBroker kafka, S3Server s3, SqsServer sqs, String queue,
                                String bucket, List<String> options) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(options);
         cmd.addAll(List.of(
-                "-Dquarkus.http.port=" + port,
+                // the application port is unused; health is on the management interface, at the given port
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=0",
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + port,
                 "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
                 "-Dtrailwatch.ingest.sqs.queue-url=" + queue,
                 "-Dtrailwatch.ingest.aws.s3-endpoint=" + s3.endpoint(),

@@ -134,7 +134,7 @@ public final class PlatformBench {
 
     /** Uploads the corpus with its notifications; times the events topic and detect-service's count reaching it. */
     private static void pipeline(LocalPlatform platform, List<Corpus.File> corpus, long expected) throws Exception {
-        String detectMetrics = platform.service("detect").url() + "/q/metrics";
+        String detectMetrics = platform.service("detect").managementUrl() + "/q/metrics";
         long detectBefore = metric(detectMetrics, "trailwatch_detect_events_total");
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 platform.kafka().bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -215,8 +215,8 @@ public final class PlatformBench {
 
     /** Waits (at most ten minutes) until detect-service has read every event and notify-service sends nothing more. */
     private static void awaitIdle(LocalPlatform platform) throws Exception {
-        String detect = platform.service("detect").url() + "/q/metrics";
-        String notify = platform.service("notify").url() + "/q/metrics";
+        String detect = platform.service("detect").managementUrl() + "/q/metrics";
+        String notify = platform.service("notify").managementUrl() + "/q/metrics";
         long t0 = System.nanoTime();
         long deadline = t0 + Duration.ofMinutes(10).toNanos();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,

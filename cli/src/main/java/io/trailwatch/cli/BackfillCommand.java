@@ -20,8 +20,10 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code ./trailwatch backfill}: asks a running ingest-service ({@code POST /backfill}) to ingest a time range of a
- * bucket, then follows the job ({@code GET /backfill/{id}}) until it is done.
+ * {@code ./trailwatch backfill}: asks a running ingest-service ({@code POST /backfill} on its management interface, as
+ * a user with the operator role) to ingest a time range of a bucket, then follows the job ({@code GET /backfill/{id}})
+ * until it is done. Without {@code --url}, the ingest-service and the operator credentials of a running
+ * {@code ./trailwatch local} are taken from its {@code endpoints.json}.
  */
 @Command(name = "backfill", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Ingests a time range of a bucket through a running ingest-service.",
@@ -53,9 +55,23 @@ final class BackfillCommand implements Callable<Integer> {
             description = "End of the range (exclusive), RFC 3339.")
     Instant to;
 
-    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
-            description = "ingest-service's address (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--url", paramLabel = "URL",
+            description = "ingest-service's management address (port 9081 in the chart). Default: that of the "
+                    + "running ./trailwatch local, from its endpoints.json.")
     URI url;
+
+    @Option(names = "--user", paramLabel = "NAME",
+            description = "A management API user with the operator role; its password comes from --password-file or "
+                    + "the environment variable TRAILWATCH_PASSWORD. Default: TRAILWATCH_USER, or ./trailwatch local's operator.")
+    String user;
+
+    @Option(names = "--password-file", paramLabel = "FILE",
+            description = "A file holding the user's password (its first line).")
+    java.nio.file.Path passwordFile;
+
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "The state directory of ./trailwatch local whose endpoints.json to use (default: .trailwatch in the checkout).")
+    java.nio.file.Path state;
 
     @Option(names = "--no-wait", description = "Start the job and return.")
     boolean noWait;
@@ -74,17 +90,31 @@ final class BackfillCommand implements Callable<Integer> {
         if (!from.isBefore(to)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--from must be before --to");
         }
+        Target target;
+        try {
+            target = target();
+        } catch (IOException | IllegalStateException e) {
+            err.println("trailwatch backfill: " + e.getMessage());
+            return 2;
+        }
+        url = target.url();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ObjectNode body = JSON.createObjectNode().put("bucket", bucket).put("prefix", prefix)
                 .put("from", from.toString()).put("to", to.toString());
         HttpResponse<String> started;
         try {
-            started = http.send(HttpRequest.newBuilder(endpoint("/backfill")).timeout(Duration.ofSeconds(30))
+            started = http.send(target.authorize(HttpRequest.newBuilder(endpoint("/backfill"))).timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                     .build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             err.println("trailwatch backfill: cannot reach ingest-service at " + url + ": " + e.getMessage());
             return 1;
+        }
+        if (started.statusCode() == 401 || started.statusCode() == 403) {
+            err.println("trailwatch backfill: ingest-service refused " + (target.user() == null ? "a call without credentials"
+                    : "the user " + target.user()) + " (HTTP " + started.statusCode() + "): pass --user and TRAILWATCH_PASSWORD "
+                    + "(or --password-file) of a user with the operator role");
+            return 2;
         }
         if (started.statusCode() != 202) {
             err.println("trailwatch backfill: refused (HTTP " + started.statusCode() + "): " + errorOf(started.body()));
@@ -99,7 +129,7 @@ final class BackfillCommand implements Callable<Integer> {
         while (true) {
             HttpResponse<String> progress;
             try {
-                progress = http.send(HttpRequest.newBuilder(endpoint("/backfill/" + id)).timeout(Duration.ofSeconds(30))
+                progress = http.send(target.authorize(HttpRequest.newBuilder(endpoint("/backfill/" + id))).timeout(Duration.ofSeconds(30))
                         .GET().build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 err.println("trailwatch backfill: lost ingest-service at " + url + ": " + e.getMessage());
@@ -124,6 +154,42 @@ final class BackfillCommand implements Callable<Integer> {
             }
             Thread.sleep(intervalSeconds * 1000L); // between polls of the job's progress
         }
+    }
+
+    /** Where to call and as whom. */
+    record Target(URI url, String user, String password) {
+        HttpRequest.Builder authorize(HttpRequest.Builder request) {
+            if (user != null && password != null) {
+                request.header("Authorization", "Basic " + java.util.Base64.getEncoder()
+                        .encodeToString((user + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            return request;
+        }
+    }
+
+    /** The address and credentials: given ones first, then the environment, then ./trailwatch local's endpoints.json. */
+    private Target target() throws IOException {
+        java.nio.file.Path endpoints = (state == null ? Project.root().resolve(".trailwatch") : state).resolve("endpoints.json");
+        JsonNode local = java.nio.file.Files.isRegularFile(endpoints) ? JSON.readTree(endpoints.toFile()) : null;
+        URI address = url;
+        if (address == null) {
+            String fromLocal = local == null ? null : local.path("management").path("ingest").asText(null);
+            if (fromLocal == null) {
+                throw new IllegalStateException("no --url, and no ./trailwatch local is running (" + endpoints + " is missing)");
+            }
+            address = URI.create(fromLocal);
+        }
+        JsonNode operator = local == null ? null : local.path("managementUsers").path("operator");
+        String name = user != null ? user : System.getenv("TRAILWATCH_USER");
+        String password = passwordFile != null ? java.nio.file.Files.readAllLines(passwordFile).stream().findFirst().orElse("")
+                : System.getenv("TRAILWATCH_PASSWORD");
+        if (name == null && operator != null && url == null) {
+            name = operator.path("user").asText(null);
+        }
+        if (password == null && operator != null && name != null && name.equals(operator.path("user").asText(null))) {
+            password = operator.path("password").asText(null);
+        }
+        return new Target(address, name, password);
     }
 
     /** A path under ingest-service's address, which may have a path of its own (an ingress prefix). */

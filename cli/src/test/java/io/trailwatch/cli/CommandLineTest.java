@@ -140,6 +140,61 @@ class CommandLineTest {
     }
 
     @Test
+    void backfill_withoutAUrl_callsTheLocalPlatformsIngestService_asItsOperator(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state)
+            throws Exception {
+        List<String> authorizations = new CopyOnWriteArrayList<>();
+        HttpServer ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        ingest.createContext("/backfill", exchange -> {
+            authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+            boolean start = exchange.getRequestMethod().equals("POST");
+            byte[] bytes = (start ? "{\"id\":\"job-1\",\"state\":\"running\"}"
+                    : "{\"id\":\"job-1\",\"state\":\"done\",\"listed\":1,\"matched\":1,\"ingested\":1}").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(start ? 202 : 200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        ingest.start();
+        try {
+            java.nio.file.Files.writeString(state.resolve("endpoints.json"), "{\"management\":{\"ingest\":\"http://127.0.0.1:"
+                    + ingest.getAddress().getPort() + "\"},\"managementUsers\":{\"operator\":{\"user\":\"local-operator\",\"password\":\"s3cret\"}}}");
+
+            assertThat(run("backfill", "--state", state.toString(), "--bucket", "b", "--from", "2026-03-01T00:00:00Z",
+                    "--to", "2026-03-02T00:00:00Z", "--interval", "1")).isZero();
+
+            String expected = "Basic " + java.util.Base64.getEncoder().encodeToString("local-operator:s3cret".getBytes(StandardCharsets.UTF_8));
+            assertThat(authorizations).hasSize(2).containsOnly(expected);
+        } finally {
+            ingest.stop(0);
+        }
+    }
+
+    @Test
+    void backfill_withoutAUrl_orARunningLocalPlatform_saysWhatIsMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state) {
+        assertThat(run("backfill", "--state", state.toString(), "--bucket", "b", "--from", "2026-03-01T00:00:00Z",
+                "--to", "2026-03-02T00:00:00Z")).isEqualTo(2);
+        assertThat(stderr()).contains("no --url").contains("endpoints.json");
+    }
+
+    @Test
+    void backfill_refusedCredentials_sayHowToPassAnOperators(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        HttpServer ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        ingest.createContext("/backfill", exchange -> {
+            exchange.sendResponseHeaders(403, -1);
+            exchange.close();
+        });
+        ingest.start();
+        try {
+            java.nio.file.Path password = java.nio.file.Files.writeString(dir.resolve("password"), "viewer-secret\n");
+            assertThat(run("backfill", "--url", "http://127.0.0.1:" + ingest.getAddress().getPort(), "--user", "ops-viewer",
+                    "--password-file", password.toString(), "--bucket", "b", "--from", "2026-03-01T00:00:00Z",
+                    "--to", "2026-03-02T00:00:00Z")).isEqualTo(2);
+            assertThat(stderr()).contains("refused the user ops-viewer (HTTP 403)").contains("operator role");
+        } finally {
+            ingest.stop(0);
+        }
+    }
+
+    @Test
     void backfill_whenIngestServiceRefuses_saysWhy() throws Exception {
         HttpServer ingest = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         ingest.createContext("/backfill", exchange -> {

@@ -65,6 +65,8 @@ class ChartTest {
             assertThat(c.at("/securityContext/allowPrivilegeEscalation").asBoolean(true)).as(name).isFalse();
             assertThat(c.at("/securityContext/capabilities/drop").toString()).as(name).isEqualTo("[\"ALL\"]");
             assertThat(c.at("/readinessProbe/httpGet/path").asText()).as(name).isEqualTo("/q/health/ready");
+            assertThat(c.at("/readinessProbe/httpGet/port").asText()).as(name + " probes the management port").isEqualTo("management");
+            assertThat(c.at("/livenessProbe/httpGet/port").asText()).as(name).isEqualTo("management");
             assertThat(c.at("/livenessProbe/httpGet/path").asText()).as(name).isEqualTo("/q/health/live");
             assertThat(StreamSupport.stream(c.at("/volumeMounts").spliterator(), false).map(m -> m.get("mountPath").asText()))
                     .as(name + " has a writable /tmp").contains("/tmp");
@@ -127,6 +129,13 @@ class ChartTest {
         assertThat(env(notify, "NOTIFY_SECOPS_URL").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("slack-url");
         assertThat(env(notify, "NOTIFY_SIEM_HMAC_KEY").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("siem-hmac-key");
         assertThat(env(notify, "SMTP_PASSWORD").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("smtp-password");
+        for (String service : List.of("tw-trailwatch-ingest", "tw-trailwatch-remediate")) {
+            JsonNode env = named(objects, "Deployment", service).at("/spec/template/spec/containers/0/env");
+            assertThat(env(env, "TRAILWATCH_MANAGEMENT_PASSWORD_0").at("/valueFrom/secretKeyRef/key").asText()).as(service).isEqualTo("ops-password");
+            assertThat(named(objects, "ConfigMap", service).at("/data/application.properties").asText()).as(service).contains(
+                    "quarkus.security.users.embedded.users.ops=${TRAILWATCH_MANAGEMENT_PASSWORD_0}",
+                    "quarkus.security.users.embedded.roles.ops=operator");
+        }
         String properties = named(objects, "ConfigMap", "tw-trailwatch-notify").at("/data/application.properties").asText();
         assertThat(properties).contains("trailwatch.notify.destinations.secops.url=${NOTIFY_SECOPS_URL}",
                 "trailwatch.notify.destinations.siem.hmac-key=${NOTIFY_SIEM_HMAC_KEY}", "quarkus.mailer.password=${SMTP_PASSWORD}",
@@ -200,6 +209,21 @@ class ChartTest {
         assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-notify").at("/spec/egress")).as("notify: + Slack/SMTP/webhooks").hasSize(3);
         assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-notify").at("/spec/ingress/0/from/0/namespaceSelector/matchLabels")
                 .toString()).contains("monitoring");
+    }
+
+    @Test
+    void networkPolicies_admitOnlyTheNamedPeers_andOnlyToTheManagementPort() {
+        for (JsonNode policy : ofKind(render(null, Map.of()), "NetworkPolicy")) {
+            String name = policy.at("/metadata/name").asText();
+            assertThat(policy.at("/spec/ingress")).as(name).hasSize(1);
+            assertThat(policy.at("/spec/ingress/0/ports").toString()).as(name).isEqualTo("[{\"port\":\"management\",\"protocol\":\"TCP\"}]");
+            assertThat(policy.at("/spec/ingress/0/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
+                    .as(name + ": by default, the monitoring namespace only").isEqualTo("monitoring");
+        }
+        for (JsonNode policy : ofKind(render("closed-management-values.yaml", Map.of()), "NetworkPolicy")) {
+            assertThat(policy.at("/spec/ingress").isArray() && policy.at("/spec/ingress").isEmpty())
+                    .as(policy.at("/metadata/name").asText() + " admits nobody").isTrue();
+        }
     }
 
     @Test

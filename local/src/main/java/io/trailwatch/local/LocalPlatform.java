@@ -74,6 +74,11 @@ public final class LocalPlatform implements AutoCloseable {
     private final Options options;
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Map<String, Service> services = new LinkedHashMap<>();
+    /** The management API's users under {@code ./trailwatch local}. */
+    public static final String OPERATOR = "local-operator";
+    public static final String VIEWER = "local-viewer";
+    private final String operatorPassword = newPassword();
+    private final String viewerPassword = newPassword();
     private KafkaBroker kafka;
     private S3Server s3;
     private SqsServer sqs;
@@ -158,10 +163,11 @@ public final class LocalPlatform implements AutoCloseable {
         }
         for (Service s : services.values()) {
             s.awaitReady(Duration.ofSeconds(180));
-            say(String.format(Locale.ROOT, "%-17s %s  (log: %s)", s.name(), s.url(), s.log()));
+            say(String.format(Locale.ROOT, "%-17s %s  management %s  (log: %s)", s.name(), s.url(), s.managementUrl(), s.log()));
         }
 
-        JSON.writerWithDefaultPrettyPrinter().writeValue(state.resolve("endpoints.json").toFile(), endpoints());
+        writePrivately(state.resolve("endpoints.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(endpoints()));
+        say("management API    user " + OPERATOR + " (operator) and " + VIEWER + " (viewer); passwords in endpoints.json");
         Files.writeString(state.resolve("ready"), Instant.now() + "\n");
         say("ready: " + state.resolve("endpoints.json"));
 
@@ -193,7 +199,41 @@ public final class LocalPlatform implements AutoCloseable {
         services.forEach((name, s) -> urls.put(name, s.url()));
         e.put("services", urls);
         e.put("ingestService", services.get("ingest").url());
+        Map<String, String> management = new LinkedHashMap<>();
+        services.forEach((name, s) -> management.put(name, s.managementUrl()));
+        e.put("management", management);
+        e.put("managementUsers", Map.of(
+                "operator", Map.of("user", OPERATOR, "password", operatorPassword, "role", "operator"),
+                "viewer", Map.of("user", VIEWER, "password", viewerPassword, "role", "viewer")));
         return e;
+    }
+
+    /** The management API's users of this run: made up at start, written only to endpoints.json (owner-only). */
+    private void managementUsers(Map<String, String> c) {
+        c.put("quarkus.security.users.embedded.users." + OPERATOR, operatorPassword);
+        c.put("quarkus.security.users.embedded.roles." + OPERATOR, "operator");
+        c.put("quarkus.security.users.embedded.users." + VIEWER, viewerPassword);
+        c.put("quarkus.security.users.embedded.roles." + VIEWER, "viewer");
+    }
+
+    private static String newPassword() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** Writes a file only its owner may read (it holds passwords), where the file system allows saying so. */
+    private static void writePrivately(Path file, byte[] content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try {
+            Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(tmp);
+        }
+        Files.write(tmp, content);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
@@ -225,6 +265,7 @@ public final class LocalPlatform implements AutoCloseable {
 
     private Map<String, String> ingestConfig(Path publicKeys) {
         Map<String, String> c = new LinkedHashMap<>();
+        managementUsers(c);
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         c.put("trailwatch.ingest.sqs.queue-url", queueUrl);
         c.put("trailwatch.ingest.sqs.wait-time-seconds", "2");
@@ -276,6 +317,7 @@ public final class LocalPlatform implements AutoCloseable {
 
     private Map<String, String> remediateConfig() {
         Map<String, String> c = new LinkedHashMap<>();
+        managementUsers(c);
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         c.put("trailwatch.remediate.enabled", "true");
         c.put("trailwatch.remediate.allowed-accounts", String.join(",", ALLOWED_ACCOUNTS));
@@ -295,7 +337,7 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, String> merged = new LinkedHashMap<>(config);
         merged.putAll(options.config().getOrDefault(name, Map.of()));
         Path jar = options.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        services.put(name, new Service(name + "-service", jar, Ports.free(), merged,
+        services.put(name, new Service(name + "-service", jar, Ports.free(), Ports.free(), merged,
                 options.state().resolve("logs/" + name + ".log")));
     }
 

@@ -13,7 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** One of the four services, run from its packaged jar as a child process on a fixed loopback port. */
+/**
+ * One of the four services, run from its packaged jar as a child process, on loopback only: its application port and
+ * its management interface (health, metrics, management API) on a port of its own.
+ */
 public final class Service {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -21,16 +24,21 @@ public final class Service {
     private final String name;
     private final Path jar;
     private final int port;
+    private final int managementPort;
     private final Map<String, String> config;
     private final Path log;
     private Process process;
 
-    Service(String name, Path jar, int port, Map<String, String> config, Path log) {
+    Service(String name, Path jar, int port, int managementPort, Map<String, String> config, Path log) {
         this.name = name;
         this.jar = jar;
         this.port = port;
+        this.managementPort = managementPort;
         this.config = new LinkedHashMap<>(config);
+        this.config.put("quarkus.http.host", "127.0.0.1");
         this.config.put("quarkus.http.port", String.valueOf(port));
+        this.config.put("quarkus.management.host", "127.0.0.1");
+        this.config.put("quarkus.management.port", String.valueOf(managementPort));
         this.log = log;
     }
 
@@ -40,6 +48,11 @@ public final class Service {
 
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    /** The management interface: health, metrics and the service's management API. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public Path log() {
@@ -66,7 +79,7 @@ public final class Service {
                 throw new IllegalStateException(name + " exited; see " + log);
             }
             try {
-                if (HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
                         HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
                     return;
                 }

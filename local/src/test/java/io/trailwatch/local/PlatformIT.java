@@ -134,6 +134,69 @@ class PlatformIT {
     }
 
     @Test
+    @Order(1)
+    void everyService_listensOnLoopbackOnly_andItsManagementApi_takesOnlyTheLocalCredentials() throws Exception {
+        JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
+        assertThat(e.get("management").properties()).extracting(Map.Entry::getKey)
+                .containsExactly("ingest", "detect", "notify", "remediate");
+        if (Files.getFileStore(state).supportsFileAttributeView("posix")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("endpoints.json"))))
+                    .as("endpoints.json holds passwords").isEqualTo("rw-------");
+        }
+        java.net.InetAddress outside = nonLoopbackAddress();
+        for (String name : List.of("ingest", "detect", "notify", "remediate")) {
+            for (String url : List.of(e.get("services").get(name).asText(), e.get("management").get(name).asText())) {
+                int port = java.net.URI.create(url).getPort();
+                assertThat(java.net.URI.create(url).getHost()).isEqualTo("127.0.0.1");
+                if (outside != null) {
+                    try (var socket = new java.net.Socket()) {
+                        org.assertj.core.api.Assertions.assertThatThrownBy(() -> socket.connect(new java.net.InetSocketAddress(outside, port), 2000))
+                                .as(name + " at " + outside + ":" + port).isInstanceOf(IOException.class);
+                    }
+                }
+            }
+        }
+
+        var http = java.net.http.HttpClient.newHttpClient();
+        JsonNode operator = e.get("managementUsers").get("operator");
+        JsonNode viewer = e.get("managementUsers").get("viewer");
+        String ingest = e.get("management").get("ingest").asText();
+        String remediate = e.get("management").get("remediate").asText();
+        String body = "{\"bucket\":\"" + LocalPlatform.BUCKET + "\",\"prefix\":\"nothing-here/\",\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-02T00:00:00Z\"}";
+        assertThat(call(http, "POST", ingest + "/backfill", body, null)).isEqualTo(401);
+        assertThat(call(http, "POST", ingest + "/backfill", body, viewer)).isEqualTo(403);
+        assertThat(call(http, "POST", ingest + "/backfill", body, operator)).isEqualTo(202);
+        assertThat(call(http, "PUT", remediate + "/kill-switch", "", null)).isEqualTo(401);
+        assertThat(call(http, "GET", remediate + "/kill-switch", null, viewer)).isEqualTo(200);
+        assertThat(call(http, "GET", e.get("management").get("detect").asText() + "/q/health/ready", null, null)).isEqualTo(200);
+    }
+
+    private static int call(java.net.http.HttpClient http, String method, String url, String body, JsonNode user) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (user != null) {
+            request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                    (user.get("user").asText() + ":" + user.get("password").asText()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    /** An address of this machine other than loopback, if it has one. */
+    private static java.net.InetAddress nonLoopbackAddress() throws IOException {
+        for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (var address : java.util.Collections.list(nic.getInetAddresses())) {
+                if (address instanceof java.net.Inet4Address && !address.isLoopbackAddress()) {
+                    return address;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
     @Order(2)
     void aFileWithARootLogin_aStopLogging_andAPublicSnapshot_reachesSlack_mail_andLambda() throws Exception {
         var s = new Scenario("e2e", E2E_ACCOUNT, DAY).file(200, "atk-13-root-console-login", "atk-03-stop-logging", "atk-09-snapshot-public");

@@ -1,28 +1,29 @@
 package io.trailwatch.ingest.inbound;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.vertx.http.ManagementInterface;
 import io.trailwatch.ingest.core.Backfill;
-import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.POST;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.PathParam;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
+import io.trailwatch.model.ModelJson;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
-import java.net.URI;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.Collection;
 import java.util.Map;
 
 /**
- * Backfill over HTTP: {@code POST /backfill} with {@code {"bucket":..,"prefix":..,"from":..,"to":..}} (RFC 3339
- * instants) starts a job and answers 202 with its progress and a Location; {@code GET /backfill/{id}} reads progress.
+ * Backfill over HTTP, on the management interface (its own port, behind the operator and viewer roles; see
+ * application.properties): {@code POST /backfill} with {@code {"bucket":..,"prefix":..,"from":..,"to":..}} (RFC 3339
+ * instants) starts a job and answers 202 with its progress and a Location; {@code GET /backfill/{id}} reads progress,
+ * {@code GET /backfill} all jobs. A range too long is 400, too many running jobs 429.
  */
-@Path("/backfill")
-@Produces(MediaType.APPLICATION_JSON)
+@ApplicationScoped
 public class BackfillResource {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
 
     /** The request body. */
     public record Body(String bucket, String prefix, String from, String to) {
@@ -34,38 +35,53 @@ public class BackfillResource {
         this.backfill = backfill;
     }
 
-    @POST
-    @Consumes(MediaType.APPLICATION_JSON)
-    public Response start(Body body) {
+    void routes(@Observes ManagementInterface management) {
+        var router = management.router();
+        router.route(HttpMethod.POST, "/backfill").blockingHandler(this::start);
+        router.route(HttpMethod.GET, "/backfill").blockingHandler(rc -> send(rc, 200, backfill.all()));
+        router.route(HttpMethod.GET, "/backfill/:id").blockingHandler(this::progress);
+    }
+
+    private void start(RoutingContext rc) {
         Backfill.Request request;
         try {
+            Body body = rc.body() == null || rc.body().buffer() == null || rc.body().length() == 0 ? null
+                    : JSON.readValue(rc.body().buffer().getBytes(), Body.class);
             if (body == null) {
                 throw new IllegalArgumentException("a JSON body with bucket, prefix, from and to is required");
             }
             request = new Backfill.Request(body.bucket(), body.prefix(), instant("from", body.from()), instant("to", body.to()));
+        } catch (IOException e) {
+            send(rc, 400, Map.of("error", "the body is no JSON object with bucket, prefix, from and to"));
+            return;
         } catch (IllegalArgumentException e) {
-            return Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", e.getMessage())).build();
+            send(rc, 400, Map.of("error", e.getMessage()));
+            return;
         }
         String id;
         try {
             id = backfill.start(request);
         } catch (Backfill.RefusedException e) {
-            return Response.status(e.tooBusy() ? Response.Status.TOO_MANY_REQUESTS : Response.Status.BAD_REQUEST)
-                    .entity(Map.of("error", e.getMessage())).build();
+            send(rc, e.tooBusy() ? 429 : 400, Map.of("error", e.getMessage()));
+            return;
         }
-        return Response.accepted(backfill.progress(id).orElseThrow()).location(URI.create("/backfill/" + id)).build();
+        rc.response().putHeader("Location", "/backfill/" + id);
+        send(rc, 202, backfill.progress(id).orElseThrow());
     }
 
-    @GET
-    @Path("/{id}")
-    public Response progress(@PathParam("id") String id) {
-        return backfill.progress(id).map(p -> Response.ok(p).build())
-                .orElseGet(() -> Response.status(Response.Status.NOT_FOUND).entity(Map.of("error", "no backfill " + id)).build());
+    private void progress(RoutingContext rc) {
+        String id = rc.pathParam("id");
+        backfill.progress(id).ifPresentOrElse(p -> send(rc, 200, p),
+                () -> send(rc, 404, Map.of("error", "no backfill " + id)));
     }
 
-    @GET
-    public Collection<Backfill.Progress> all() {
-        return backfill.all();
+    private static void send(RoutingContext rc, int status, Object body) {
+        try {
+            rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .end(JSON.writeValueAsString(body));
+        } catch (IOException e) {
+            rc.fail(e);
+        }
     }
 
     private static Instant instant(String field, String text) {

@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.trailwatch.devkit.CloudTrailLogs;
+import io.trailwatch.testsupport.Management;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
@@ -40,29 +41,51 @@ class BackfillIT {
         eventsOf(day2, 6);
         assertThat(countEventsOf(before)).isZero();
         assertThat(countEventsOf(after)).isZero();
-        RestAssured.get("/backfill/" + id).then().statusCode(200)
+        Management.asViewer().get("/backfill/" + id).then().statusCode(200)
                 .body("matched", org.hamcrest.Matchers.equalTo(2))
                 .body("ingested", org.hamcrest.Matchers.equalTo(2))
                 .body("failed", org.hamcrest.Matchers.equalTo(0));
 
         String again = start(prefix, "2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z");
         awaitDone(again);
-        RestAssured.get("/backfill/" + again).then().body("skipped", org.hamcrest.Matchers.equalTo(2));
+        Management.asViewer().get("/backfill/" + again).then().body("skipped", org.hamcrest.Matchers.equalTo(2));
         assertThat(countEventsOf(day1)).isEqualTo(5);
     }
 
     @Test
     void badRequests_areRefusedWithAReason() {
-        RestAssured.given().contentType(ContentType.JSON).body("{\"bucket\":\"b\",\"from\":\"yesterday\",\"to\":\"2026-03-02T00:00:00Z\"}")
+        Management.asOperator().contentType(ContentType.JSON).body("{\"bucket\":\"b\",\"from\":\"yesterday\",\"to\":\"2026-03-02T00:00:00Z\"}")
                 .post("/backfill").then().statusCode(400).body("error", containsString("from"));
-        RestAssured.get("/backfill/nope").then().statusCode(404);
-        RestAssured.given().contentType(ContentType.JSON)
+        Management.asViewer().get("/backfill/nope").then().statusCode(404);
+        Management.asOperator().contentType(ContentType.JSON)
                 .body("{\"bucket\":\"b\",\"prefix\":\"AWSLogs/111122223333/CloudTrail/eu-west-1/\",\"from\":\"0001-01-01T00:00:00Z\",\"to\":\"9999-01-01T00:00:00Z\"}")
                 .post("/backfill").then().statusCode(400).body("error", containsString("max-range"));
     }
 
+    @Test
+    void backfill_needsTheOperatorRole_readingItTheViewerRole_andEveryRefusalIsCounted() {
+        String body = "{\"bucket\":\"" + IngestResources.BUCKET + "\",\"prefix\":\"refused/\",\"from\":\"2026-03-02T00:00:00Z\",\"to\":\"2026-03-03T00:00:00Z\"}";
+        int jobsBefore = Management.asViewer().get("/backfill").then().statusCode(200).extract().jsonPath().getList("$").size();
+        double unauthenticated = IngestHarness.metric("trailwatch_management_refusals_total", "reason=\"unauthenticated\"");
+        double forbidden = IngestHarness.metric("trailwatch_management_refusals_total", "reason=\"forbidden\"");
+
+        Management.anonymous().contentType(ContentType.JSON).body(body).post("/backfill").then().statusCode(401);
+        Management.anonymous().auth().preemptive().basic(Management.OPERATOR, "guessed").contentType(ContentType.JSON).body(body)
+                .post("/backfill").then().statusCode(401);
+        Management.asViewer().contentType(ContentType.JSON).body(body).post("/backfill").then().statusCode(403);
+        Management.anonymous().get("/backfill").then().statusCode(401);
+        RestAssured.given().contentType(ContentType.JSON).body(body).post("/backfill").then().statusCode(404);
+
+        assertThat(Management.asViewer().get("/backfill").then().statusCode(200).extract().jsonPath().getList("$"))
+                .as("no refused call started a job").hasSize(jobsBefore);
+        assertThat(IngestHarness.metric("trailwatch_management_refusals_total", "reason=\"unauthenticated\""))
+                .isGreaterThanOrEqualTo(unauthenticated + 3);
+        assertThat(IngestHarness.metric("trailwatch_management_refusals_total", "reason=\"forbidden\"")).isEqualTo(forbidden + 1);
+        Management.anonymous().get("/q/health/ready").then().statusCode(200);
+    }
+
     private static String start(String prefix, String from, String to) {
-        return RestAssured.given().contentType(ContentType.JSON)
+        return Management.asOperator().contentType(ContentType.JSON)
                 .body("{\"bucket\":\"" + IngestResources.BUCKET + "\",\"prefix\":\"" + prefix + "\",\"from\":\"" + from
                         + "\",\"to\":\"" + to + "\"}")
                 .post("/backfill").then().statusCode(202).header("Location", containsString("/backfill/"))
@@ -70,7 +93,7 @@ class BackfillIT {
     }
 
     private static void awaitDone(String id) {
-        Awaitility.await().atMost(WAIT).until(() -> "done".equals(RestAssured.get("/backfill/" + id).then().extract().path("state")));
+        Awaitility.await().atMost(WAIT).until(() -> "done".equals(Management.asViewer().get("/backfill/" + id).then().extract().path("state")));
     }
 
     private static String file(String prefix, String deliveredAt, int records) {

@@ -101,7 +101,7 @@ final class IngestHarness {
 
     /** The sum of a Prometheus counter's series whose labels contain every given label="value" pair. */
     static double metric(String name, String... labels) {
-        String text = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        String text = io.trailwatch.testsupport.Management.metrics();
         Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})?\\s+([0-9.eE+-]+)$", Pattern.MULTILINE);
         Matcher m = line.matcher(text);
         double sum = 0;

@@ -205,8 +205,8 @@ class IngestPipelineIT {
 
     @Test
     void readinessAndMetrics_areExposed() {
-        RestAssured.get("/q/health/ready").then().statusCode(200);
-        String metrics = RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        io.trailwatch.testsupport.Management.anonymous().get("/q/health/ready").then().statusCode(200);
+        String metrics = io.trailwatch.testsupport.Management.metrics();
         for (String name : List.of("trailwatch_ingest_records_published_total", "trailwatch_ingest_bytes_read_bytes_total",
                 "trailwatch_ingest_objects_in_flight", "trailwatch_ingest_object_lag_seconds")) {
             assertThat(metrics).contains(name);

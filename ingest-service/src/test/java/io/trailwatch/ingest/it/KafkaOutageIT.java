@@ -40,11 +40,11 @@ class KafkaOutageIT {
             Awaitility.await().atMost(WAIT).until(() ->
                     metric("trailwatch_ingest_objects_total", "outcome=\"retried\"", "reason=\"kafka-error\"") > retriedBefore);
             assertThat(SqsServer.shared().undeleted(IngestHarness.queueUrl())).as("message kept for redelivery").isEqualTo(1);
-            Awaitility.await().atMost(WAIT).until(() -> RestAssured.get("/q/health/ready").statusCode() == 503);
+            Awaitility.await().atMost(WAIT).until(() -> io.trailwatch.testsupport.Management.anonymous().get("/q/health/ready").statusCode() == 503);
         } finally {
             broker.restart();
         }
-        Awaitility.await().atMost(WAIT).until(() -> RestAssured.get("/q/health/ready").statusCode() == 200);
+        Awaitility.await().atMost(WAIT).until(() -> io.trailwatch.testsupport.Management.anonymous().get("/q/health/ready").statusCode() == 200);
 
         eventsOf(key, 200);
 

@@ -106,7 +106,7 @@ class NotifyIT {
         for (JsonNode d : audit) {
             assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.DELIVERIES, 1), d.toString())).isEmpty();
         }
-        io.restassured.RestAssured.given().get("/q/metrics").then().body(
+        io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(
                 org.hamcrest.Matchers.containsString("trailwatch_notify_deliveries_total{outcome=\"delivered\",type=\"slack\"}"),
                 org.hamcrest.Matchers.containsString("trailwatch_notify_finding_to_delivery_seconds_count{type=\"email\"}"));
     }

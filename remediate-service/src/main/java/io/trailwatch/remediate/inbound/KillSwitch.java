@@ -7,12 +7,10 @@ import io.trailwatch.messaging.ledger.LedgerFollower;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.GET;
-import jakarta.ws.rs.PUT;
-import jakarta.ws.rs.Path;
-import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.MediaType;
+import io.quarkus.vertx.http.ManagementInterface;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,11 +24,12 @@ import java.util.concurrent.ExecutionException;
 /**
  * The global kill switch. On when configured so ({@code trailwatch.remediate.kill-switch=true}) or when the control
  * topic holds the key {@code kill-switch}: {@code PUT /kill-switch} on any replica turns it on for all of them at
- * once, {@code DELETE /kill-switch} off; {@code GET /kill-switch} says which. While on, nothing is invoked.
+ * once, {@code DELETE /kill-switch} off; {@code GET /kill-switch} says which. While on, nothing is invoked. Served on
+ * the management interface (its own port): turning it on or off needs the operator role, reading it the viewer role
+ * (application.properties).
  */
 @ApplicationScoped
 @io.quarkus.runtime.Startup // created at start-up, not on the event loop by the first finding (it creates its topic)
-@Path("/kill-switch")
 public class KillSwitch {
 
     private static final Logger LOG = Logger.getLogger(KillSwitch.class);
@@ -80,14 +79,39 @@ public class KillSwitch {
         return configured || control.contains(KEY);
     }
 
-    @GET
-    @Produces(MediaType.APPLICATION_JSON)
+    void routes(@Observes ManagementInterface management) {
+        var router = management.router();
+        router.route(HttpMethod.GET, "/kill-switch").handler(rc -> send(rc, state()));
+        router.route(HttpMethod.PUT, "/kill-switch").blockingHandler(rc -> {
+            try {
+                send(rc, turnOn());
+            } catch (ExecutionException | RuntimeException e) {
+                rc.fail(503, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                rc.fail(503, e);
+            }
+        });
+        router.route(HttpMethod.DELETE, "/kill-switch").blockingHandler(rc -> {
+            try {
+                send(rc, turnOff());
+            } catch (ExecutionException | RuntimeException e) {
+                rc.fail(503, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                rc.fail(503, e);
+            }
+        });
+    }
+
+    private static void send(RoutingContext rc, Map<String, Object> body) {
+        rc.response().putHeader("Content-Type", "application/json").end(new JsonObject(body).encode());
+    }
+
     public Map<String, Object> state() {
         return Map.of("on", on(), "configured", configured);
     }
 
-    @PUT
-    @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> turnOn() throws ExecutionException, InterruptedException {
         producer.send(new ProducerRecord<>(topic, KEY, "on")).get();
         control.add(KEY);
@@ -95,8 +119,6 @@ public class KillSwitch {
         return state();
     }
 
-    @DELETE
-    @Produces(MediaType.APPLICATION_JSON)
     public Map<String, Object> turnOff() throws ExecutionException, InterruptedException {
         producer.send(new ProducerRecord<>(topic, KEY, null)).get();
         control.remove(KEY);

@@ -59,6 +59,29 @@ class RemediateIT {
     }
 
     @Test
+    void theKillSwitch_canOnlyBeTurnedByAnOperator_readByAViewer_andEveryRefusalIsCounted() {
+        String metrics = io.trailwatch.testsupport.Management.metrics();
+        io.trailwatch.testsupport.Management.anonymous().put("/kill-switch").then().statusCode(401);
+        io.trailwatch.testsupport.Management.anonymous().delete("/kill-switch").then().statusCode(401);
+        io.trailwatch.testsupport.Management.anonymous().auth().preemptive().basic("test-operator", "guessed").put("/kill-switch")
+                .then().statusCode(401);
+        io.trailwatch.testsupport.Management.asViewer().put("/kill-switch").then().statusCode(403);
+        given().put("/kill-switch").then().statusCode(404);
+
+        io.trailwatch.testsupport.Management.asViewer().get("/kill-switch").then().statusCode(200)
+                .body("on", org.hamcrest.Matchers.equalTo(false));
+        io.trailwatch.testsupport.Management.anonymous().get("/kill-switch").then().statusCode(401);
+        String after = io.trailwatch.testsupport.Management.metrics();
+        assertThat(refusals(after, "unauthenticated") - refusals(metrics, "unauthenticated")).isGreaterThanOrEqualTo(4);
+        assertThat(refusals(after, "forbidden") - refusals(metrics, "forbidden")).isEqualTo(1);
+    }
+
+    private static double refusals(String metrics, String reason) {
+        return metrics.lines().filter(l -> l.startsWith("trailwatch_management_refusals_total{") && l.contains("reason=\"" + reason + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    @Test
     void dryRun_recordsWhatItWouldDo_andDoesNotInvoke() throws Exception {
         publish(finding("dry-1", "it-dry", "111122223333"));
 
@@ -132,10 +155,10 @@ class RemediateIT {
         publish(finding("elsewhere-1", "it-guarded", "999988887777"));
         assertThat(outcome("elsewhere-1").get("reason").asText()).isEqualTo("account 999988887777 not allowlisted");
 
-        given().put("/kill-switch").then().statusCode(200);
+        io.trailwatch.testsupport.Management.asOperator().put("/kill-switch").then().statusCode(200);
         publish(finding("killed-1", "it-guarded", "111122223333"));
         JsonNode killed = outcome("killed-1");
-        given().delete("/kill-switch").then().statusCode(200);
+        io.trailwatch.testsupport.Management.asOperator().delete("/kill-switch").then().statusCode(200);
         publish(finding("after-1", "it-guarded", "111122223333"));
         JsonNode after = outcome("after-1");
 
@@ -144,7 +167,7 @@ class RemediateIT {
         assertThat(after.get("outcome").asText()).isEqualTo("invoked");
         assertThat(calls("guarded-fn")).extracting(e -> JSON.readTree(e.getRequest().getBodyAsString()).get("finding").get("findingId").asText())
                 .containsExactly("after-1");
-        given().get("/q/metrics").then().body(
+        io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(
                 org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"skipped\",remediation=\"guarded\"} 2.0"),
                 org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"invoked\",remediation=\"guarded\"} 1.0"));
     }
@@ -168,7 +191,7 @@ class RemediateIT {
             assertThat(value.get("payload").asText()).isEqualTo("{not a finding");
             assertThat(value.get("source").get("topic").asText()).isEqualTo(Topics.FINDINGS);
         }
-        given().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
+        io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
                 "trailwatch_remediate_dead_letters_total{channel=\"findings\",reason=\"invalid-finding\"} 1.0"));
     }
 

@@ -65,7 +65,7 @@ class DetectPipelineIT {
         assertThat(TopicReader.header(r, Headers.SCHEMA_VERSION)).isEqualTo(Finding.SCHEMA_VERSION);
         assertThat(f.get("evidence").get("eventId").asText()).isEqualTo("pipe-delete-1");
         assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.FINDINGS, 1), r.value())).isEmpty();
-        given().get("/q/health/ready").then().statusCode(200);
+        io.trailwatch.testsupport.Management.anonymous().get("/q/health/ready").then().statusCode(200);
     }
 
     @Test
@@ -126,7 +126,7 @@ class DetectPipelineIT {
                 assertThat(SchemaCheck.violations("schemas/trailwatch.dlq.v1/v1.schema.json", r.value())).isEmpty();
             }
         }
-        given().get("/q/metrics").then().body(containsString("trailwatch_detect_dead_letters_total{reason=\"invalid-event\"}"));
+        io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(containsString("trailwatch_detect_dead_letters_total{reason=\"invalid-event\"}"));
     }
 
     @Test
