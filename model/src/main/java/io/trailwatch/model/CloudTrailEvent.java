@@ -47,6 +47,8 @@ import java.time.Instant;
  * @param tlsDetails          {@code tlsDetails}, as received
  * @param insightDetails      {@code insightDetails} of Insights events, as received
  * @param raw                 the whole record exactly as received, unknown fields included
+ * @param origin              the log file it came from and whether its account was checked against the file's key
+ *                            (set by ingest-service; absent from events of other origins)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -77,7 +79,30 @@ public record CloudTrailEvent(
         JsonNode resources,
         JsonNode tlsDetails,
         JsonNode insightDetails,
-        JsonNode raw) {
+        JsonNode raw,
+        EventOrigin origin) {
+
+    /** An event without an origin (not from a log file ingest-service read). */
+    public CloudTrailEvent(String eventId, Instant eventTime, String eventVersion, String eventSource, String eventName,
+                           String awsRegion, String accountId, Principal principal, String sourceIp, String userAgent,
+                           String errorCode, String errorMessage, Boolean readOnly, Boolean managementEvent,
+                           String eventType, String eventCategory, String requestId, String sharedEventId,
+                           String vpcEndpointId, JsonNode requestParameters, JsonNode responseElements,
+                           JsonNode additionalEventData, JsonNode serviceEventDetails, JsonNode resources,
+                           JsonNode tlsDetails, JsonNode insightDetails, JsonNode raw) {
+        this(eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, accountId, principal, sourceIp, userAgent,
+                errorCode, errorMessage, readOnly, managementEvent, eventType, eventCategory, requestId, sharedEventId,
+                vpcEndpointId, requestParameters, responseElements, additionalEventData, serviceEventDetails, resources,
+                tlsDetails, insightDetails, raw, null);
+    }
+
+    /** This event, from the given origin. */
+    public CloudTrailEvent withOrigin(EventOrigin from) {
+        return new CloudTrailEvent(eventId, eventTime, eventVersion, eventSource, eventName, awsRegion, accountId, principal,
+                sourceIp, userAgent, errorCode, errorMessage, readOnly, managementEvent, eventType, eventCategory, requestId,
+                sharedEventId, vpcEndpointId, requestParameters, responseElements, additionalEventData, serviceEventDetails,
+                resources, tlsDetails, insightDetails, raw, from);
+    }
 
     /** The CloudEvents type of these events. */
     public static final String CE_TYPE = "io.trailwatch.cloudtrail.event.v1";

@@ -10,6 +10,7 @@ import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.cloudtrail.UnreadableLogException;
 import io.trailwatch.ingest.core.EventSink.DeadLetterChannel;
 import io.trailwatch.model.DeadLetter;
+import io.trailwatch.model.EventOrigin;
 import io.trailwatch.model.IngestedObject;
 import org.jboss.logging.Logger;
 
@@ -260,12 +261,14 @@ public final class ObjectIngestor {
         private final String account;
         private final Map<String, String> provenance;
         private final Pending pending;
+        private final EventOrigin origin;
 
         RecordSink(ObjectRef ref, String account, Map<String, String> provenance, Pending pending) {
             this.ref = ref;
             this.account = account;
             this.provenance = provenance;
             this.pending = pending;
+            this.origin = new EventOrigin(ref.bucket(), ref.key(), account == null ? EventOrigin.UNVERIFIABLE : EventOrigin.VERIFIED);
         }
 
         @Override
@@ -275,7 +278,7 @@ public final class ObjectIngestor {
                 throw new PublishFailed();
             }
             try {
-                var event = Normalizer.normalize(record, account);
+                var event = Normalizer.normalize(record, account).withOrigin(origin);
                 if (account != null && !account.equals(event.accountId())) {
                     // Someone who can write the bucket put another account's activity under this account's key.
                     pending.foreign.incrementAndGet();

@@ -54,6 +54,8 @@ class ObjectIngestorTest {
 
         assertThat(sink.events).extracting(CloudTrailEvent::eventId).containsExactly("e0", "e1", "e2");
         assertThat(sink.events).extracting(CloudTrailEvent::accountId).containsOnly("111122223333");
+        assertThat(sink.events).extracting(CloudTrailEvent::origin)
+                .containsOnly(new io.trailwatch.model.EventOrigin("trail", KEY, io.trailwatch.model.EventOrigin.VERIFIED));
         assertThat(sink.ledger).singleElement().satisfies(o -> {
             assertThat(o.records()).isEqualTo(3);
             assertThat(o.etag()).isEqualTo("etag-1");
@@ -194,6 +196,15 @@ class ObjectIngestorTest {
         assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(ObjectIngestor.Outcome.INGESTED);
         assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo(ObjectIngestor.Outcome.SKIPPED);
         assertThat(sink.events).extracting(CloudTrailEvent::eventId).containsExactly("e0", "e1", "e2");
+    }
+
+    @Test
+    void aFileOutsideCloudTrailsKeyLayout_isIngested_butItsEventsAccountIsMarkedUnverifiable() {
+        objects.put("exports/trail.json", file(1));
+
+        assertThat(ingestor.ingest(ref("exports/trail.json"), Map.of())).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+
+        assertThat(sink.events).singleElement().satisfies(e -> assertThat(e.origin().accountVerified()).isFalse());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.trailwatch.remediate.core;
 
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.EventOrigin;
 import io.trailwatch.model.Finding;
 
 import java.util.ArrayList;
@@ -62,6 +64,26 @@ public final class Plans {
         this.allowedAccounts = Set.copyOf(allowedAccounts);
     }
 
+    /**
+     * Why the finding's provenance does not allow acting on it, or null when it does: its evidence must come from a log
+     * file whose key names the account its records say they are from (ingest-service dead-letters records that do not,
+     * and stamps the others {@link EventOrigin#VERIFIED}), and the finding must be about that account.
+     */
+    static String unverified(Finding f) {
+        CloudTrailEvent e = f.evidence();
+        if (e == null || e.origin() == null) {
+            return "provenance unknown: the finding's event did not come from a log file ingest-service checked";
+        }
+        if (!e.origin().accountVerified()) {
+            return "provenance unverified: s3://" + e.origin().bucket() + "/" + e.origin().key()
+                    + " is not in CloudTrail's key layout, so its account could not be checked";
+        }
+        if (!java.util.Objects.equals(f.accountId(), e.accountId())) {
+            return "provenance mismatch: the finding is about account " + f.accountId() + ", its event about " + e.accountId();
+        }
+        return null;
+    }
+
     /** The plans for a finding, given whether the kill switch is on now. */
     public List<Plan> plan(Finding f, boolean killSwitch) {
         List<Plan> out = new ArrayList<>();
@@ -73,6 +95,8 @@ public final class Plans {
                 out.add(new Plan(r, Action.SKIP, "kill switch on"));
             } else if (!allowedAccounts.contains(f.accountId())) {
                 out.add(new Plan(r, Action.SKIP, "account " + f.accountId() + " not allowlisted"));
+            } else if (unverified(f) != null) {
+                out.add(new Plan(r, Action.SKIP, unverified(f)));
             } else if (!enabled) {
                 out.add(new Plan(r, Action.DRY_RUN, "remediation disabled globally"));
             } else if (!r.enabled()) {

@@ -1,5 +1,6 @@
 package io.trailwatch.remediate.core;
 
+import io.trailwatch.model.EventOrigin;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
 import org.junit.jupiter.api.Test;
@@ -35,13 +36,41 @@ class PlansTest {
     }
 
     @Test
+    void onlyFindingsWhoseEventsProvenanceWasVerified_areActedOn() throws Exception {
+        var plans = new Plans(List.of(ON), true, Set.of("111122223333"));
+        Finding verified = stopLogging();
+        Finding noOrigin = with(verified, null, verified.accountId());
+        Finding unverifiable = with(verified, new EventOrigin("trail", "exports/trail.json", EventOrigin.UNVERIFIABLE), verified.accountId());
+        Finding otherAccount = with(verified, verified.evidence().origin(), "444455556666");
+
+        assertThat(plans.plan(verified, false)).singleElement().satisfies(p -> assertThat(p.action()).isEqualTo(Plans.Action.INVOKE));
+        assertThat(plans.plan(noOrigin, false)).singleElement().satisfies(p -> {
+            assertThat(p.action()).isEqualTo(Plans.Action.SKIP);
+            assertThat(p.reason()).startsWith("provenance unknown");
+        });
+        assertThat(plans.plan(unverifiable, false)).singleElement().satisfies(p -> assertThat(p.reason()).startsWith("provenance unverified"));
+        assertThat(new Plans(List.of(ON), true, Set.of("111122223333", "444455556666")).plan(otherAccount, false)).singleElement()
+                .satisfies(p -> assertThat(p.reason()).startsWith("provenance mismatch"));
+    }
+
+    private static Finding with(Finding f, EventOrigin origin, String account) {
+        var e = f.evidence();
+        return new Finding(f.findingId(), f.ruleId(), f.title(), f.description(), f.severity(), f.category(), f.mitre(), account,
+                f.region(), f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(), f.eventIds(), f.count(),
+                f.windowStart(), f.windowEnd(), e.withOrigin(origin), f.runbook(), f.references());
+    }
+
+    @Test
     void targets_takeIdentifiersFromTheRequest() throws Exception {
         assertThat(Targets.of(stopLogging())).containsOnlyKeys("trailName");
     }
 
     private static Finding stopLogging() throws Exception {
         try (InputStream in = PlansTest.class.getClassLoader().getResourceAsStream("golden/trailwatch.findings.v1/v1/stop-logging.json")) {
-            return ModelJson.newMapper().readValue(in, Finding.class);
+            Finding f = ModelJson.newMapper().readValue(in, Finding.class);
+            // as detect-service makes it from an event ingest-service read from a log file in CloudTrail's layout
+            return with(f, new EventOrigin("trail", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/f.json.gz",
+                    EventOrigin.VERIFIED), f.accountId());
         }
     }
 }

@@ -154,6 +154,12 @@ class RemediateIT {
         RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/guarded-fn/invocations")).willReturn(okJson("{}")));
         publish(finding("elsewhere-1", "it-guarded", "999988887777"));
         assertThat(outcome("elsewhere-1").get("reason").asText()).isEqualTo("account 999988887777 not allowlisted");
+        Finding good = finding("forged-1", "it-guarded", "111122223333");
+        publish(new Finding(good.findingId(), good.ruleId(), good.title(), good.description(), good.severity(), good.category(),
+                good.mitre(), good.accountId(), good.region(), good.principal(), good.sourceIp(), good.eventSource(), good.eventName(),
+                good.eventTime(), good.eventIds(), 1, null, null, good.evidence().withOrigin(null), good.runbook(), good.references()));
+        assertThat(outcome("forged-1").get("reason").asText()).as("a finding whose event no log file vouches for")
+                .startsWith("provenance unknown");
 
         io.trailwatch.testsupport.Management.asOperator().put("/kill-switch").then().statusCode(200);
         publish(finding("killed-1", "it-guarded", "111122223333"));
@@ -168,7 +174,7 @@ class RemediateIT {
         assertThat(calls("guarded-fn")).extracting(e -> JSON.readTree(e.getRequest().getBodyAsString()).get("finding").get("findingId").asText())
                 .containsExactly("after-1");
         io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(
-                org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"skipped\",remediation=\"guarded\"} 2.0"),
+                org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"skipped\",remediation=\"guarded\"} 3.0"),
                 org.hamcrest.Matchers.containsString("trailwatch_remediate_outcomes_total{outcome=\"invoked\",remediation=\"guarded\"} 1.0"));
     }
 
@@ -218,7 +224,9 @@ class RemediateIT {
         }
         return new Finding(id, ruleId, f.title(), f.description(), f.severity(), f.category(), f.mitre(), account, f.region(),
                 f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(), List.of("ev-" + id), 1, null, null,
-                f.evidence(), f.runbook(), f.references());
+                f.evidence().withOrigin(new io.trailwatch.model.EventOrigin("trail", "AWSLogs/" + account
+                        + "/CloudTrail/eu-west-1/2026/03/02/" + account + "_CloudTrail_eu-west-1_20260302T1005Z_a.json.gz",
+                        io.trailwatch.model.EventOrigin.VERIFIED)), f.runbook(), f.references());
     }
 
     private static JsonNode tree(org.apache.kafka.clients.consumer.ConsumerRecord<String, String> r) {
