@@ -85,18 +85,25 @@ default
 {{- define "trailwatch.kafkaSecurity" -}}
 {{- $k := .root.Values.kafka -}}
 {{- $p := .prefix -}}
-{{- if and $k.tls.enabled $k.sasl.enabled }}
+{{- $id := include "trailwatch.kafkaIdentity" (dict "root" .root "name" .name) | fromJson -}}
+{{- $tls := or $k.tls.enabled (eq $id.mode "tls") -}}
+{{- if and $tls (eq $id.mode "scram") }}
 {{ $p }}security.protocol=SASL_SSL
-{{- else if $k.tls.enabled }}
+{{- else if $tls }}
 {{ $p }}security.protocol=SSL
-{{- else if $k.sasl.enabled }}
+{{- else if eq $id.mode "scram" }}
 {{ $p }}security.protocol=SASL_PLAINTEXT
 {{- end }}
-{{- if $k.sasl.enabled }}
-{{ $p }}sasl.mechanism={{ $k.sasl.mechanism }}
-{{ $p }}sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="{{ $k.sasl.username }}" password="${KAFKA_SASL_PASSWORD}";
+{{- if eq $id.mode "scram" }}
+{{ $p }}sasl.mechanism={{ $id.mechanism }}
+{{ $p }}sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="{{ $id.username }}" password="${KAFKA_SASL_PASSWORD}";
 {{- end }}
-{{- if and $k.tls.enabled $k.tls.caSecret.name }}
+{{- if eq $id.mode "tls" }}
+{{ $p }}ssl.keystore.type=PKCS12
+{{ $p }}ssl.keystore.location=/etc/trailwatch/kafka-user/{{ $id.keystoreKey }}
+{{ $p }}ssl.keystore.password=${KAFKA_KEYSTORE_PASSWORD}
+{{- end }}
+{{- if and $tls $k.tls.caSecret.name }}
 {{ $p }}ssl.truststore.type=PEM
 {{ $p }}ssl.truststore.location=/etc/trailwatch/kafka-ca/{{ $k.tls.caSecret.key }}
 {{- end }}
@@ -114,4 +121,32 @@ default
 {{- $types = append $types $dest.type -}}
 {{- end -}}
 {{- join " " $types -}}
+{{- end -}}
+
+{{/*
+The Kafka identity a service connects as, as JSON: mode none, scram (username, secret and key of its password) or
+tls (a client certificate: secret, keystoreKey and passwordKey of a PKCS#12 keystore, as Strimzi's KafkaUser Secrets
+hold it). In order: the service's own Strimzi KafkaUser (strimzi.users.enabled), the service's own identity in values
+(<service>.kafka), the shared SASL identity (kafka.sasl), none.
+*/}}
+{{- define "trailwatch.kafkaIdentity" -}}
+{{- $root := .root -}}
+{{- $k := $root.Values.kafka -}}
+{{- $own := (index $root.Values .name).kafka | default dict -}}
+{{- if $root.Values.strimzi.users.enabled -}}
+{{- $user := include "trailwatch.serviceName" . -}}
+{{- if eq $root.Values.strimzi.users.authentication "tls" -}}
+{{- dict "mode" "tls" "username" $user "secret" $user "keystoreKey" "user.p12" "passwordKey" "user.password" | toJson -}}
+{{- else -}}
+{{- dict "mode" "scram" "username" $user "secret" $user "key" "password" "mechanism" "SCRAM-SHA-512" | toJson -}}
+{{- end -}}
+{{- else if and $own.tlsSecret $own.tlsSecret.name -}}
+{{- dict "mode" "tls" "username" "" "secret" $own.tlsSecret.name "keystoreKey" ($own.tlsSecret.keystoreKey | default "user.p12") "passwordKey" ($own.tlsSecret.passwordKey | default "user.password") | toJson -}}
+{{- else if $own.username -}}
+{{- dict "mode" "scram" "username" $own.username "secret" (required (printf "%s.kafka.passwordSecret.name is required with %s.kafka.username" .name .name) $own.passwordSecret.name) "key" ($own.passwordSecret.key | default "password") "mechanism" $k.sasl.mechanism | toJson -}}
+{{- else if $k.sasl.enabled -}}
+{{- dict "mode" "scram" "username" $k.sasl.username "secret" (required "kafka.sasl.passwordSecret.name is required with SASL" $k.sasl.passwordSecret.name) "key" $k.sasl.passwordSecret.key "mechanism" $k.sasl.mechanism | toJson -}}
+{{- else -}}
+{{- dict "mode" "none" | toJson -}}
+{{- end -}}
 {{- end -}}

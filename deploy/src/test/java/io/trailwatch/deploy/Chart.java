@@ -26,7 +26,7 @@ final class Chart {
     static final String NAMESPACE = "security";
     static final String KUBE_VERSION = "v1.31.0";
     /** Kinds of custom resources the chart may render; the rest must be Kubernetes API kinds. */
-    static final Set<String> CUSTOM_KINDS = Set.of("ScaledObject", "TriggerAuthentication", "ServiceMonitor", "KafkaTopic");
+    static final Set<String> CUSTOM_KINDS = Set.of("ScaledObject", "TriggerAuthentication", "ServiceMonitor", "KafkaTopic", "KafkaUser");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final YAMLMapper YAML = new YAMLMapper();
@@ -114,7 +114,13 @@ final class Chart {
                     "endpoints", List.of(fields("port", null, "path", null, "interval", null, "scrapeTimeout", null, "scheme", null,
                             "honorLabels", null, "relabelings", null, "metricRelabelings", null, "tlsConfig", null)))),
             "kafka.strimzi.io/v1beta2/KafkaTopic", Map.of("spec", fields("topicName", null, "partitions", null, "replicas", null,
-                    "config", null)));
+                    "config", null)),
+            "kafka.strimzi.io/v1beta2/KafkaUser", Map.of("spec", fields(
+                    "authentication", fields("type", null, "password", null),
+                    "authorization", fields("type", null, "acls", List.of(fields(
+                            "resource", fields("type", null, "name", null, "patternType", null),
+                            "operations", null, "host", null, "type", null))),
+                    "quotas", null, "template", null)));
 
     private static Map<String, Object> fields(Object... keyValues) {
         Map<String, Object> m = new java.util.HashMap<>();

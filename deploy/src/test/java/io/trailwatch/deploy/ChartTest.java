@@ -29,7 +29,7 @@ class ChartTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "minimal-values.yaml", "everything-values.yaml", "existing-secrets-values.yaml", "keda-values.yaml",
-            "tls-sasl-values.yaml"})
+            "tls-sasl-values.yaml", "strimzi-users-values.yaml", "strimzi-mtls-values.yaml"})
     void everyRenderedObject_isValidAgainstTheKubernetesApi_andLabelled(String values) {
         List<JsonNode> objects = render(values.isEmpty() ? null : values, Map.of());
 
@@ -261,6 +261,79 @@ class ChartTest {
         }
         assertThat(topics).filteredOn(t -> t.at("/spec/topicName").asText().equals("trailwatch.events.v1"))
                 .singleElement().satisfies(t -> assertThat(t.at("/spec/partitions").asInt()).isEqualTo(12));
+    }
+
+    @Test
+    void strimziUsers_giveEachServiceExactlyTheAccessFilesAcls_andItsPodsConnectAsThatUser() {
+        List<JsonNode> objects = render("strimzi-users-values.yaml", Map.of());
+        var access = io.trailwatch.devkit.KafkaAccess.of(Chart.DIR);
+
+        assertThat(ofKind(objects, "KafkaUser")).hasSize(4);
+        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+            String name = "tw-trailwatch-" + service;
+            JsonNode user = named(objects, "KafkaUser", name);
+            assertThat(user.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch");
+            assertThat(user.at("/spec/authentication/type").asText()).isEqualTo("scram-sha-512");
+            assertThat(acls(user)).as(service).containsExactlyInAnyOrderElementsOf(access.grants(service).stream()
+                    .flatMap(g -> g.operations().stream().map(op -> g.type() + "|" + g.name() + "|" + (g.prefix() ? "prefix" : "literal") + "|" + op))
+                    .toList());
+            JsonNode env = named(objects, "Deployment", name).at("/spec/template/spec/containers/0/env");
+            assertThat(env(env, "KAFKA_SASL_PASSWORD").at("/valueFrom/secretKeyRef/name").asText()).isEqualTo(name);
+            assertThat(env(env, "KAFKA_SASL_PASSWORD").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("password");
+            String properties = named(objects, "ConfigMap", name).at("/data/application.properties").asText();
+            assertThat(properties).contains("security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512",
+                    "username=\"" + name + "\" password=\"${KAFKA_SASL_PASSWORD}\"");
+        }
+        List<String> notify = acls(named(objects, "KafkaUser", "tw-trailwatch-notify"));
+        assertThat(notify).as("a taken-over notify may not trigger Lambda, turn the kill switch or silence alerts")
+                .doesNotContain("topic|trailwatch.findings.v1|literal|Write", "topic|trailwatch.remediate.control.v1|literal|Write",
+                        "topic|trailwatch.remediate.ledger.v1|literal|Write", "topic|trailwatch.ingest.ledger.v1|literal|Write")
+                .noneMatch(a -> a.startsWith("topic|trailwatch.events.v1|"));
+    }
+
+    @Test
+    void strimziUsersWithClientCertificates_mountEachServicesKeystore_andNeedTls() {
+        List<JsonNode> objects = render("strimzi-mtls-values.yaml", Map.of());
+
+        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+            String name = "tw-trailwatch-" + service;
+            assertThat(named(objects, "KafkaUser", name).at("/spec/authentication/type").asText()).isEqualTo("tls");
+            JsonNode pod = named(objects, "Deployment", name).at("/spec/template/spec");
+            assertThat(env(pod.at("/containers/0/env"), "KAFKA_KEYSTORE_PASSWORD").at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("user.password");
+            assertThat(pod.at("/volumes").toString()).contains("\"secretName\":\"" + name + "\"");
+            String properties = named(objects, "ConfigMap", name).at("/data/application.properties").asText();
+            assertThat(properties).contains("security.protocol=SSL", "ssl.keystore.type=PKCS12",
+                    "ssl.keystore.location=/etc/trailwatch/kafka-user/user.p12", "ssl.keystore.password=${KAFKA_KEYSTORE_PASSWORD}")
+                    .doesNotContain("sasl.jaas.config");
+        }
+        assertThat(named(objects, "TriggerAuthentication", "tw-trailwatch-detect").at("/spec/secretTargetRef").toString())
+                .contains("user.crt", "user.key");
+        assertThatThrownBy(() -> render("strimzi-mtls-values.yaml", Map.of("kafka.tls.enabled", false)))
+                .hasMessageContaining("needs kafka.tls.enabled");
+    }
+
+    @Test
+    void aServicesOwnKafkaUser_outsideStrimzi_replacesTheSharedOne() {
+        List<JsonNode> objects = render("existing-secrets-values.yaml", Map.of("notify.kafka.username", "tw-notify",
+                "notify.kafka.passwordSecret.name", "notify-kafka", "notify.kafka.passwordSecret.key", "pw"));
+
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-notify").at("/data/application.properties").asText())
+                .contains("username=\"tw-notify\"");
+        assertThat(env(named(objects, "Deployment", "tw-trailwatch-notify").at("/spec/template/spec/containers/0/env"), "KAFKA_SASL_PASSWORD")
+                .at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("notify-kafka");
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-ingest").at("/data/application.properties").asText())
+                .as("the others keep the shared user").contains("username=\"trailwatch\"");
+    }
+
+    private static List<String> acls(JsonNode kafkaUser) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode acl : kafkaUser.at("/spec/authorization/acls")) {
+            for (JsonNode op : acl.get("operations")) {
+                out.add(acl.at("/resource/type").asText() + "|" + acl.at("/resource/name").asText() + "|"
+                        + acl.at("/resource/patternType").asText() + "|" + op.asText());
+            }
+        }
+        return out;
     }
 
     private static JsonNode env(JsonNode env, String name) {

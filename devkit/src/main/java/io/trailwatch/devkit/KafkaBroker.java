@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * A real Apache Kafka broker in KRaft mode (combined broker and controller), run as a child JVM ({@code kafka.Kafka})
  * on loopback ports, so a test or the local platform can stop, kill and restart it on the same port and data
  * directory. {@link #external} wraps a broker someone else runs (nothing is started; restarts are then impossible).
+ *
+ * <p>{@link #startSecured} adds what a production cluster has: a SASL/SCRAM-SHA-512 listener
+ * ({@link #saslBootstrapServers}) for clients with identities of their own, and an authorizer that lets them do only
+ * what ACLs grant ({@link #addScramUser}, {@link #createAcls}). The plain listener ({@link #bootstrapServers}) stays,
+ * for the platform's own administration: its anonymous principal is the super user.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -32,21 +37,26 @@ public final class KafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final String external;
+    private final int saslPort; // 0 unless secured
     private Process process;
 
-    private KafkaBroker(Path dir, int port, int controllerPort, String external) {
+    private KafkaBroker(Path dir, int port, int controllerPort, String external, int saslPort) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.external = external;
+        this.saslPort = saslPort;
     }
+
+    /** The SASL mechanism of {@link #startSecured}'s listener. */
+    public static final String SCRAM = "SCRAM-SHA-512";
 
     /** A broker already running at {@code bootstrapServers}: used as it is, never started or stopped. */
     public static KafkaBroker external(String bootstrapServers) {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("no bootstrap address for the external Kafka broker");
         }
-        return new KafkaBroker(null, -1, -1, bootstrapServers.trim());
+        return new KafkaBroker(null, -1, -1, bootstrapServers.trim(), 0);
     }
 
     /** A new broker of its own, formatted in a fresh temporary directory. */
@@ -60,9 +70,21 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** A new broker of its own, with its configuration, data and log in {@code dir}, formatted afresh. */
     public static KafkaBroker start(Path dir) {
+        return start(dir, false);
+    }
+
+    /**
+     * A new broker of its own in {@code dir}, with a SASL/SCRAM listener and ACLs enforced: a SCRAM user may do only what
+     * {@link #createAcls} granted it.
+     */
+    public static KafkaBroker startSecured(Path dir) {
+        return start(dir, true);
+    }
+
+    private static KafkaBroker start(Path dir, boolean secured) {
         try {
             Files.createDirectories(dir);
-            var broker = new KafkaBroker(dir, Ports.free(), Ports.free(), null);
+            var broker = new KafkaBroker(dir, Ports.free(), Ports.free(), null, secured ? Ports.free() : 0);
             broker.format();
             broker.launch();
             return broker;
@@ -74,6 +96,48 @@ public final class KafkaBroker implements AutoCloseable {
     /** {@code host:port} to bootstrap from. */
     public String bootstrapServers() {
         return external != null ? external : "127.0.0.1:" + port;
+    }
+
+    /** {@code host:port} of the SASL/SCRAM listener of a {@link #startSecured secured} broker. */
+    public String saslBootstrapServers() {
+        if (saslPort == 0) {
+            throw new IllegalStateException("this broker has no SASL listener; start it with startSecured");
+        }
+        return "127.0.0.1:" + saslPort;
+    }
+
+    /** Kafka client settings to connect as a SCRAM user through the SASL listener. */
+    public Map<String, Object> scramClientConfig(String user, String password) {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, saslBootstrapServers(),
+                AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
+                org.apache.kafka.common.config.SaslConfigs.SASL_MECHANISM, SCRAM,
+                org.apache.kafka.common.config.SaslConfigs.SASL_JAAS_CONFIG, jaas(user, password));
+    }
+
+    /** The JAAS line of a SCRAM login. */
+    public static String jaas(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user + "\" password=\""
+                + password + "\";";
+    }
+
+    /** Creates (or changes the password of) a SCRAM-SHA-512 user. */
+    public void addScramUser(String user, String password) {
+        try (Admin admin = admin()) {
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192),
+                    password))).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("creating the SCRAM user " + user + " failed", e);
+        }
+    }
+
+    /** Grants what the bindings say. */
+    public void createAcls(Collection<org.apache.kafka.common.acl.AclBinding> bindings) {
+        try (Admin admin = admin()) {
+            admin.createAcls(bindings).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("creating ACLs failed", e);
+        }
     }
 
     /** An admin client; close it. */
@@ -217,11 +281,23 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort));
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port
+                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort));
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT:SASL_PLAINTEXT"));
+        if (saslPort != 0) {
+            p.setProperty("sasl.enabled.mechanisms", SCRAM);
+            p.setProperty("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.setProperty("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            // the plain listener (loopback only) and the controller: the platform's own administration
+            p.setProperty("super.users", "User:ANONYMOUS");
+            p.setProperty("allow.everyone.if.no.acl.found", "false");
+        }
         p.setProperty("log.dirs", dir.resolve("data").toString());
         p.setProperty("num.partitions", "1");
         p.setProperty("offsets.topic.replication.factor", "1");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.trailwatch.model.Topics;
 import io.trailwatch.devkit.CloudTrailDigests;
+import io.trailwatch.devkit.KafkaAccess;
 import io.trailwatch.devkit.KafkaBroker;
 import io.trailwatch.devkit.MmdbWriter;
 import io.trailwatch.devkit.Ports;
@@ -78,6 +79,7 @@ public final class LocalPlatform implements AutoCloseable {
     public static final String OPERATOR = "local-operator";
     public static final String VIEWER = "local-viewer";
     private final String operatorPassword = newPassword();
+    private final Map<String, Map<String, String>> kafkaUsers = new LinkedHashMap<>();
     private final String viewerPassword = newPassword();
     private KafkaBroker kafka;
     private S3Server s3;
@@ -125,13 +127,24 @@ public final class LocalPlatform implements AutoCloseable {
         // Each run starts from an empty broker, and so from empty detector state; S3 objects and sinks stay.
         deleteRecursively(state.resolve("kafka"));
         deleteRecursively(state.resolve("detect"));
-        kafka = KafkaBroker.start(state.resolve("kafka"));
+        // As in production: each service connects as a user of its own that may do only what the chart grants it
+        // (deploy/helm/trailwatch/files/kafka-access.yaml); the plain listener is the platform's own, for its tools.
+        kafka = KafkaBroker.startSecured(state.resolve("kafka"));
         started.add(kafka);
+        KafkaAccess access = KafkaAccess.of(options.root().resolve("deploy/helm/trailwatch"));
+        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+            String user = "trailwatch-" + service;
+            String password = newPassword();
+            kafka.addScramUser(user, password);
+            kafka.createAcls(access.bindings(service, "User:" + user));
+            kafkaUsers.put(service, Map.of("user", user, "password", password));
+        }
         kafka.createTopics(6, Topics.EVENTS, Topics.FINDINGS);
         kafka.createTopics(Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS,
                 Topics.DLQ_DETECT_EVENTS, Topics.DELIVERIES, Topics.DLQ_NOTIFY_DELIVERIES, Topics.DLQ_NOTIFY_FINDINGS,
                 Topics.REMEDIATIONS, Topics.INTEGRITY);
-        say("Kafka broker      " + kafka.bootstrapServers());
+        say("Kafka broker      " + kafka.bootstrapServers() + "  (services as their own users, with ACLs, at "
+                + kafka.saslBootstrapServers() + ")");
 
         s3 = S3Server.start(state.resolve("s3"));
         started.add(s3);
@@ -185,6 +198,7 @@ public final class LocalPlatform implements AutoCloseable {
     private Map<String, Object> endpoints() {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("kafkaBootstrapServers", kafka.bootstrapServers());
+        e.put("kafkaServiceBootstrapServers", kafka.saslBootstrapServers());
         e.put("s3Endpoint", s3.endpoint().toString());
         e.put("bucket", BUCKET);
         e.put("sqsEndpoint", sqs.endpoint().toString());
@@ -206,6 +220,26 @@ public final class LocalPlatform implements AutoCloseable {
                 "operator", Map.of("user", OPERATOR, "password", operatorPassword, "role", "operator"),
                 "viewer", Map.of("user", VIEWER, "password", viewerPassword, "role", "viewer")));
         return e;
+    }
+
+    /** The Kafka client settings of a service's own user (SCRAM over the SASL listener), under a prefix. */
+    private void kafkaIdentity(Map<String, String> c, String service, String prefix) {
+        Map<String, String> user = kafkaUsers.get(service);
+        c.put(prefix + "security.protocol", "SASL_PLAINTEXT");
+        c.put(prefix + "sasl.mechanism", KafkaBroker.SCRAM);
+        c.put(prefix + "sasl.jaas.config", KafkaBroker.jaas(user.get("user"), user.get("password")));
+    }
+
+    /**
+     * Kafka client settings to connect as a service's own user (what its pods get in the chart), for checking what it
+     * may and may not do.
+     */
+    public Map<String, Object> kafkaClientConfigOf(String service) {
+        Map<String, String> user = kafkaUsers.get(service);
+        if (user == null) {
+            throw new IllegalArgumentException("no Kafka user for " + service);
+        }
+        return kafka.scramClientConfig(user.get("user"), user.get("password"));
     }
 
     /** The management API's users of this run: made up at start, written only to endpoints.json (owner-only). */
@@ -265,8 +299,9 @@ public final class LocalPlatform implements AutoCloseable {
 
     private Map<String, String> ingestConfig(Path publicKeys) {
         Map<String, String> c = new LinkedHashMap<>();
+        kafkaIdentity(c, "ingest", "kafka.");
         managementUsers(c);
-        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("kafka.bootstrap.servers", kafka.saslBootstrapServers());
         c.put("trailwatch.ingest.sqs.queue-url", queueUrl);
         c.put("trailwatch.ingest.sqs.wait-time-seconds", "2");
         c.put("trailwatch.ingest.sqs.visibility-timeout", "20s");
@@ -283,7 +318,9 @@ public final class LocalPlatform implements AutoCloseable {
 
     private Map<String, String> detectConfig(Path geo) {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("quarkus.kafka-streams.bootstrap-servers", kafka.bootstrapServers());
+        kafkaIdentity(c, "detect", "kafka.");
+        kafkaIdentity(c, "detect", "kafka-streams.");
+        c.put("quarkus.kafka-streams.bootstrap-servers", kafka.saslBootstrapServers());
         c.put("kafka-streams.state.dir", options.state().resolve("detect").toString());
         c.put("trailwatch.detect.geo-database", geo.toString());
         c.put("trailwatch.detect.lists.allowed-countries", "AU");
@@ -294,7 +331,8 @@ public final class LocalPlatform implements AutoCloseable {
 
     private Map<String, String> notifyConfig() {
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        kafkaIdentity(c, "notify", "kafka.");
+        c.put("kafka.bootstrap.servers", kafka.saslBootstrapServers());
         c.put("quarkus.mailer.host", sinks.smtpHost());
         c.put("quarkus.mailer.port", String.valueOf(sinks.smtpPort()));
         c.put("quarkus.mailer.start-tls", "DISABLED");
@@ -317,8 +355,9 @@ public final class LocalPlatform implements AutoCloseable {
 
     private Map<String, String> remediateConfig() {
         Map<String, String> c = new LinkedHashMap<>();
+        kafkaIdentity(c, "remediate", "kafka.");
         managementUsers(c);
-        c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.put("kafka.bootstrap.servers", kafka.saslBootstrapServers());
         c.put("trailwatch.remediate.enabled", "true");
         c.put("trailwatch.remediate.allowed-accounts", String.join(",", ALLOWED_ACCOUNTS));
         c.put("trailwatch.remediate.lambda.endpoint", sinks.lambdaEndpoint());

@@ -171,6 +171,49 @@ class PlatformIT {
         assertThat(call(http, "GET", e.get("management").get("detect").asText() + "/q/health/ready", null, null)).isEqualTo(200);
     }
 
+    @Test
+    @Order(1)
+    void eachService_reachesKafkaAsItsOwnUser_andMayDoNothingTheOthersDo() {
+        // notify talks to the internet: if it is taken over, it must not trigger Lambda (findings), turn the kill
+        // switch (control), silence alerts (other ledgers), or read everyone's activity (events)
+        Map<String, Object> notify = platform.kafkaClientConfigOf("notify");
+        for (String topic : List.of(Topics.FINDINGS, Topics.REMEDIATE_CONTROL, Topics.REMEDIATE_LEDGER, Topics.INGEST_LEDGER,
+                Topics.EVENTS, Topics.REMEDIATIONS)) {
+            assertWriteRefused(notify, topic);
+        }
+        assertReadRefused(notify, Topics.EVENTS);
+        assertWriteRefused(platform.kafkaClientConfigOf("remediate"), Topics.FINDINGS);
+        assertWriteRefused(platform.kafkaClientConfigOf("detect"), Topics.REMEDIATE_CONTROL);
+        assertWriteRefused(platform.kafkaClientConfigOf("detect"), Topics.NOTIFY_LEDGER);
+        assertWriteRefused(platform.kafkaClientConfigOf("ingest"), Topics.REMEDIATIONS);
+        assertReadRefused(platform.kafkaClientConfigOf("ingest"), Topics.FINDINGS);
+        // what each may do, each does: the end-to-end tests below run on these very users
+    }
+
+    private static void assertWriteRefused(Map<String, Object> identity, String topic) {
+        Map<String, Object> config = new HashMap<>(identity);
+        config.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(config,
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> producer.send(
+                            new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "forged", "{}")).get(20, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("writing " + topic)
+                    .hasRootCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+        }
+    }
+
+    private static void assertReadRefused(Map<String, Object> identity, String topic) {
+        try (var consumer = new KafkaConsumer<>(identity, new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+                        for (int i = 0; i < 20; i++) {
+                            consumer.poll(Duration.ofMillis(500));
+                        }
+                    }).as("reading " + topic)
+                    .isInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+        }
+    }
+
     private static int call(java.net.http.HttpClient http, String method, String url, String body, JsonNode user) throws Exception {
         var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
                 .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString(body));
