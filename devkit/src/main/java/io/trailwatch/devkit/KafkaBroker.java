@@ -27,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  * directory. {@link #external} wraps a broker someone else runs (nothing is started; restarts are then impossible).
  *
  * <p>{@link #startSecured} adds what a production cluster has: a SASL/SCRAM-SHA-512 listener
- * ({@link #saslBootstrapServers}) for clients with identities of their own, and an authorizer that lets them do only
- * what ACLs grant ({@link #addScramUser}, {@link #createAcls}). The plain listener ({@link #bootstrapServers}) stays,
- * for the platform's own administration: its anonymous principal is the super user.
+ * ({@link #saslBootstrapServers}) and, given certificates, a TLS listener that requires a client certificate
+ * ({@link #sslBootstrapServers}; the principal is the certificate's CN), for clients with identities of their own, and an
+ * authorizer that lets them do only what ACLs grant ({@link #addScramUser}, {@link #createAcls}). The plain listener
+ * ({@link #bootstrapServers}) stays, for the platform's own administration: its anonymous principal is the super user.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -38,14 +39,18 @@ public final class KafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final String external;
     private final int saslPort; // 0 unless secured
+    private final KafkaTls tls; // null unless secured with certificates
+    private final int sslPort;
     private Process process;
 
-    private KafkaBroker(Path dir, int port, int controllerPort, String external, int saslPort) {
+    private KafkaBroker(Path dir, int port, int controllerPort, String external, int saslPort, KafkaTls tls) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
         this.external = external;
         this.saslPort = saslPort;
+        this.tls = tls;
+        this.sslPort = tls == null ? 0 : Ports.free();
     }
 
     /** The SASL mechanism of {@link #startSecured}'s listener. */
@@ -56,7 +61,7 @@ public final class KafkaBroker implements AutoCloseable {
         if (bootstrapServers == null || bootstrapServers.isBlank()) {
             throw new IllegalArgumentException("no bootstrap address for the external Kafka broker");
         }
-        return new KafkaBroker(null, -1, -1, bootstrapServers.trim(), 0);
+        return new KafkaBroker(null, -1, -1, bootstrapServers.trim(), 0, null);
     }
 
     /** A new broker of its own, formatted in a fresh temporary directory. */
@@ -70,7 +75,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** A new broker of its own, with its configuration, data and log in {@code dir}, formatted afresh. */
     public static KafkaBroker start(Path dir) {
-        return start(dir, false);
+        return start(dir, false, null);
     }
 
     /**
@@ -78,13 +83,21 @@ public final class KafkaBroker implements AutoCloseable {
      * {@link #createAcls} granted it.
      */
     public static KafkaBroker startSecured(Path dir) {
-        return start(dir, true);
+        return start(dir, true, null);
     }
 
-    private static KafkaBroker start(Path dir, boolean secured) {
+    /**
+     * A secured broker ({@link #startSecured(Path)}) that also has a TLS listener requiring a client certificate signed
+     * by {@code tls}'s CA; a certificate {@code CN=<name>} authenticates as {@code User:<name>}.
+     */
+    public static KafkaBroker startSecured(Path dir, KafkaTls tls) {
+        return start(dir, true, tls);
+    }
+
+    private static KafkaBroker start(Path dir, boolean secured, KafkaTls tls) {
         try {
             Files.createDirectories(dir);
-            var broker = new KafkaBroker(dir, Ports.free(), Ports.free(), null, secured ? Ports.free() : 0);
+            var broker = new KafkaBroker(dir, Ports.free(), Ports.free(), null, secured ? Ports.free() : 0, tls);
             broker.format();
             broker.launch();
             return broker;
@@ -104,6 +117,26 @@ public final class KafkaBroker implements AutoCloseable {
             throw new IllegalStateException("this broker has no SASL listener; start it with startSecured");
         }
         return "127.0.0.1:" + saslPort;
+    }
+
+    /** {@code host:port} of the TLS listener (client certificates required) of a broker started with certificates. */
+    public String sslBootstrapServers() {
+        if (tls == null) {
+            throw new IllegalStateException("this broker has no TLS listener; start it with startSecured(dir, tls)");
+        }
+        return "127.0.0.1:" + sslPort;
+    }
+
+    /** Kafka client settings to connect with the client certificate {@code CN=<name>} through the TLS listener. */
+    public Map<String, Object> tlsClientConfig(String name) {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, sslBootstrapServers(),
+                AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SSL",
+                "ssl.keystore.type", "PKCS12",
+                "ssl.keystore.location", tls.keystore(name).toString(),
+                "ssl.keystore.password", tls.password(),
+                "ssl.truststore.type", "PKCS12",
+                "ssl.truststore.location", tls.truststore().toString(),
+                "ssl.truststore.password", tls.password());
     }
 
     /** Kafka client settings to connect as a SCRAM user through the SASL listener. */
@@ -281,14 +314,24 @@ public final class KafkaBroker implements AutoCloseable {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
-                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort));
-        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port
-                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort));
+        String extra = (saslPort == 0 ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort) + (tls == null ? "" : ",SSL://127.0.0.1:" + sslPort);
+        p.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort + extra);
+        p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + extra);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
         p.setProperty("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
-                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT:SASL_PLAINTEXT"));
+                + (saslPort == 0 ? "" : ",SASL_PLAINTEXT:SASL_PLAINTEXT") + (tls == null ? "" : ",SSL:SSL"));
+        if (tls != null) {
+            p.setProperty("ssl.client.auth", "required");
+            p.setProperty("ssl.keystore.type", "PKCS12");
+            p.setProperty("ssl.keystore.location", tls.brokerKeystore().toString());
+            p.setProperty("ssl.keystore.password", tls.password());
+            p.setProperty("ssl.truststore.type", "PKCS12");
+            p.setProperty("ssl.truststore.location", tls.truststore().toString());
+            p.setProperty("ssl.truststore.password", tls.password());
+            // a certificate CN=trailwatch-notify is User:trailwatch-notify, as the SCRAM user of that name would be
+            p.setProperty("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)$/$1/,DEFAULT");
+        }
         if (saslPort != 0) {
             p.setProperty("sasl.enabled.mechanisms", SCRAM);
             p.setProperty("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",

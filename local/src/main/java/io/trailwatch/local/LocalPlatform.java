@@ -6,6 +6,7 @@ import io.trailwatch.model.Topics;
 import io.trailwatch.devkit.CloudTrailDigests;
 import io.trailwatch.devkit.KafkaAccess;
 import io.trailwatch.devkit.KafkaBroker;
+import io.trailwatch.devkit.KafkaTls;
 import io.trailwatch.devkit.MmdbWriter;
 import io.trailwatch.devkit.Ports;
 import io.trailwatch.devkit.Recording;
@@ -80,6 +81,9 @@ public final class LocalPlatform implements AutoCloseable {
     public static final String VIEWER = "local-viewer";
     private final String operatorPassword = newPassword();
     private final Map<String, Map<String, String>> kafkaUsers = new LinkedHashMap<>();
+    /** Kafka users are this and the service's name; the one service that authenticates by client certificate. */
+    static final String KAFKA_USER_PREFIX = "trailwatch-";
+    static final String TLS_SERVICE = "notify";
     private final String viewerPassword = newPassword();
     private KafkaBroker kafka;
     private S3Server s3;
@@ -128,16 +132,20 @@ public final class LocalPlatform implements AutoCloseable {
         deleteRecursively(state.resolve("kafka"));
         deleteRecursively(state.resolve("detect"));
         // As in production: each service connects as a user of its own that may do only what the chart grants it
-        // (deploy/helm/trailwatch/files/kafka-access.yaml); the plain listener is the platform's own, for its tools.
-        kafka = KafkaBroker.startSecured(state.resolve("kafka"));
+        // (deploy/helm/trailwatch/files/kafka-access.yaml), by SCRAM or, for notify (the one that talks to the
+        // internet), by client certificate; the plain listener is the platform's own, for its tools.
+        KafkaTls tls = KafkaTls.create(state.resolve("kafka-tls"), List.of(KAFKA_USER_PREFIX + TLS_SERVICE));
+        kafka = KafkaBroker.startSecured(state.resolve("kafka"), tls);
         started.add(kafka);
         KafkaAccess access = KafkaAccess.of(options.root().resolve("deploy/helm/trailwatch"));
         for (String service : List.of("ingest", "detect", "notify", "remediate")) {
-            String user = "trailwatch-" + service;
-            String password = newPassword();
-            kafka.addScramUser(user, password);
+            String user = KAFKA_USER_PREFIX + service;
             kafka.createAcls(access.bindings(service, "User:" + user));
-            kafkaUsers.put(service, Map.of("user", user, "password", password));
+            if (!service.equals(TLS_SERVICE)) {
+                String password = newPassword();
+                kafka.addScramUser(user, password);
+                kafkaUsers.put(service, Map.of("user", user, "password", password));
+            }
         }
         kafka.createTopics(6, Topics.EVENTS, Topics.FINDINGS);
         kafka.createTopics(Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS,
@@ -199,6 +207,7 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("kafkaBootstrapServers", kafka.bootstrapServers());
         e.put("kafkaServiceBootstrapServers", kafka.saslBootstrapServers());
+        e.put("kafkaTlsBootstrapServers", kafka.sslBootstrapServers());
         e.put("s3Endpoint", s3.endpoint().toString());
         e.put("bucket", BUCKET);
         e.put("sqsEndpoint", sqs.endpoint().toString());
@@ -222,12 +231,17 @@ public final class LocalPlatform implements AutoCloseable {
         return e;
     }
 
-    /** The Kafka client settings of a service's own user (SCRAM over the SASL listener), under a prefix. */
+    /**
+     * The Kafka client settings of a service's own user under a prefix: its client certificate through the TLS
+     * listener, or its SCRAM user through the SASL listener. Sets the bootstrap servers under {@code kafka.}.
+     */
     private void kafkaIdentity(Map<String, String> c, String service, String prefix) {
-        Map<String, String> user = kafkaUsers.get(service);
-        c.put(prefix + "security.protocol", "SASL_PLAINTEXT");
-        c.put(prefix + "sasl.mechanism", KafkaBroker.SCRAM);
-        c.put(prefix + "sasl.jaas.config", KafkaBroker.jaas(user.get("user"), user.get("password")));
+        Map<String, Object> client = kafkaClientConfigOf(service);
+        client.forEach((k, v) -> {
+            if (!k.equals("bootstrap.servers") || prefix.equals("kafka.")) {
+                c.put(prefix + k, v.toString());
+            }
+        });
     }
 
     /**
@@ -235,6 +249,9 @@ public final class LocalPlatform implements AutoCloseable {
      * may and may not do.
      */
     public Map<String, Object> kafkaClientConfigOf(String service) {
+        if (service.equals(TLS_SERVICE)) {
+            return kafka.tlsClientConfig(KAFKA_USER_PREFIX + service);
+        }
         Map<String, String> user = kafkaUsers.get(service);
         if (user == null) {
             throw new IllegalArgumentException("no Kafka user for " + service);
@@ -301,7 +318,6 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, String> c = new LinkedHashMap<>();
         kafkaIdentity(c, "ingest", "kafka.");
         managementUsers(c);
-        c.put("kafka.bootstrap.servers", kafka.saslBootstrapServers());
         c.put("trailwatch.ingest.sqs.queue-url", queueUrl);
         c.put("trailwatch.ingest.sqs.wait-time-seconds", "2");
         c.put("trailwatch.ingest.sqs.visibility-timeout", "20s");
@@ -320,7 +336,7 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, String> c = new LinkedHashMap<>();
         kafkaIdentity(c, "detect", "kafka.");
         kafkaIdentity(c, "detect", "kafka-streams.");
-        c.put("quarkus.kafka-streams.bootstrap-servers", kafka.saslBootstrapServers());
+        c.put("quarkus.kafka-streams.bootstrap-servers", kafka.saslBootstrapServers()); // detect uses SCRAM
         c.put("kafka-streams.state.dir", options.state().resolve("detect").toString());
         c.put("trailwatch.detect.geo-database", geo.toString());
         c.put("trailwatch.detect.lists.allowed-countries", "AU");
@@ -332,7 +348,6 @@ public final class LocalPlatform implements AutoCloseable {
     private Map<String, String> notifyConfig() {
         Map<String, String> c = new LinkedHashMap<>();
         kafkaIdentity(c, "notify", "kafka.");
-        c.put("kafka.bootstrap.servers", kafka.saslBootstrapServers());
         c.put("quarkus.mailer.host", sinks.smtpHost());
         c.put("quarkus.mailer.port", String.valueOf(sinks.smtpPort()));
         c.put("quarkus.mailer.start-tls", "DISABLED");
@@ -357,7 +372,6 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, String> c = new LinkedHashMap<>();
         kafkaIdentity(c, "remediate", "kafka.");
         managementUsers(c);
-        c.put("kafka.bootstrap.servers", kafka.saslBootstrapServers());
         c.put("trailwatch.remediate.enabled", "true");
         c.put("trailwatch.remediate.allowed-accounts", String.join(",", ALLOWED_ACCOUNTS));
         c.put("trailwatch.remediate.lambda.endpoint", sinks.lambdaEndpoint());

@@ -110,6 +110,34 @@ class DetectPipelineIT {
     }
 
     @Test
+    void twoSecurityGroupsOpenedToTheWorld_inOneHour_areTwoFindings_eachGrowingOnItsOwn() throws Exception {
+        String account = "100000000007";
+        String modify = """
+                {"eventID":"%s","eventTime":"%s","eventSource":"ec2.amazonaws.com","eventName":"ModifySecurityGroupRules",
+                 "awsRegion":"eu-west-1","eventType":"AwsApiCall","recipientAccountId":"%s",
+                 "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::%s:assumed-role/Operator/ana"},
+                 "requestParameters":{"ModifySecurityGroupRulesRequest":{"GroupId":"%s","SecurityGroupRule":{
+                   "SecurityGroupRuleId":"sgr-0123456789abcdef0","SecurityGroupRule":{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"CidrIpv4":"0.0.0.0/0"}}}}}
+                """;
+        traffic.send(Traffic.event(modify.formatted("sg-a-1", "2026-03-02T10:05:00Z", account, account, "sg-0aaaaaaaaaaaaaaa1")));
+        traffic.send(Traffic.event(modify.formatted("sg-b-1", "2026-03-02T10:20:00Z", account, account, "sg-0bbbbbbbbbbbbbbb2")));
+        traffic.send(Traffic.event(modify.formatted("sg-a-2", "2026-03-02T10:40:00Z", account, account, "sg-0aaaaaaaaaaaaaaa1")));
+        traffic.flush();
+
+        Predicate<JsonNode> mine = f -> f.get("ruleId").asText().equals("security-group-ingress-open-to-world")
+                && f.get("accountId").asText().equals(account);
+        await(f -> mine.test(f) && f.get("count").asInt() == 2);
+        var published = findings.drain(Duration.ofMillis(500)).stream().map(this::tree).filter(mine).toList();
+
+        assertThat(published).extracting(f -> f.get("findingId").asText()).as("one finding per group").hasSizeGreaterThanOrEqualTo(2)
+                .satisfies(ids -> assertThat(new java.util.HashSet<>(ids)).hasSize(2));
+        assertThat(published).filteredOn(f -> f.get("evidence").get("eventId").asText().equals("sg-b-1"))
+                .isNotEmpty().allSatisfy(f -> assertThat(f.get("count").asInt()).as("sg-b stands alone").isEqualTo(1));
+        assertThat(published).filteredOn(f -> f.get("eventIds").toString().contains("sg-a-2"))
+                .singleElement().satisfies(f -> assertThat(f.get("eventIds").toString()).contains("sg-a-1"));
+    }
+
+    @Test
     void undecodableEvents_goToTheDeadLetterTopic_andTheNextEventIsProcessed() throws Exception {
         try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_DETECT_EVENTS)) {
             traffic.sendRaw("100000000004", "{not json");
