@@ -212,6 +212,22 @@ class ChartTest {
     }
 
     @Test
+    void managementTokens_fromTheIdentityProvider_configureBearerVerification_onTheServicesWithAManagementApi() {
+        List<JsonNode> objects = render("everything-values.yaml", Map.of());
+
+        for (String service : List.of("tw-trailwatch-ingest", "tw-trailwatch-remediate")) {
+            assertThat(named(objects, "ConfigMap", service).at("/data/application.properties").asText()).as(service).contains(
+                    "mp.jwt.verify.publickey.location=https://idp.example.com/realms/security/protocol/openid-connect/certs",
+                    "mp.jwt.verify.issuer=https://idp.example.com/realms/security", "mp.jwt.verify.audiences=trailwatch",
+                    "smallrye.jwt.path.groups=realm_access/roles");
+        }
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-notify").at("/data/application.properties").asText())
+                .doesNotContain("mp.jwt");
+        assertThatThrownBy(() -> render("everything-values.yaml", Map.of("management.tokens.audience", "")))
+                .hasMessageContaining("management.tokens.audience is required");
+    }
+
+    @Test
     void networkPolicies_admitOnlyTheNamedPeers_andOnlyToTheManagementPort() {
         for (JsonNode policy : ofKind(render(null, Map.of()), "NetworkPolicy")) {
             String name = policy.at("/metadata/name").asText();

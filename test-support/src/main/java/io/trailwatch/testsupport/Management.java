@@ -38,6 +38,11 @@ public final class Management {
         return anonymous().auth().preemptive().basic(VIEWER, VIEWER_PASSWORD);
     }
 
+    /** A request with a bearer token. */
+    public static RequestSpecification withToken(String token) {
+        return anonymous().header("Authorization", "Bearer " + token);
+    }
+
     /** The Prometheus text of the service's metrics. */
     public static String metrics() {
         return anonymous().get("/q/metrics").then().statusCode(200).extract().asString();

@@ -45,6 +45,7 @@ public class IngestResources implements QuarkusTestResourceLifecycleManager {
 
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        config.putAll(io.trailwatch.testsupport.Tokens.config()); // bearer tokens of the tests' identity provider
         config.put("trailwatch.ingest.sqs.queue-url", queueUrl);
         config.put("trailwatch.ingest.aws.s3-endpoint", s3.endpoint().toString());
         config.put("trailwatch.ingest.aws.s3-path-style", "true");

@@ -82,26 +82,24 @@ public class KillSwitch {
     void routes(@Observes ManagementInterface management) {
         var router = management.router();
         router.route(HttpMethod.GET, "/kill-switch").handler(rc -> send(rc, state()));
-        router.route(HttpMethod.PUT, "/kill-switch").blockingHandler(rc -> {
-            try {
-                send(rc, turnOn());
-            } catch (ExecutionException | RuntimeException e) {
-                rc.fail(503, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                rc.fail(503, e);
-            }
-        });
-        router.route(HttpMethod.DELETE, "/kill-switch").blockingHandler(rc -> {
-            try {
-                send(rc, turnOff());
-            } catch (ExecutionException | RuntimeException e) {
-                rc.fail(503, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                rc.fail(503, e);
-            }
-        });
+        router.route(HttpMethod.PUT, "/kill-switch").blockingHandler(rc -> change(rc, this::turnOn));
+        router.route(HttpMethod.DELETE, "/kill-switch").blockingHandler(rc -> change(rc, this::turnOff));
+    }
+
+    /** A change of state, answered with the new state; 503 when the control topic did not take it. */
+    private interface Change {
+        Map<String, Object> apply() throws ExecutionException, InterruptedException;
+    }
+
+    private static void change(RoutingContext rc, Change change) {
+        try {
+            send(rc, change.apply());
+        } catch (ExecutionException | RuntimeException e) {
+            rc.fail(503, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            rc.fail(503, e);
+        }
     }
 
     private static void send(RoutingContext rc, Map<String, Object> body) {

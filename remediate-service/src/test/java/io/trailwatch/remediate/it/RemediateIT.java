@@ -59,6 +59,28 @@ class RemediateIT {
     }
 
     @Test
+    void bearerTokensOfTheTrustedIdentityProvider_carryTheirRoles_andAnyOtherTokenIsRefused() {
+        String operator = io.trailwatch.testsupport.Tokens.token("ana@example.com", List.of("operator"), java.time.Duration.ofMinutes(5));
+        String viewer = io.trailwatch.testsupport.Tokens.token("ben@example.com", List.of("viewer"), java.time.Duration.ofMinutes(5));
+
+        io.trailwatch.testsupport.Management.withToken(viewer).get("/kill-switch").then().statusCode(200);
+        io.trailwatch.testsupport.Management.withToken(viewer).put("/kill-switch").then().statusCode(403);
+        io.trailwatch.testsupport.Management.withToken(io.trailwatch.testsupport.Tokens.forged("eve", List.of("operator")))
+                .put("/kill-switch").then().statusCode(401);
+        io.trailwatch.testsupport.Management.withToken(io.trailwatch.testsupport.Tokens.token("eve", List.of("operator"),
+                java.time.Duration.ofMinutes(-10))).put("/kill-switch").then().statusCode(401);
+        io.trailwatch.testsupport.Management.withToken(io.trailwatch.testsupport.Tokens.tokenFor("another-application", "eve",
+                List.of("operator"))).put("/kill-switch").then().statusCode(401);
+        io.trailwatch.testsupport.Management.asViewer().get("/kill-switch").then().statusCode(200)
+                .body("on", org.hamcrest.Matchers.equalTo(false));
+
+        io.trailwatch.testsupport.Management.withToken(operator).put("/kill-switch").then().statusCode(200)
+                .body("on", org.hamcrest.Matchers.equalTo(true));
+        io.trailwatch.testsupport.Management.withToken(operator).delete("/kill-switch").then().statusCode(200)
+                .body("on", org.hamcrest.Matchers.equalTo(false));
+    }
+
+    @Test
     void theKillSwitch_canOnlyBeTurnedByAnOperator_readByAViewer_andEveryRefusalIsCounted() {
         String metrics = io.trailwatch.testsupport.Management.metrics();
         io.trailwatch.testsupport.Management.anonymous().put("/kill-switch").then().statusCode(401);

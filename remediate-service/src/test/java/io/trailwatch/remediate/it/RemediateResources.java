@@ -29,6 +29,7 @@ public class RemediateResources implements QuarkusTestResourceLifecycleManager {
         lambda.start();
         Map<String, String> c = new HashMap<>();
         c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+        c.putAll(io.trailwatch.testsupport.Tokens.config()); // bearer tokens of the tests' identity provider
         c.put("trailwatch.remediate.enabled", "true");
         c.put("trailwatch.remediate.allowed-accounts", "111122223333");
         c.put("trailwatch.remediate.lambda.endpoint", "http://127.0.0.1:" + lambda.port());
