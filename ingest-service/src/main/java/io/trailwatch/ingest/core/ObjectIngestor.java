@@ -287,18 +287,7 @@ public final class ObjectIngestor {
                             + " is not " + account + ", the account in the object's key", record.toString(), event.eventId());
                     return;
                 }
-                pending.track(sink.publish(event, ref, index).handle((ok, error) -> {
-                    Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : error;
-                    if (cause instanceof EventSink.TooLargeException) {
-                        // Kafka will never take it: dead-letter the record (without its too large body), keep the file.
-                        pending.published.decrementAndGet();
-                        LOG.warnf("Record %d of %s is too large for Kafka: %s", index, ref.uri(), cause.getMessage());
-                        deadLetterRecord(index, TOO_LARGE_FOR_KAFKA, cause.getMessage() + "; eventID " + event.eventId()
-                                + ", " + event.eventSource() + " " + event.eventName(), null, event.eventId());
-                        return CompletableFuture.<Void>completedFuture(null);
-                    }
-                    return error == null ? CompletableFuture.<Void>completedFuture(null) : CompletableFuture.<Void>failedFuture(cause);
-                }).thenCompose(stage -> stage), pending.published);
+                pending.track(sink.publish(event, ref, index), pending.published, error -> tooLarge(error, index, event));
                 metrics.recordPublished();
             } catch (InvalidRecordException e) {
                 LOG.warnf("Record %d of %s is invalid (%s): %s", index, ref.uri(), e.reason(), e.getMessage());
@@ -311,6 +300,21 @@ public final class ObjectIngestor {
         public void badRecord(int index, String reason, String detail) {
             LOG.warnf("Record %d of %s is unreadable (%s): %s", index, ref.uri(), reason, detail);
             deadLetterRecord(index, reason, detail, null, null);
+        }
+
+        /**
+         * Dead-letters a record Kafka will never take for its size (without its body), so its file goes on; false for
+         * any other failure, which fails the object.
+         */
+        private boolean tooLarge(Throwable error, int index, io.trailwatch.model.CloudTrailEvent event) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : error;
+            if (!(cause instanceof EventSink.TooLargeException)) {
+                return false;
+            }
+            LOG.warnf("Record %d of %s is too large for Kafka: %s", index, ref.uri(), cause.getMessage());
+            deadLetterRecord(index, TOO_LARGE_FOR_KAFKA, cause.getMessage() + "; eventID " + event.eventId() + ", "
+                    + event.eventSource() + " " + event.eventName(), null, event.eventId());
+            return true;
         }
 
         private void deadLetterRecord(int index, String reason, String detail, String payload, String key) {
@@ -342,11 +346,23 @@ public final class ObjectIngestor {
         private final CompletableFuture<Void> settled = new CompletableFuture<>();
 
         void track(CompletionStage<Void> stage, AtomicLong counter) {
+            track(stage, counter, error -> false);
+        }
+
+        /**
+         * Tracks a stage counted in {@code counter}; a failure {@code absorb} takes care of (returning true) is no
+         * failure of the object, and is not counted.
+         */
+        void track(CompletionStage<Void> stage, AtomicLong counter, java.util.function.Predicate<Throwable> absorb) {
             outstanding.incrementAndGet();
             counter.incrementAndGet();
             stage.whenComplete((ok, error) -> {
                 if (error != null) {
-                    failure.compareAndSet(null, error);
+                    if (absorb.test(error)) {
+                        counter.decrementAndGet();
+                    } else {
+                        failure.compareAndSet(null, error);
+                    }
                 }
                 release();
             });
