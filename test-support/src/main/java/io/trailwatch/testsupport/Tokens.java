@@ -1,10 +1,6 @@
 package io.trailwatch.testsupport;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -30,7 +26,6 @@ public final class Tokens {
     // system properties, which all of them share.
     private static final KeyPair KEYS = sharedKeys();
     private static final KeyPair STRANGER = rsa();
-    private static final Path PUBLIC_KEY = Path.of(System.getProperty(KEY_PROPERTY + ".file"));
 
     private Tokens() {
     }
@@ -100,17 +95,9 @@ public final class Tokens {
                             rsa.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(privateKey))));
                 }
                 KeyPair keys = rsa();
-                Path file = Files.createTempFile("trailwatch-idp-", ".pem");
-                file.toFile().deleteOnExit();
-                Files.writeString(file, "-----BEGIN PUBLIC KEY-----\n"
-                        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPublic().getEncoded())
-                        + "\n-----END PUBLIC KEY-----\n");
                 System.setProperty(KEY_PROPERTY + ".public", Base64.getEncoder().encodeToString(keys.getPublic().getEncoded()));
-                System.setProperty(KEY_PROPERTY + ".file", file.toString());
                 System.setProperty(KEY_PROPERTY + ".private", Base64.getEncoder().encodeToString(keys.getPrivate().getEncoded()));
                 return keys;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
