@@ -258,7 +258,12 @@ class ChartTest {
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-remediate").at("/data/application.properties").asText()).contains(
                 "trailwatch.remediate.enabled=true", "trailwatch.remediate.allowed-accounts=111122223333",
                 "trailwatch.remediate.remediations.restart-logging.function=trailwatch-restart-logging",
-                "trailwatch.remediate.remediations.remove-sharing.enabled=false");
+                "trailwatch.remediate.remediations.remove-sharing.enabled=false",
+                "trailwatch.remediate.remediations.restart-logging.require-validated-digest=true",
+                "trailwatch.remediate.digest.max-wait=3h", "trailwatch.remediate.digest.topic=trailwatch.integrity.v1",
+                "mp.messaging.incoming.deferred.topic=trailwatch.remediate.deferred.v1");
+        assertThat(named(objects, "ConfigMap", "tw-trailwatch-remediate").at("/data/application.properties").asText())
+                .as("only where asked").doesNotContain("remove-sharing.require-validated-digest");
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-ingest").at("/data/application.properties").asText())
                 .contains("trailwatch.ingest.concurrency=8", "trailwatch.ingest.aws.region=eu-west-1",
                         "mp.messaging.outgoing.integrity.topic=trailwatch.integrity.v1",
@@ -269,7 +274,7 @@ class ChartTest {
     void strimziTopics_compactTheLedgersAndTheDetectorState_andKeepTheRest() {
         List<JsonNode> topics = ofKind(render("everything-values.yaml", Map.of()), "KafkaTopic");
 
-        assertThat(topics).as("every topic of docs/topics.md, trailwatch.dlq.remediate.findings included").hasSize(17).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
+        assertThat(topics).as("every topic of docs/topics.md, trailwatch.dlq.remediate.findings included").hasSize(18).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
         for (JsonNode t : topics) {
             String name = t.at("/spec/topicName").asText();
             boolean compact = name.contains("ledger") || name.contains("control") || name.endsWith("-changelog");

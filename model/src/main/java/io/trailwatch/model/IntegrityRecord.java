@@ -34,6 +34,10 @@ import java.util.List;
  * @param logFilesVerified     of those, present with the hash the digest gives
  * @param problems             what is wrong, empty when valid
  * @param notChecked           what could not be checked, for reasons that are no tampering; null when everything was
+ * @param verifiedLogFiles     the log files of {@code logFilesVerified}, as {@code s3://bucket/key}: present with the
+ *                             hash a digest signed by CloudTrail gives (what remediate-service waits for when a
+ *                             remediation requires a validated digest); absent when there are none, or when the
+ *                             digest is not where it says it was delivered
  * @param checkedAt            when the check ended
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -55,6 +59,7 @@ public record IntegrityRecord(
         int logFilesVerified,
         List<Problem> problems,
         List<NotChecked> notChecked,
+        List<String> verifiedLogFiles,
         Instant checkedAt) {
 
     public static final String VALID = "valid";

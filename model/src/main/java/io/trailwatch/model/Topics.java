@@ -54,6 +54,13 @@ public final class Topics {
     /** Records on the findings topic that remediate-service could not read or handle. Value: {@link DeadLetter}. */
     public static final String DLQ_REMEDIATE_FINDINGS = dlq("remediate", "findings");
 
+    /**
+     * remediate-service's own queue of remediations put off (a log file awaiting its digest, a function whose circuit
+     * is open), each looked at again a while after it was written. Not a public API. Key:
+     * {@code <remediation>|<findingId>}. Value: the {@link Finding}; headers say which remediation, why and until when.
+     */
+    public static final String REMEDIATE_DEFERRED = "trailwatch.remediate.deferred.v1";
+
     /** The compacted control topic of remediate-service's kill switch. Key: {@code kill-switch}. */
     public static final String REMEDIATE_CONTROL = "trailwatch.remediate.control.v1";
 

@@ -19,7 +19,7 @@ public final class DigestCheck {
     private final DigestFile digest;
     private final List<Problem> problems = new ArrayList<>();
     private final List<NotChecked> notChecked = new ArrayList<>();
-    private int verified;
+    private final List<String> verifiedFiles = new ArrayList<>();
     private int hashed;
 
     /**
@@ -61,7 +61,16 @@ public final class DigestCheck {
 
     /** Log files whose SHA-256 matched. */
     public int verified() {
-        return verified;
+        return verifiedFiles.size();
+    }
+
+    /**
+     * Log files whose SHA-256 matched, as {@code s3://bucket/key}; none when the digest is not where it says it was
+     * delivered (its signature then vouches for another object's contents).
+     */
+    public List<String> verifiedLogFiles() {
+        boolean misplaced = problems.stream().anyMatch(p -> p.reason().equals(Problem.LOCATION_MISMATCH));
+        return misplaced ? List.of() : List.copyOf(verifiedFiles);
     }
 
     /** Log files read and hashed. */
@@ -87,8 +96,8 @@ public final class DigestCheck {
         notChecked.add(new NotChecked(reason, bucket, key, detail));
     }
 
-    void verifiedLogFile() {
-        verified++;
+    void verifiedLogFile(String bucket, String key) {
+        verifiedFiles.add("s3://" + bucket + "/" + key);
     }
 
     void hashedLogFile() {
@@ -104,7 +113,8 @@ public final class DigestCheck {
                 !problems.isEmpty() ? IntegrityRecord.INVALID : notChecked.isEmpty() ? IntegrityRecord.VALID : IntegrityRecord.UNVERIFIED,
                 digest != null && digest.startsChain(), name.backfill(),
                 digest == null ? null : digest.previousDigestS3Object(),
-                digest == null ? 0 : digest.logFiles().size(), verified, List.copyOf(problems),
-                notChecked.isEmpty() ? null : List.copyOf(notChecked), now);
+                digest == null ? 0 : digest.logFiles().size(), verified(), List.copyOf(problems),
+                notChecked.isEmpty() ? null : List.copyOf(notChecked),
+                verifiedLogFiles().isEmpty() ? null : verifiedLogFiles(), now);
     }
 }

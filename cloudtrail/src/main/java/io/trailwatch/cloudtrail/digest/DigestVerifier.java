@@ -297,7 +297,7 @@ public final class DigestVerifier {
             check.problem(Problem.LOG_FILE_MODIFIED, file.s3Bucket(), file.s3Object(),
                     "the log file's SHA-256 is not the one the digest gives", file.hashValue(), hashed.sha256());
         } else {
-            check.verifiedLogFile();
+            check.verifiedLogFile(file.s3Bucket(), file.s3Object());
         }
         check.hashedLogFile();
     }

@@ -72,8 +72,8 @@ class DigestVerifierTest {
     void anIntactChain_isValid_everyLogFileVerified() throws Exception {
         trail.log(HOUR.plusSeconds(60), logs.records(ACCOUNT, "eu-west-1", HOUR, 3));
         trail.digest(HOUR.plusSeconds(3600));
-        trail.log(HOUR.plusSeconds(3700), logs.records(ACCOUNT, "eu-west-1", HOUR.plusSeconds(3650), 2));
-        trail.log(HOUR.plusSeconds(3800), logs.records(ACCOUNT, "eu-west-1", HOUR.plusSeconds(3750), 2));
+        var a = trail.log(HOUR.plusSeconds(3700), logs.records(ACCOUNT, "eu-west-1", HOUR.plusSeconds(3650), 2));
+        var b = trail.log(HOUR.plusSeconds(3800), logs.records(ACCOUNT, "eu-west-1", HOUR.plusSeconds(3750), 2));
         Digest second = trail.digest(HOUR.plusSeconds(7200));
 
         DigestCheck check = verify(second);
@@ -81,6 +81,8 @@ class DigestVerifierTest {
         assertThat(check.problems()).isEmpty();
         assertThat(check.notChecked()).isEmpty();
         assertThat(check.verified()).isEqualTo(2);
+        assertThat(check.record(Instant.now()).verifiedLogFiles()).as("named, for whoever waits on a log file's digest")
+                .containsExactly("s3://" + a.bucket() + "/" + a.key(), "s3://" + b.bucket() + "/" + b.key());
         assertThat(check.record(Instant.now()).status()).isEqualTo(IntegrityRecord.VALID);
         assertThat(check.when()).isEqualTo(HOUR.plusSeconds(7200));
     }

@@ -97,6 +97,8 @@ class IntegrityIT {
 
         assertThat(record.status()).isEqualTo(IntegrityRecord.INVALID);
         assertThat(record.logFilesVerified()).isEqualTo(1);
+        assertThat(record.verifiedLogFiles()).as("the file still as CloudTrail wrote it, by name")
+                .containsExactly("s3://" + kept.bucket() + "/" + kept.key());
         Problem problem = only(record.problems());
         assertThat(problem.reason()).isEqualTo(Problem.LOG_FILE_MODIFIED);
         assertThat(problem.key()).isEqualTo(edited.key()).isNotEqualTo(kept.key());
@@ -180,6 +182,7 @@ class IntegrityIT {
         assertThat(forged.reason()).isEqualTo(Problem.SIGNATURE_INVALID);
         assertThat(forged.key()).isEqualTo(first.key());
         assertThat(records.get(0).logFilesVerified()).as("nothing an unverified digest says is trusted").isZero();
+        assertThat(records.get(0).verifiedLogFiles()).isNull();
         Problem chain = only(records.get(1).problems());
         assertThat(chain.reason()).isEqualTo(Problem.DIGEST_MODIFIED);
         assertThat(chain.key()).isEqualTo(first.key());

@@ -48,6 +48,12 @@ public interface RemediateConfig {
     @WithName("circuit-breaker")
     Breaker circuitBreaker();
 
+    /** Waiting for CloudTrail digests, for remediations that require a validated one. */
+    Digest digest();
+
+    /** Remediations put off (awaiting a digest, a circuit open) and looked at again later. */
+    Deferral deferral();
+
     /** How a function is invoked: Lambda's invocation types, less DryRun (a dry run invokes nothing here). */
     enum InvocationType { RequestResponse, Event }
 
@@ -81,13 +87,52 @@ public interface RemediateConfig {
         /** The whole invocation, SDK retries included, takes at most this long. */
         @WithDefault("30s")
         Duration timeout();
+
+        /**
+         * Invoke only once a CloudTrail digest validated the log file the finding's event came from (ingest-service
+         * must validate digests: trailwatch.ingest.integrity); until then the remediation is held, for at most
+         * {@code trailwatch.remediate.digest.max-wait}. Slower by up to an hour or two, proof against forged log files.
+         */
+        @WithDefault("false")
+        boolean requireValidatedDigest();
+    }
+
+    /** Waiting for CloudTrail digests. */
+    interface Digest {
+        /**
+         * How long a remediation waits for a digest to validate its log file before it is skipped. CloudTrail
+         * delivers a digest about an hour after the hour it covers; the default leaves room for a late one.
+         */
+        @WithDefault("2h")
+        Duration maxWait();
+
+        /** ingest-service's integrity topic, read by every replica over the last {@code max-wait} and an hour. */
+        @WithDefault(Topics.INTEGRITY)
+        @NotBlank
+        String topic();
+    }
+
+    /** Remediations put off, on a topic of their own, each looked at again {@code recheck-every} after it was put off. */
+    interface Deferral {
+        /** How long a remediation put off waits before it is looked at again; above zero. */
+        @WithDefault("1m")
+        Duration recheckEvery();
+
+        /** Partitions of the deferred topic when the service creates it. */
+        @WithDefault("6")
+        @Min(1)
+        int partitions();
+
+        /** How long the deferred topic keeps a record: longer than any wait. */
+        @WithDefault("7d")
+        Duration retention();
     }
 
     /** The Lambda client: region, and for tests an endpoint and static credentials. */
     interface Lambda extends AwsClientConfig {
     }
 
-    /** Consecutive failures of a function open its circuit for a while: findings are skipped, not piled on. */
+    /** Consecutive failures of a function open its circuit for a while: findings are put off, not piled on. */
     interface Breaker {
         /** Failures in a row that open the circuit; at least 1. */
         @WithDefault("5")
@@ -97,5 +142,12 @@ public interface RemediateConfig {
         /** How long the circuit stays open before one trial invocation goes through. */
         @WithDefault("60s")
         Duration openFor();
+
+        /**
+         * A finding that finds the circuit open is put off and tried again later, for this long; then it is recorded
+         * as failed (and stays in the audit topic for an operator).
+         */
+        @WithDefault("24h")
+        Duration retryFor();
     }
 }

@@ -22,14 +22,22 @@ public final class Plans {
      * @param function       the Lambda function
      * @param invocationType RequestResponse or Event
      * @param enabled        whether it invokes for real
+     * @param requireDigest  invoke only once a CloudTrail digest validated the log file of the finding's event
      */
     public record Remediation(String name, Set<String> ruleIds, Set<String> categories, Set<String> accounts,
-                              Set<String> regions, String function, String invocationType, boolean enabled) {
+                              Set<String> regions, String function, String invocationType, boolean enabled,
+                              boolean requireDigest) {
         public Remediation {
             if (!invocationType.equals("RequestResponse") && !invocationType.equals("Event")) {
                 throw new IllegalArgumentException("remediation '" + name + "': invocation-type is RequestResponse or Event, not '"
                         + invocationType + "'");
             }
+        }
+
+        /** A remediation that does not wait for digests. */
+        public Remediation(String name, Set<String> ruleIds, Set<String> categories, Set<String> accounts,
+                           Set<String> regions, String function, String invocationType, boolean enabled) {
+            this(name, ruleIds, categories, accounts, regions, function, invocationType, enabled, false);
         }
 
         boolean matches(Finding f) {
@@ -41,15 +49,15 @@ public final class Plans {
         }
     }
 
-    /** What to do: invoke, dry-run, or skip with a reason. */
-    public enum Action { INVOKE, DRY_RUN, SKIP }
+    /** What to do: invoke, dry-run, skip with a reason, or hold until the log file's digest validated it. */
+    public enum Action { INVOKE, DRY_RUN, SKIP, HOLD }
 
     /**
      * One remediation for one finding, decided.
      *
      * @param remediation the remediation
      * @param action      what to do
-     * @param reason      why not invoke (dry run or skip), else null
+     * @param reason      why not invoke (dry run, skip or hold), else null
      */
     public record Plan(Remediation remediation, Action action, String reason) {
     }
@@ -84,8 +92,17 @@ public final class Plans {
         return null;
     }
 
-    /** The plans for a finding, given whether the kill switch is on now. */
+    /** The plans for a finding, given whether the kill switch is on now, for remediations that need no digest. */
     public List<Plan> plan(Finding f, boolean killSwitch) {
+        return plan(f, killSwitch, LogFileVerdicts.NONE);
+    }
+
+    /**
+     * The plans for a finding, given whether the kill switch is on now and what digests said of log files so far. A
+     * remediation that requires a validated digest is held while no digest has vouched for the log file of the
+     * finding's event, and skipped when one found it deleted or modified.
+     */
+    public List<Plan> plan(Finding f, boolean killSwitch, LogFileVerdicts digests) {
         List<Plan> out = new ArrayList<>();
         for (Remediation r : remediations) {
             if (!r.matches(f)) {
@@ -101,10 +118,24 @@ public final class Plans {
                 out.add(new Plan(r, Action.DRY_RUN, "remediation disabled globally"));
             } else if (!r.enabled()) {
                 out.add(new Plan(r, Action.DRY_RUN, "remediation not enabled"));
+            } else if (r.requireDigest()) {
+                out.add(digestPlan(r, f.evidence().origin(), digests));
             } else {
                 out.add(new Plan(r, Action.INVOKE, null));
             }
         }
         return out;
+    }
+
+    private static Plan digestPlan(Remediation r, EventOrigin origin, LogFileVerdicts digests) {
+        String file = "s3://" + origin.bucket() + "/" + origin.key();
+        var verdict = digests.of(file);
+        if (verdict.isEmpty()) {
+            return new Plan(r, Action.HOLD, "awaiting a CloudTrail digest that validates " + file);
+        }
+        if (!verdict.get().valid()) {
+            return new Plan(r, Action.SKIP, "log file failed digest validation: " + verdict.get().detail());
+        }
+        return new Plan(r, Action.INVOKE, null);
     }
 }

@@ -24,7 +24,10 @@ import java.util.concurrent.ExecutionException;
 /**
  * The global kill switch. On when configured so ({@code trailwatch.remediate.kill-switch=true}) or when the control
  * topic holds the key {@code kill-switch}: {@code PUT /kill-switch} on any replica turns it on for all of them at
- * once, {@code DELETE /kill-switch} off; {@code GET /kill-switch} says which. While on, nothing is invoked. Served on
+ * once, {@code DELETE /kill-switch} off; {@code GET /kill-switch} says which. While on, nothing is invoked: each
+ * invoker asks immediately before every invocation, so invocations already queued are skipped too (recorded as
+ * skipped, reason {@code kill switch on}; not retried when it goes off). The state is the gauge
+ * {@code trailwatch_remediate_kill_switch} and part of readiness ({@link RemediateReadiness}). Served on
  * the management interface (its own port): turning it on or off needs the operator role, reading it the viewer role
  * (application.properties).
  */
@@ -42,6 +45,9 @@ public class KillSwitch {
     @jakarta.inject.Inject
     io.trailwatch.remediate.config.RemediateConfig config;
 
+    @jakarta.inject.Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     private String topic;
     private boolean configured;
 
@@ -58,6 +64,16 @@ public class KillSwitch {
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(producerConfig,
                 new StringSerializer(), new StringSerializer());
+        io.micrometer.core.instrument.Gauge.builder("trailwatch.remediate.kill_switch", this, k -> k.on() ? 1 : 0)
+                .description("1 while the kill switch is on (nothing is invoked), else 0").register(registry);
+    }
+
+    /**
+     * Whether this replica still follows the control topic (its thread alive, polling within the last two minutes):
+     * a replica that stopped following might miss the switch going on, so it is reported unready.
+     */
+    public boolean following() {
+        return follower != null && follower.isFollowing(java.time.Duration.ofMinutes(2));
     }
 
     void stop(@Observes ShutdownEvent stop) {

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.messaging.FindingConsumer;
 import io.trailwatch.messaging.FindingDeserializer;
@@ -17,6 +19,8 @@ import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.Remediation;
 import io.trailwatch.model.Topics;
 import io.trailwatch.remediate.config.RemediateConfig;
+import io.trailwatch.remediate.core.Deferral;
+import io.trailwatch.remediate.core.LogFileVerdicts;
 import io.trailwatch.remediate.core.Plans;
 import io.trailwatch.remediate.core.Targets;
 import io.trailwatch.remediate.outbound.Invoker;
@@ -36,14 +40,22 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Findings in, remediations out, through the shared {@link FindingConsumer}: each finding is planned against the
- * configured remediations (kill switch, account allowlist, dry run); each invocation runs once per finding and
- * remediation ({@code <remediation>|<findingId>}, the ledger), on the function's own {@link Invoker}; every outcome
- * goes to {@link Topics#REMEDIATIONS}.
+ * configured remediations (kill switch, account allowlist, provenance, digests, dry run); each invocation runs once per
+ * finding and remediation ({@code <remediation>|<findingId>}, the ledger), on the function's own {@link Invoker}; every
+ * final outcome goes to {@link Topics#REMEDIATIONS}.
+ *
+ * <p>A remediation that cannot run yet (its log file awaits a digest, its function's circuit is open) is put off: the
+ * finding goes to the deferred topic ({@link Topics#REMEDIATE_DEFERRED}) with a {@link Deferral} in its headers, and
+ * comes back through the same consumer {@code recheck-every} later, planned again for that remediation alone, until
+ * it runs or its wait is over. The finding's offset is committed once its deferral is on Kafka, so nothing waits in
+ * memory and a crash loses nothing.
  */
 @ApplicationScoped
 @Startup // built at start, so a misconfiguration stops the start, not the first finding
@@ -73,12 +85,21 @@ public class Remediator {
     @Inject
     @Channel("dlq-findings")
     Emitter<DeadLetter> deadLetters;
+    @Inject
+    @Channel("deferred-out")
+    Emitter<Finding> deferredOut;
+    @Inject
+    LogFileVerdicts digests;
+    @Inject
+    @Identifier("deferred-topic")
+    CompletableFuture<Void> deferredTopic;
 
     private FindingConsumer<Remediation> consumer;
 
     @PostConstruct
     void start() {
-        consumer = new FindingConsumer<>("remediate", ledger, CompletableFuture.allOf(ledger.ready(), killSwitch.ready()),
+        consumer = new FindingConsumer<>("remediate", ledger,
+                CompletableFuture.allOf(ledger.ready(), killSwitch.ready(), digests.ready(), deferredTopic),
                 ledgerOut, deadLetters, registry, this::plan);
         LOG.infof("remediate: %d remediations %s, invocations %s, %d allowlisted accounts", invokers.size(),
                 config.remediations().keySet(), config.enabled() ? "enabled" : "off (dry run)",
@@ -100,38 +121,104 @@ public class Remediator {
         return consumer.accept(message);
     }
 
-    /** One task per remediation the finding calls for. */
+    /**
+     * A remediation put off comes back: looked at again once {@code recheck-every} has passed since it was put off
+     * (records come in the order they were written, so waiting for the first is waiting for the earliest).
+     */
+    @Incoming("deferred")
+    public CompletionStage<Void> onDeferred(Message<FindingDeserializer.Read> message) {
+        long written = message.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getTimestamp().toEpochMilli()).orElse(0L);
+        long wait = written + config.deferral().recheckEvery().toMillis() - System.currentTimeMillis();
+        if (wait <= 0) {
+            return consumer.accept(message);
+        }
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
+                .thenCompose(x -> consumer.accept(message));
+    }
+
+    /** One task per remediation the finding calls for; for a finding put off, the one remediation it was put off for. */
     private List<FindingConsumer.Task<Remediation>> plan(Finding f, Message<FindingDeserializer.Read> message) {
         Instant arrived = Instant.now();
+        Optional<Deferral> deferral = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .flatMap(m -> Deferral.of(m.getHeaders()));
         List<FindingConsumer.Task<Remediation>> tasks = new ArrayList<>();
-        for (Plans.Plan plan : plans.plan(f, killSwitch.on())) {
+        for (Plans.Plan plan : plans.plan(f, killSwitch.on(), digests)) {
             var r = plan.remediation();
-            tasks.add(new FindingConsumer.Task<>(r.name() + "|" + f.findingId(), () -> run(f, plan, arrived)));
+            if (deferral.isPresent() && !deferral.get().remediation().equals(r.name())) {
+                continue;
+            }
+            tasks.add(new FindingConsumer.Task<>(r.name() + "|" + f.findingId(), () -> run(f, plan, arrived, deferral)));
         }
         return tasks;
     }
 
-    private CompletableFuture<FindingConsumer.Outcome<Remediation>> run(Finding f, Plans.Plan plan, Instant arrived) {
+    private CompletableFuture<FindingConsumer.Outcome<Remediation>> run(Finding f, Plans.Plan plan, Instant arrived,
+                                                                        Optional<Deferral> deferral) {
         var r = plan.remediation();
         var targets = Targets.of(f);
+        if (plan.action() == Plans.Action.HOLD) {
+            return putOff(f, r, Deferral.AWAITING_DIGEST, config.digest().maxWait(), deferral, plan.reason(), arrived);
+        }
         if (plan.action() != Plans.Action.INVOKE) {
             String outcome = plan.action() == Plans.Action.DRY_RUN ? "dry-run" : "skipped";
             return CompletableFuture.completedFuture(record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(),
                     r.name(), r.function(), r.invocationType(), outcome, plan.reason(), targets, null, null, null, 0,
                     millis(arrived), Instant.now())));
         }
-        return invokers.get(r.name()).invoke(payload(f, r.name(), targets, false)).thenApply(res -> {
+        return invokers.get(r.name()).invoke(payload(f, r.name(), targets, false)).thenCompose(res -> {
             if (res.abandoned()) {
-                return FindingConsumer.abandoned();
+                return CompletableFuture.completedFuture(FindingConsumer.abandoned());
             }
-            String outcome = res.circuitOpen() ? "skipped" : res.succeeded() ? "invoked" : "failed";
-            String reason = res.circuitOpen() ? "circuit open" : res.functionError() != null ? "FunctionError: " + res.functionError() : res.error();
+            if (res.circuitOpen()) {
+                return putOff(f, r, Deferral.CIRCUIT_OPEN, config.circuitBreaker().retryFor(), deferral,
+                        "the circuit of " + r.function() + " is open", arrived);
+            }
+            String outcome = res.killed() ? "skipped" : res.succeeded() ? "invoked" : "failed";
+            String reason = res.functionError() != null ? "FunctionError: " + res.functionError() : res.error();
             String response = res.response() == null ? null : res.response().length() > Remediation.MAX_RESPONSE_CHARS
                     ? res.response().substring(0, Remediation.MAX_RESPONSE_CHARS) : res.response();
-            return record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(), r.name(), r.function(),
-                    r.invocationType(), outcome, reason, targets, res.statusCode(), res.functionError(), response,
-                    res.circuitOpen() ? 0 : 1, millis(arrived), Instant.now()));
+            return CompletableFuture.completedFuture(record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(),
+                    r.name(), r.function(), r.invocationType(), outcome, reason, targets, res.statusCode(), res.functionError(),
+                    response, res.invoked() ? 1 : 0, millis(arrived), Instant.now())));
         });
+    }
+
+    /**
+     * Puts a remediation off: onto the deferred topic, to come back {@code recheck-every} later; the task is done once
+     * Kafka has it. When its wait is over instead, the final outcome: skipped (no digest vouched for its log file) or
+     * failed (the circuit stayed open).
+     */
+    private CompletableFuture<FindingConsumer.Outcome<Remediation>> putOff(Finding f, Plans.Remediation r, String why,
+                                                                           Duration wait, Optional<Deferral> earlier,
+                                                                           String reason, Instant arrived) {
+        Instant now = Instant.now();
+        Deferral d = earlier.filter(e -> e.reason().equals(why)).orElse(new Deferral(r.name(), why, now, now.plus(wait)));
+        if (d.expired(now)) {
+            boolean digest = why.equals(Deferral.AWAITING_DIGEST);
+            String detail = digest ? "no CloudTrail digest validated its log file within " + wait + " (" + reason + ")"
+                    : reason + " since " + d.since() + ": not invoked within " + wait;
+            return CompletableFuture.completedFuture(record(new Remediation(f.findingId(), f.ruleId(), f.accountId(), f.region(),
+                    r.name(), r.function(), r.invocationType(), digest ? "skipped" : "failed", detail, Targets.of(f), null,
+                    null, null, 0, millis(arrived), now)));
+        }
+        if (earlier.filter(e -> e.reason().equals(why)).isEmpty()) {
+            Counter.builder("trailwatch.remediate.deferrals").description("Remediations put off, by why")
+                    .tag("remediation", r.name()).tag("reason", why).register(registry).increment();
+            LOG.infof("remediation %s of finding %s put off until %s at most: %s", r.name(), f.findingId(), d.until(), reason);
+        }
+        CompletableFuture<FindingConsumer.Outcome<Remediation>> written = new CompletableFuture<>();
+        deferredOut.send(Message.of(f).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(r.name() + "|" + f.findingId()).withHeaders(d.headers()).build())
+                .withAckWithMetadata(m -> {
+                    written.complete(FindingConsumer.done(null));
+                    return CompletableFuture.completedFuture(null);
+                }).withNackWithMetadata((e, m) -> {
+                    LOG.errorf("remediation %s of finding %s could not be put off, the finding stays unacknowledged: %s",
+                            r.name(), f.findingId(), e.toString());
+                    written.complete(FindingConsumer.abandoned());
+                    return CompletableFuture.completedFuture(null);
+                }));
+        return written;
     }
 
     /** The function's input: the finding and the remediation context. */
@@ -146,8 +233,8 @@ public class Remediator {
     }
 
     /**
-     * Publishes the outcome to the audit topic and counts it; a skipped remediation is not final (the kill switch goes
-     * off, a circuit closes), so only the others go to the ledger.
+     * Publishes the outcome to the audit topic and counts it; a skipped remediation is not final (a replay after the
+     * kill switch went off, or with the account allowlisted, may run it), so only the others go to the ledger.
      */
     private FindingConsumer.Outcome<Remediation> record(Remediation r) {
         Counter.builder("trailwatch.remediate.outcomes").description("Remediations by outcome").tag("remediation", r.remediation())

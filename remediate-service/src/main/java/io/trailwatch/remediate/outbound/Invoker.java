@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Invokes one Lambda function, on its own thread (a slow function never stalls the consumer or another function),
@@ -48,9 +49,16 @@ public final class Invoker implements AutoCloseable {
         public boolean abandoned() {
             return !invoked && ABANDONED.equals(error);
         }
+
+        /** Not tried: the kill switch was on when its turn came. */
+        public boolean killed() {
+            return !invoked && KILL_SWITCH.equals(error);
+        }
     }
 
     static final String ABANDONED = "abandoned: stopping";
+    /** The reason an invocation whose turn came while the kill switch was on was not made. */
+    public static final String KILL_SWITCH = "kill switch on";
     private static final Logger LOG = Logger.getLogger(Invoker.class);
 
     private final LambdaClient lambda;
@@ -60,16 +68,20 @@ public final class Invoker implements AutoCloseable {
     private final Pacer pacer;
     private final Guard breaker;
     private final ExecutorService thread;
+    private final BooleanSupplier killSwitch;
     private volatile boolean stopping;
     private volatile boolean closed;
 
     /**
      * @param failures failures in a row that open the circuit
      * @param openFor  how long it stays open before one trial invocation goes through
+     * @param killSwitch whether the kill switch is on: asked immediately before every invocation, so one turned on
+     *                   stops those already queued too
      */
     public Invoker(LambdaClient lambda, String function, String invocationType, Duration timeout, double ratePerSecond,
-                   int failures, Duration openFor) {
+                   int failures, Duration openFor, BooleanSupplier killSwitch) {
         this.lambda = lambda;
+        this.killSwitch = killSwitch;
         this.function = function;
         this.invocationType = invocationType;
         this.timeout = timeout;
@@ -100,8 +112,14 @@ public final class Invoker implements AutoCloseable {
 
     private Result call(String payload) {
         try {
+            if (killSwitch.getAsBoolean()) {
+                return new Result(false, null, null, null, KILL_SWITCH, false);
+            }
+            pacer.await();
+            if (killSwitch.getAsBoolean()) { // turned on while this one waited for its turn
+                return new Result(false, null, null, null, KILL_SWITCH, false);
+            }
             InvokeResponse res = breaker.call(() -> {
-                pacer.await();
                 InvokeResponse r = lambda.invoke(InvokeRequest.builder().functionName(function).invocationType(invocationType)
                         .payload(SdkBytes.fromString(payload, StandardCharsets.UTF_8))
                         .overrideConfiguration(c -> c.apiCallTimeout(timeout)).build());

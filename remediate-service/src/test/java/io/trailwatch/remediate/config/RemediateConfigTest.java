@@ -29,6 +29,12 @@ class RemediateConfigTest {
         assertThat(config.circuitBreaker().failures()).isEqualTo(5);
         assertThat(config.circuitBreaker().openFor()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.lambda().region()).isEqualTo("us-east-1");
+        assertThat(restart.requireValidatedDigest()).as("no waiting for digests unless asked").isFalse();
+        assertThat(config.digest().maxWait()).isEqualTo(Duration.ofHours(2));
+        assertThat(config.digest().topic()).isEqualTo("trailwatch.integrity.v1");
+        assertThat(config.deferral().recheckEvery()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.circuitBreaker().retryFor()).isEqualTo(Duration.ofHours(24));
+        assertThat(config.deferral().retention()).isEqualTo(Duration.ofDays(7));
     }
 
     @Test

@@ -53,6 +53,71 @@ class PlansTest {
                 .satisfies(p -> assertThat(p.reason()).startsWith("provenance mismatch"));
     }
 
+    @Test
+    void aRemediationThatRequiresADigest_isHeldUntilOneValidatesItsLogFile_andSkippedWhenOneFoundItChanged() throws Exception {
+        var proven = new Plans.Remediation("proven", Set.of("cloudtrail-stop-logging"), Set.of(), Set.of(), Set.of(), "fn",
+                "RequestResponse", true, true);
+        var plans = new Plans(List.of(proven, ON), true, Set.of("111122223333"));
+        Finding f = stopLogging();
+        String file = "s3://trail/" + f.evidence().origin().key();
+        var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), java.time.Clock.systemUTC());
+
+        assertThat(plans.plan(f, false, digests)).extracting(Plans.Plan::action)
+                .as("the remediation that does not wait runs at once").containsExactly(Plans.Action.HOLD, Plans.Action.INVOKE);
+        assertThat(plans.plan(f, false, digests).get(0).reason()).isEqualTo("awaiting a CloudTrail digest that validates " + file);
+        assertThat(plans.plan(f, true, digests)).extracting(Plans.Plan::action).as("the kill switch comes first")
+                .containsOnly(Plans.Action.SKIP);
+
+        digests.add(integrity(List.of(file), List.of()));
+        assertThat(plans.plan(f, false, digests).get(0).action()).isEqualTo(Plans.Action.INVOKE);
+
+        var changed = new LogFileVerdicts(java.time.Duration.ofHours(3), java.time.Clock.systemUTC());
+        changed.add(integrity(List.of(), List.of(new io.trailwatch.model.IntegrityRecord.Problem("log-file-modified", "trail",
+                f.evidence().origin().key(), "the log file's SHA-256 is not the one the digest gives", "aa", "bb"))));
+        changed.add(integrity(List.of(file), List.of())); // a later digest vouching for it does not undo that
+        assertThat(plans.plan(f, false, changed).get(0)).satisfies(p -> {
+            assertThat(p.action()).isEqualTo(Plans.Action.SKIP);
+            assertThat(p.reason()).startsWith("log file failed digest validation: log-file-modified");
+        });
+    }
+
+    @Test
+    void verdicts_areForgottenOnceOlderThanTheirWindow() {
+        var now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+        var clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return java.time.Instant.ofEpochMilli(now.get());
+            }
+        };
+        var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), clock);
+        digests.add(integrity(List.of("s3://trail/a.json.gz"), List.of()));
+        now.addAndGet(java.time.Duration.ofHours(2).toMillis());
+        digests.add(integrity(List.of("s3://trail/b.json.gz"), List.of()));
+        now.addAndGet(java.time.Duration.ofHours(2).toMillis());
+
+        assertThat(digests.expire()).isEqualTo(1);
+        assertThat(digests.of("s3://trail/a.json.gz")).isEmpty();
+        assertThat(digests.of("s3://trail/b.json.gz")).hasValueSatisfying(v -> assertThat(v.valid()).isTrue());
+    }
+
+    private static io.trailwatch.model.IntegrityRecord integrity(List<String> verified, List<io.trailwatch.model.IntegrityRecord.Problem> problems) {
+        return new io.trailwatch.model.IntegrityRecord("trail", "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/03/02/d.json.gz",
+                "111122223333", "eu-west-1", "management-events", null, null, null,
+                problems.isEmpty() ? "valid" : "invalid", false, false, null, verified.size() + problems.size(), verified.size(),
+                problems, null, verified.isEmpty() ? null : verified, java.time.Instant.now());
+    }
+
     private static Finding with(Finding f, EventOrigin origin, String account) {
         var e = f.evidence();
         return new Finding(f.findingId(), f.ruleId(), f.title(), f.description(), f.severity(), f.category(), f.mitre(), account,

@@ -7,6 +7,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.Headers;
+import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
@@ -32,6 +33,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** remediate-service against a real broker and an HTTP server standing in for the Lambda Invoke API. */
@@ -201,6 +203,101 @@ class RemediateIT {
     }
 
     @Test
+    void aRemediationThatRequiresAValidatedDigest_waitsForTheDigest_isSkippedWhenItsLogFileWasChanged_orNoDigestCame()
+            throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/proven-fn/invocations")).willReturn(okJson("{}")));
+        Finding validated = finding("proven-1", "it-proven", "111122223333");
+        Finding changed = finding("proven-2", "it-proven", "111122223333");
+        Finding forged = finding("proven-3", "it-proven", "111122223333");
+        publish(validated);
+        publish(changed);
+        publish(forged);
+
+        Thread.sleep(3000); // three rechecks
+        assertThat(calls("proven-fn")).as("nothing runs before a digest vouched for its log file").isEmpty();
+        assertThat(audit.seen().stream().filter(r -> r.value().contains("\"proven-"))).isEmpty();
+
+        integrity(List.of(uri(validated)), List.of());
+        integrity(List.of(), List.of(new IntegrityRecord.Problem(IntegrityRecord.Problem.LOG_FILE_MODIFIED, "trail",
+                changed.evidence().origin().key(), "the log file's SHA-256 is not the one the digest gives", "aa", "bb")));
+
+        assertThat(outcome("proven-1").get("outcome").asText()).isEqualTo("invoked");
+        JsonNode skipped = outcome("proven-2");
+        assertThat(skipped.get("outcome").asText()).isEqualTo("skipped");
+        assertThat(skipped.get("reason").asText()).startsWith("log file failed digest validation: log-file-modified");
+        JsonNode unvouched = outcome("proven-3");
+        assertThat(unvouched.get("outcome").asText()).as("a log file no digest lists (say, one a bucket writer dropped)")
+                .isEqualTo("skipped");
+        assertThat(unvouched.get("reason").asText()).startsWith("no CloudTrail digest validated its log file within PT20S");
+        assertThat(calls("proven-fn")).extracting(e -> JSON.readTree(e.getRequest().getBodyAsString()).get("finding").get("findingId").asText())
+                .containsExactly("proven-1");
+        assertThat(audit.seen().stream().filter(r -> r.value().contains("\"proven-1\""))).as("one outcome each").hasSize(1);
+        io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
+                "trailwatch_remediate_deferrals_total{reason=\"awaiting-digest\",remediation=\"proven\"} 3.0"));
+    }
+
+    @Test
+    void aFindingThatFindsTheCircuitOpen_isPutOffAndInvokedOnceItCloses_neverDropped() throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/flaky-fn/invocations"))
+                .willReturn(okJson("{\"errorMessage\":\"not now\"}").withHeader("X-Amz-Function-Error", "Unhandled")));
+        for (int i = 1; i <= 3; i++) {
+            publish(finding("flaky-" + i, "it-flaky", "111122223333"));
+            assertThat(outcome("flaky-" + i).get("outcome").asText()).isEqualTo("failed");
+        }
+        publish(finding("flaky-4", "it-flaky", "111122223333")); // three failures in a row: the circuit is open
+        await().atMost(WAIT).until(() -> io.trailwatch.testsupport.Management.metrics().contains(
+                "trailwatch_remediate_deferrals_total{reason=\"circuit-open\",remediation=\"flaky\"} 1.0"));
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/flaky-fn/invocations")).willReturn(okJson("{}")));
+
+        JsonNode later = outcome("flaky-4");
+
+        assertThat(later.get("outcome").asText()).isEqualTo("invoked");
+        assertThat(audit.seen().stream().filter(r -> r.value().contains("\"flaky-4\""))).as("not recorded as skipped first").hasSize(1);
+        assertThat(calls("flaky-fn")).hasSize(4);
+    }
+
+    @Test
+    void turningTheKillSwitchOn_stopsInvocationsAlreadyQueued() throws Exception {
+        RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/queued-fn/invocations")).willReturn(okJson("{}")));
+        try {
+            for (int i = 1; i <= 4; i++) { // one a second: three wait their turn behind the first
+                publish(finding("queued-" + i, "it-queued", "111122223333"));
+            }
+            await().atMost(WAIT).until(() -> !calls("queued-fn").isEmpty());
+            io.trailwatch.testsupport.Management.asOperator().put("/kill-switch").then().statusCode(200);
+            io.trailwatch.testsupport.Management.anonymous().get("/q/health/ready").then()
+                    .body("checks.find { it.name == 'remediate' }.data.killSwitch", org.hamcrest.Matchers.equalTo("on"));
+            assertThat(io.trailwatch.testsupport.Management.metrics()).contains("trailwatch_remediate_kill_switch 1.0");
+
+            List<String> outcomes = new java.util.ArrayList<>();
+            for (int i = 1; i <= 4; i++) {
+                JsonNode r = outcome("queued-" + i);
+                outcomes.add(r.get("outcome").asText() + (r.has("reason") ? ": " + r.get("reason").asText() : ""));
+            }
+
+            assertThat(calls("queued-fn")).as("only the invocation under way when it went on").hasSize(1);
+            assertThat(outcomes).containsOnlyOnce("invoked").filteredOn(o -> !o.equals("invoked")).containsOnly("skipped: kill switch on");
+        } finally {
+            io.trailwatch.testsupport.Management.asOperator().delete("/kill-switch").then().statusCode(200);
+        }
+    }
+
+    private static String uri(Finding f) {
+        return "s3://" + f.evidence().origin().bucket() + "/" + f.evidence().origin().key();
+    }
+
+    /** An integrity record as ingest-service publishes it on validating a digest. */
+    private void integrity(List<String> verified, List<IntegrityRecord.Problem> problems) throws Exception {
+        var record = new IntegrityRecord("trail", "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/03/02/"
+                + "111122223333_CloudTrail-Digest_eu-west-1_management-events_us-east-1_20260302T110000Z.json.gz",
+                "111122223333", "eu-west-1", "management-events", java.time.Instant.parse("2026-03-02T10:00:00Z"),
+                java.time.Instant.parse("2026-03-02T11:00:00Z"), "fp", problems.isEmpty() ? IntegrityRecord.VALID : IntegrityRecord.INVALID,
+                false, false, null, verified.size() + problems.size(), verified.size(), problems, null,
+                verified.isEmpty() ? null : verified, java.time.Instant.now());
+        producer.send(new ProducerRecord<>(Topics.INTEGRITY, record.chain(), JSON.writeValueAsBytes(record))).get();
+    }
+
+    @Test
     void aRecordThatIsNoFinding_isDeadLetteredWithTheDocumentedHeaders_counted_andTheStreamGoesOn() throws Exception {
         RemediateResources.lambda.stubFor(post(urlEqualTo("/2015-03-31/functions/restart-fn/invocations")).willReturn(okJson("{}")));
         try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_REMEDIATE_FINDINGS)) {
@@ -244,10 +341,11 @@ class RemediateIT {
         try (InputStream in = RemediateIT.class.getClassLoader().getResourceAsStream("golden/trailwatch.findings.v1/v1/stop-logging.json")) {
             f = JSON.readValue(in, Finding.class);
         }
+        // each finding's event from a log file of its own
         return new Finding(id, ruleId, f.title(), f.description(), f.severity(), f.category(), f.mitre(), account, f.region(),
                 f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(), List.of("ev-" + id), 1, null, null,
                 f.evidence().withOrigin(new io.trailwatch.model.EventOrigin("trail", "AWSLogs/" + account
-                        + "/CloudTrail/eu-west-1/2026/03/02/" + account + "_CloudTrail_eu-west-1_20260302T1005Z_a.json.gz",
+                        + "/CloudTrail/eu-west-1/2026/03/02/" + account + "_CloudTrail_eu-west-1_20260302T1005Z_" + id + ".json.gz",
                         io.trailwatch.model.EventOrigin.VERIFIED)), f.runbook(), f.references());
     }
 

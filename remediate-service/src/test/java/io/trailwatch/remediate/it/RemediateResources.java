@@ -23,7 +23,7 @@ public class RemediateResources implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         KafkaBroker kafka = TestKafka.shared();
-        kafka.createTopics(3, Topics.FINDINGS, Topics.REMEDIATIONS);
+        kafka.createTopics(3, Topics.FINDINGS, Topics.REMEDIATIONS, Topics.INTEGRITY);
         kafka.createTopics(Topics.DLQ_REMEDIATE_FINDINGS);
         lambda = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
         lambda.start();
@@ -34,7 +34,13 @@ public class RemediateResources implements QuarkusTestResourceLifecycleManager {
         c.put("trailwatch.remediate.allowed-accounts", "111122223333");
         c.put("trailwatch.remediate.lambda.endpoint", "http://127.0.0.1:" + lambda.port());
         c.put("trailwatch.remediate.lambda.static-credentials", "test:test");
-        c.put("trailwatch.remediate.circuit-breaker.failures", "50");
+        // three failures in a row open a function's circuit for two seconds; a finding that finds it open is put off
+        c.put("trailwatch.remediate.circuit-breaker.failures", "3");
+        c.put("trailwatch.remediate.circuit-breaker.open-for", "2s");
+        c.put("trailwatch.remediate.circuit-breaker.retry-for", "2m");
+        // what is put off comes back after a second; a log file's digest is waited for 20 seconds
+        c.put("trailwatch.remediate.deferral.recheck-every", "1s");
+        c.put("trailwatch.remediate.digest.max-wait", "20s");
         remediation(c, "restart-logging", "it-restart", "restart-fn", true);
         remediation(c, "dry", "it-dry", "dry-fn", false);
         remediation(c, "failing", "it-fail", "fail-fn", true);
@@ -42,6 +48,11 @@ public class RemediateResources implements QuarkusTestResourceLifecycleManager {
         remediation(c, "slow", "it-slow", "slow-fn", true);
         c.put("trailwatch.remediate.remediations.slow.timeout", "1s");
         remediation(c, "guarded", "it-guarded", "guarded-fn", true);
+        remediation(c, "proven", "it-proven", "proven-fn", true);
+        c.put("trailwatch.remediate.remediations.proven.require-validated-digest", "true");
+        remediation(c, "flaky", "it-flaky", "flaky-fn", true);
+        remediation(c, "queued", "it-queued", "queued-fn", true);
+        c.put("trailwatch.remediate.remediations.queued.rate-per-second", "1");
         return c;
     }
 

@@ -40,7 +40,7 @@ class InvokerTest {
     @Test
     void functionErrors_openTheCircuit_andATrialAfterItsDelayClosesIt() throws Exception {
         var lambda = new Scripted();
-        try (var invoker = new Invoker(lambda, "fn", "RequestResponse", Duration.ofSeconds(5), 1000, 2, Duration.ofMillis(300))) {
+        try (var invoker = new Invoker(lambda, "fn", "RequestResponse", Duration.ofSeconds(5), 1000, 2, Duration.ofMillis(300), () -> false)) {
             var first = invoker.invoke("{}").get();
             var second = invoker.invoke("{}").get();
             var third = invoker.invoke("{}").get();
@@ -56,6 +56,27 @@ class InvokerTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> invoker.invoke("{}").get().succeeded());
             var after = invoker.invoke("{}").get();
             assertThat(after.succeeded()).as("closed after a successful trial").isTrue();
+        }
+    }
+
+    @Test
+    void theKillSwitch_isAskedImmediatelyBeforeEveryInvocation_soQueuedOnesAreNotMade() throws Exception {
+        var lambda = new Scripted();
+        lambda.failing = false;
+        var killed = new java.util.concurrent.atomic.AtomicBoolean();
+        // one invocation a second: the second and third wait their turn, and the switch goes on meanwhile
+        try (var invoker = new Invoker(lambda, "fn", "RequestResponse", Duration.ofSeconds(5), 1, 5, Duration.ofSeconds(60), killed::get)) {
+            var first = invoker.invoke("{}");
+            var second = invoker.invoke("{}");
+            var third = invoker.invoke("{}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> lambda.invocations.get() == 1);
+            killed.set(true);
+
+            assertThat(first.get().succeeded()).isTrue();
+            assertThat(second.get().killed()).as("queued before the switch went on, asked again at its turn").isTrue();
+            assertThat(third.get().killed()).isTrue();
+            assertThat(lambda.invocations).hasValue(1);
+            assertThat(second.get().circuitOpen()).isFalse();
         }
     }
 }
