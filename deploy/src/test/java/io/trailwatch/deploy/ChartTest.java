@@ -261,7 +261,8 @@ class ChartTest {
                 "trailwatch.remediate.remediations.remove-sharing.enabled=false",
                 "trailwatch.remediate.remediations.restart-logging.require-validated-digest=true",
                 "trailwatch.remediate.digest.max-wait=3h", "trailwatch.remediate.digest.topic=trailwatch.integrity.v1",
-                "mp.messaging.incoming.deferred.topic=trailwatch.remediate.deferred.v1");
+                "mp.messaging.incoming.deferred.topic=trailwatch.remediate.deferred.v1",
+                "trailwatch.remediate.ledger.retention=3024000000ms");
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-remediate").at("/data/application.properties").asText())
                 .as("only where asked").doesNotContain("remove-sharing.require-validated-digest");
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-ingest").at("/data/application.properties").asText())
@@ -277,8 +278,14 @@ class ChartTest {
         assertThat(topics).as("every topic of docs/topics.md, trailwatch.dlq.remediate.findings included").hasSize(18).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
         for (JsonNode t : topics) {
             String name = t.at("/spec/topicName").asText();
-            boolean compact = name.contains("ledger") || name.contains("control") || name.endsWith("-changelog");
-            assertThat(t.at("/spec/config/cleanup.policy").asText()).as(name).isEqualTo(compact ? "compact" : "delete");
+            boolean ledger = name.contains("ledger");
+            boolean compact = name.contains("control") || name.endsWith("-changelog");
+            assertThat(t.at("/spec/config/cleanup.policy").asText()).as(name)
+                    .isEqualTo(ledger ? "compact,delete" : compact ? "compact" : "delete");
+            if (ledger) {
+                assertThat(t.at("/spec/config/retention.ms").asLong()).as("ledgers are bounded in time: " + name)
+                        .isEqualTo(java.time.Duration.ofDays(35).toMillis());
+            }
         }
         assertThat(topics).filteredOn(t -> t.at("/spec/topicName").asText().equals("trailwatch.events.v1"))
                 .singleElement().satisfies(t -> assertThat(t.at("/spec/partitions").asInt()).isEqualTo(12));

@@ -169,6 +169,14 @@ public interface IngestConfig {
         @WithDefault("6")
         @Min(1)
         int partitions();
+
+        /**
+         * How long an ingested object is remembered, in memory and on the topic (compacted, then deleted after this):
+         * longer than SQS keeps a message (14 days at most). A backfill over older objects publishes their events
+         * again (consumers deduplicate on eventID). 0: forever.
+         */
+        @WithDefault("35d")
+        java.time.Duration retention();
     }
 
     interface Integrity {

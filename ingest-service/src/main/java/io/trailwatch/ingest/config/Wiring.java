@@ -84,8 +84,8 @@ public class Wiring {
 
     @Produces
     @Singleton
-    Ledger ledger() {
-        return new Ledger();
+    Ledger ledger(IngestConfig config) {
+        return new Ledger(config.ledger().retention());
     }
 
     /**

@@ -1,31 +1,72 @@
 package io.trailwatch.messaging.ledger;
 
-import java.util.Set;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What was already done, by key: the live keys of a compacted ledger topic, as a {@link LedgerFollower} reads them
- * (every replica's work, a tombstone forgetting a key) plus what this replica just did. Ready once the topic was read
- * to its end; a service does nothing before that. Plain Java, thread-safe.
+ * What was already done, by key: the live keys of a ledger topic, as a {@link LedgerFollower} reads them (every
+ * replica's work, a tombstone forgetting a key) plus what this replica just did. Bounded in time like its topic
+ * (compacted and deleted after {@code retention}): a key older than the retention is forgotten ({@link #expire}), so
+ * memory stays flat over months of uptime; what it guarded against by then (a redelivery, a replay of the same
+ * finding) is that much older than any SQS redelivery or retry. Ready once the topic was read to its end; a service
+ * does nothing before that. Plain Java, thread-safe.
  */
 public final class Ledger {
 
-    private final Set<String> keys = ConcurrentHashMap.newKeySet();
-    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    /** Keys are kept forever (the control topic of the kill switch). */
+    public static final Duration FOREVER = Duration.ZERO;
 
-    public boolean contains(String key) {
-        return keys.contains(key);
+    private final Map<String, Long> keys = new ConcurrentHashMap<>();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private final Duration retention;
+
+    /** A ledger whose keys are kept forever. */
+    public Ledger() {
+        this(FOREVER);
     }
 
-    /** Notes a key: done by this replica (its record is on its way), or read from the topic. */
+    /** @param retention how long a key is kept after it was written; {@link #FOREVER} (zero): forever */
+    public Ledger(Duration retention) {
+        if (retention.isNegative()) {
+            throw new IllegalArgumentException("a ledger's retention cannot be negative: " + retention);
+        }
+        this.retention = retention;
+    }
+
+    public Duration retention() {
+        return retention;
+    }
+
+    public boolean contains(String key) {
+        return keys.containsKey(key);
+    }
+
+    /** Notes a key done now, by this replica (its record is on its way). */
     public void add(String key) {
-        keys.add(key);
+        add(key, System.currentTimeMillis());
+    }
+
+    /** Notes a key done at {@code at} (epoch millis): read from the topic, with its record's timestamp. */
+    public void add(String key, long at) {
+        keys.merge(key, at, Math::max);
     }
 
     /** Forgets a key: a tombstone on the topic, so an operator can have something done again. */
     public void remove(String key) {
         keys.remove(key);
+    }
+
+    /** Forgets the keys written more than the retention before {@code now}; returns how many. */
+    public int expire(long now) {
+        if (retention.isZero()) {
+            return 0;
+        }
+        long oldest = now - retention.toMillis();
+        int before = keys.size();
+        keys.values().removeIf(at -> at < oldest);
+        return before - keys.size();
     }
 
     public int size() {

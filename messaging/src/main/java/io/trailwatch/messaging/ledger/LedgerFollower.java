@@ -11,13 +11,15 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Keeps a {@link Ledger} in step with its compacted topic ({@link TopicFollower}): creates the topic, compacted, when
- * it is missing; reads it from the beginning to its end (then the ledger is ready) and follows it, so a replica also
- * learns what others did before a rebalance hands it their partitions.
+ * Keeps a {@link Ledger} in step with its topic ({@link TopicFollower}): creates the topic when it is missing,
+ * compacted, and for a ledger with a retention also deleted after it ({@code cleanup.policy=compact,delete}); reads it
+ * from the beginning to its end (then the ledger is ready) and follows it, so a replica also learns what others did
+ * before a rebalance hands it their partitions. Once a minute it has the ledger forget keys past the retention.
  */
 public final class LedgerFollower implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(LedgerFollower.class);
+    private static final Duration EXPIRY_EVERY = Duration.ofMinutes(1);
 
     private final TopicFollower follower;
 
@@ -33,15 +35,27 @@ public final class LedgerFollower implements AutoCloseable {
      */
     public static LedgerFollower start(Ledger ledger, Map<String, Object> connection, String topic, int partitions) {
         long started = System.nanoTime();
-        var definition = new NewTopic(topic, Optional.of(partitions), Optional.empty())
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        var definition = new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(topicConfig(ledger.retention()));
+        long[] lastExpiry = {System.currentTimeMillis()};
         return new LedgerFollower(TopicFollower.start(new TopicFollower.Target() {
             @Override
             public void accept(ConsumerRecord<String, byte[]> record) {
                 if (record.value() == null) {
                     ledger.remove(record.key());
                 } else {
-                    ledger.add(record.key());
+                    ledger.add(record.key(), record.timestamp());
+                }
+            }
+
+            @Override
+            public void polled() {
+                long now = System.currentTimeMillis();
+                if (now - lastExpiry[0] > EXPIRY_EVERY.toMillis()) {
+                    lastExpiry[0] = now;
+                    int gone = ledger.expire(now);
+                    if (gone > 0) {
+                        LOG.debugf("Ledger %s: %d keys past the retention of %s forgotten", topic, gone, ledger.retention());
+                    }
                 }
             }
 
@@ -54,6 +68,18 @@ public final class LedgerFollower implements AutoCloseable {
                 }
             }
         }, connection, topic, definition, null, Clock.systemUTC()));
+    }
+
+    /**
+     * The ledger topic's configuration: compacted; with a retention, also deleted after it, so the topic stays as
+     * bounded as the ledger in memory.
+     */
+    public static Map<String, String> topicConfig(Duration retention) {
+        if (retention.isZero()) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
     }
 
     /** Whether the follower is still following (false once closed, or if its thread died). */

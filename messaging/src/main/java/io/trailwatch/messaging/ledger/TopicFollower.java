@@ -39,6 +39,10 @@ public final class TopicFollower implements AutoCloseable {
 
         /** The topic was read to the end it had when following started (called once per start). */
         void caughtUp();
+
+        /** After every poll (about twice a second), records or not: for housekeeping such as expiry. */
+        default void polled() {
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(TopicFollower.class);
@@ -146,6 +150,7 @@ public final class TopicFollower implements AutoCloseable {
                     caughtUp = true;
                     target.caughtUp();
                 }
+                target.polled();
             }
         } finally {
             consumer = null;

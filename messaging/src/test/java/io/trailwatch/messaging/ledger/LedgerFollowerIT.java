@@ -47,6 +47,40 @@ class LedgerFollowerIT {
     }
 
     @Test
+    void aLedgerWithARetention_getsATopicCompactedAndDeletedAfterIt_andForgetsKeysWrittenBeforeIt() throws Exception {
+        String topic = "ledger-it-" + UUID.randomUUID();
+        kafka.createTopics(1, topic);
+        long now = System.currentTimeMillis();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new StringSerializer(), new StringSerializer())) {
+            // written forty days ago, and yesterday
+            producer.send(new ProducerRecord<>(topic, 0, now - Duration.ofDays(40).toMillis(), "old", "{}")).get();
+            producer.send(new ProducerRecord<>(topic, 0, now - Duration.ofDays(1).toMillis(), "recent", "{}")).get();
+        }
+        var ledger = new Ledger(Duration.ofDays(35));
+        try (var follower = LedgerFollower.start(ledger, KafkaConnection.plain(kafka.bootstrapServers()), topic, 1)) {
+            ledger.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertThat(ledger.contains("old")).as("read as it is on the topic").isTrue();
+
+            assertThat(ledger.expire(System.currentTimeMillis())).isEqualTo(1);
+            assertThat(ledger.contains("old")).isFalse();
+            assertThat(ledger.contains("recent")).isTrue();
+        }
+        assertThat(LedgerFollower.topicConfig(Duration.ofDays(35))).containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", Long.toString(Duration.ofDays(35).toMillis()));
+        String created = "ledger-it-" + UUID.randomUUID();
+        var bounded = new Ledger(Duration.ofDays(35));
+        try (var follower = LedgerFollower.start(bounded, KafkaConnection.plain(kafka.bootstrapServers()), created, 1);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            bounded.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            var resource = new ConfigResource(ConfigResource.Type.TOPIC, created);
+            var config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertThat(config.get("cleanup.policy").value()).isEqualTo("compact,delete");
+            assertThat(config.get("retention.ms").value()).isEqualTo(Long.toString(Duration.ofDays(35).toMillis()));
+        }
+    }
+
+    @Test
     void whatOthersWrote_isKnownOnceReady_tombstonesForget_andNewRecordsAreFollowed() throws Exception {
         String topic = "ledger-it-" + UUID.randomUUID();
         kafka.createTopics(3, topic + "-ledger");

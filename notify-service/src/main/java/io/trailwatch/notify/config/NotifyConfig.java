@@ -33,6 +33,19 @@ public interface NotifyConfig {
     /** How storms are grouped. */
     Grouping grouping();
 
+    /** The ledger of deliveries made. */
+    LedgerSettings ledger();
+
+    /** The ledger of deliveries made, so none is sent twice. */
+    interface LedgerSettings {
+        /**
+         * How long a delivery is remembered, in memory and on the topic (compacted, then deleted after this): longer
+         * than the findings topic keeps a finding, so no finding that can still be replayed is sent twice. 0: forever.
+         */
+        @WithDefault("35d")
+        Duration retention();
+    }
+
     /** How failed deliveries are retried. */
     Retry retry();
 
@@ -112,6 +125,14 @@ public interface NotifyConfig {
         @WithDefault("5m")
         @DurationMin(millis = 0)
         Duration window();
+
+        /**
+         * Within a window, a rule's first findings in this many accounts are sent, one message each; its findings in
+         * any further account are held into one digest for the rule ("N more like this across K accounts"). At least 1.
+         */
+        @WithDefault("5")
+        @jakarta.validation.constraints.Min(1)
+        int accounts();
     }
 
     /** Retries. */

@@ -47,8 +47,8 @@ public class NotifyWiring {
 
     @Produces
     @Singleton
-    Ledger ledger() {
-        return new Ledger();
+    Ledger ledger(NotifyConfig config) {
+        return new Ledger(config.ledger().retention());
     }
 
     /** Follows the ledger topic from start-up on: nothing is delivered before it was read to its end. */
@@ -113,7 +113,7 @@ public class NotifyWiring {
     @Produces
     @Singleton
     Grouper grouper(NotifyConfig config) {
-        return new Grouper(config.grouping().window());
+        return new Grouper(config.grouping().window(), config.grouping().accounts());
     }
 
     private static Destination destination(NotifyConfig config, String name, NotifyConfig.Destination d, Mailer mailer,

@@ -4,20 +4,22 @@ import io.trailwatch.messaging.guard.Guards;
 import io.trailwatch.messaging.guard.Pacer;
 import io.trailwatch.messaging.guard.RetryLater;
 import io.trailwatch.model.Finding;
+import io.trailwatch.model.Severity;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * Delivers to one destination, on its own thread, so one broken destination never holds up another: jobs in order,
- * paced ({@code ratePerSecond}, {@code burst}), each retried with back-off and the server's Retry-After until accepted,
+ * Delivers to one destination, on its own thread, so one broken destination never holds up another: most severe
+ * first (a critical or high finding overtakes lower ones still queued; within a severity, in order), paced
+ * ({@code ratePerSecond}, {@code burst}), each retried with back-off and the server's Retry-After until accepted,
  * refused for good, or its budget is spent. Pacing and retries are SmallRye Fault Tolerance's ({@link Pacer},
- * {@link Guards#retrying}).
+ * {@link Guards#retrying}). An unexpected throwable on its thread ends that job, not the courier.
  */
 public final class Courier implements AutoCloseable {
 
@@ -45,9 +47,21 @@ public final class Courier implements AutoCloseable {
     private final Duration budget;
     private final Pacer pacer;
     private final Guards.Retrying<Attempt> retrying;
-    private final ExecutorService thread;
+    private final PriorityBlockingQueue<Job> queue = new PriorityBlockingQueue<>();
+    private final AtomicLong sequence = new AtomicLong();
+    private final Thread thread;
+    private volatile long lastBeat = System.nanoTime();
+    private volatile boolean busy;
     private volatile boolean closed;
     private volatile boolean stopping;
+
+    /** A queued delivery: the most severe first, then the earliest. */
+    private record Job(int rank, long seq, Supplier<Outcome> work, CompletableFuture<Outcome> result) implements Comparable<Job> {
+        @Override
+        public int compareTo(Job o) {
+            return rank != o.rank ? Integer.compare(rank, o.rank) : Long.compare(seq, o.seq);
+        }
+    }
 
     /**
      * @param initialBackoff the first wait after a failed attempt; it doubles per attempt, with jitter
@@ -60,11 +74,68 @@ public final class Courier implements AutoCloseable {
         this.budget = budget;
         this.pacer = new Pacer("courier " + destination.name(), ratePerSecond, burst);
         this.retrying = Guards.retrying(Attempt.class, "courier " + destination.name(), initialBackoff, maxBackoff, budget);
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "courier-" + destination.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = new Thread(this::work, "courier-" + destination.name());
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    private void work() {
+        while (!closed) {
+            Job job;
+            try {
+                lastBeat = System.nanoTime();
+                job = queue.poll(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (job == null) {
+                continue;
+            }
+            try {
+                job.result().complete(job.work().get());
+            } catch (Throwable e) {
+                job.result().complete(new Outcome(false, 0, null, e.toString()));
+                if (e instanceof VirtualMachineError) {
+                    throw (VirtualMachineError) e; // the JVM is in trouble: liveness reports this thread dead
+                }
+            }
+        }
+        for (Job job; (job = queue.poll()) != null; ) {
+            job.result().complete(new Outcome(false, 0, null, ABANDONED));
+        }
+    }
+
+    /** Whether its thread is alive and took a job or looked for one within {@code quiet} (or is busy delivering one). */
+    public boolean alive(Duration quiet) {
+        return thread.isAlive() && (busy || System.nanoTime() - lastBeat < quiet.toNanos());
+    }
+
+    /** Deliveries queued, not yet started. */
+    public int queued() {
+        return queue.size();
+    }
+
+    private CompletableFuture<Outcome> submit(String severity, Supplier<Outcome> work) {
+        var result = new CompletableFuture<Outcome>();
+        if (closed) {
+            result.complete(new Outcome(false, 0, null, ABANDONED));
+            return result;
+        }
+        queue.add(new Job(rank(severity), sequence.incrementAndGet(), () -> {
+            busy = true;
+            try {
+                return work.get();
+            } finally {
+                busy = false;
+                lastBeat = System.nanoTime();
+            }
+        }, result));
+        return result;
+    }
+
+    /** 0 for critical, up to 4 for info (or no severity). */
+    static int rank(String severity) {
+        return Severity.of(severity).map(s -> Severity.CRITICAL.ordinal() - s.ordinal()).orElse(Severity.values().length);
     }
 
     public Destination destination() {
@@ -78,8 +149,8 @@ public final class Courier implements AutoCloseable {
 
     /** Queues a finding, telling {@code onRetry} of every attempt that will be retried (its number and result). */
     public CompletableFuture<Outcome> deliver(Finding f, BiConsumer<Integer, Attempt.Retry> onRetry) {
-        return CompletableFuture.supplyAsync(() -> stopping ? new Outcome(false, 0, null, ABANDONED)
-                : attempt(() -> destination.send(f), onRetry), thread);
+        return submit(f.severity(), () -> stopping ? new Outcome(false, 0, null, ABANDONED)
+                : attempt(() -> destination.send(f), onRetry));
     }
 
     /** Finishes the delivery under way, abandons the queued ones (digests still go). */
@@ -89,7 +160,7 @@ public final class Courier implements AutoCloseable {
 
     /** Queues a digest. */
     public CompletableFuture<Outcome> deliver(Grouper.Digest d) {
-        return CompletableFuture.supplyAsync(() -> attempt(() -> destination.sendDigest(d), (n, a) -> { }), thread);
+        return submit(d.first().severity(), () -> attempt(() -> destination.sendDigest(d), (n, a) -> { }));
     }
 
     private Outcome attempt(Supplier<Attempt> send, BiConsumer<Integer, Attempt.Retry> onRetry) {
@@ -144,11 +215,14 @@ public final class Courier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.shutdownNow();
+        thread.interrupt();
         try {
-            thread.awaitTermination(5, TimeUnit.SECONDS);
+            thread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        for (Job job; (job = queue.poll()) != null; ) {
+            job.result().complete(new Outcome(false, 0, null, ABANDONED));
         }
     }
 }

@@ -164,15 +164,17 @@ public final class Messages {
     public static ObjectNode slackDigest(Grouper.Digest d, String consoleUrl) {
         Finding f = d.first();
         ObjectNode msg = NODES.objectNode();
-        msg.put("text", d.held() + " more like this: " + slackText(subject(f)));
+        String where = d.accounts() > 1 ? " across " + d.accounts() + " accounts"
+                : " in account " + slackText(oneLine(String.valueOf(f.accountId())));
+        msg.put("text", d.held() + " more like this" + (d.accounts() > 1 ? where : "") + ": " + slackText(subject(f)));
         ArrayNode blocks = attachment(msg, f.severity());
         blocks.addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                .put("text", "*" + d.held() + " more like this* — " + slackText(oneLine(f.title())) + " in account "
-                        + slackText(oneLine(String.valueOf(f.accountId()))));
+                .put("text", "*" + d.held() + " more like this* — " + slackText(oneLine(f.title())) + where);
         StringBuilder sb = new StringBuilder();
         for (Finding s : d.sample()) {
             // the link is ours: every part of it URL-encoded, so nothing in it can end it
-            sb.append("• ").append(when(s)).append(" ").append(slackText(oneLine(who(s)))).append(" <")
+            sb.append("• ").append(when(s)).append(" ").append(slackText(oneLine(who(s))))
+                    .append(d.accounts() > 1 ? " in " + slackText(oneLine(String.valueOf(s.accountId()))) : "").append(" <")
                     .append(consoleLink(consoleUrl, s)).append("|event>\n");
         }
         if (!sb.isEmpty()) {

@@ -79,6 +79,12 @@ public class Notifier {
 
     private FindingConsumer<Delivery> consumer;
     private ScheduledExecutorService ticker;
+    private volatile long lastTick = System.nanoTime();
+
+    /** How long ago the digest ticker last ran: more than a few seconds means it stopped (liveness). */
+    public Duration sinceLastTick() {
+        return Duration.ofNanos(System.nanoTime() - lastTick);
+    }
 
     /** Builds the consumer and starts the digest ticker before the first finding can arrive. */
     @PostConstruct
@@ -89,7 +95,17 @@ public class Notifier {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(() -> sendDigests(Instant.now()), 1, 1, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> {
+            try {
+                lastTick = System.nanoTime();
+                sendDigests(Instant.now());
+            } catch (Throwable e) { // a throwable would end the schedule for good: log it and tick on
+                LOG.errorf(e, "sending digests failed");
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        io.micrometer.core.instrument.Gauge.builder("trailwatch.notify.queued", couriers,
+                        cs -> cs.values().stream().mapToInt(Courier::queued).sum())
+                .description("Deliveries queued on the destinations' couriers, not yet started").register(registry);
         LOG.infof("notify: %d destinations %s", couriers.size(), couriers.keySet());
     }
 

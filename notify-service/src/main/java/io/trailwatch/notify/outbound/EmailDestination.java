@@ -74,7 +74,8 @@ public final class EmailDestination implements Destination {
 
     @Override
     public Attempt sendDigest(Grouper.Digest d) {
-        return mail(d.held() + " more like this: " + Messages.subject(d.first()), data(d.first(), d.held()));
+        return mail(d.held() + " more like this" + (d.accounts() > 1 ? " across " + d.accounts() + " accounts" : "") + ": "
+                + Messages.subject(d.first()), data(d.first(), d.held()));
     }
 
     private Map<String, Object> data(Finding f, int more) {

@@ -70,7 +70,7 @@ public final class HttpDestination implements Destination {
     @Override
     public Attempt sendDigest(Grouper.Digest d) {
         return post(slack ? Messages.slackDigest(d, consoleUrl) : Map.of("kind", "digest", "more", d.held(),
-                "first", d.first(), "sample", d.sample().stream().map(Finding::findingId).toList()),
+                "accounts", d.accounts(), "first", d.first(), "sample", d.sample().stream().map(Finding::findingId).toList()),
                 name + "|" + d.first().findingId() + "|digest");
     }
 

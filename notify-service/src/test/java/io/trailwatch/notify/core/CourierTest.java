@@ -96,4 +96,96 @@ class CourierTest {
             assertThat(d.calls).isZero();
         }
     }
+
+    @Test
+    void aCriticalFinding_overtakesLowerOnesStillQueued_andEachSeverityKeepsItsOrder() throws Exception {
+        List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        var gate = new java.util.concurrent.CountDownLatch(1);
+        Destination recording = new Destination() {
+            @Override
+            public String name() {
+                return "recording";
+            }
+
+            @Override
+            public String type() {
+                return "slack";
+            }
+
+            @Override
+            public Attempt send(Finding f) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                order.add(f.findingId());
+                return new Attempt.Delivered(200);
+            }
+
+            @Override
+            public Attempt sendDigest(Grouper.Digest d) {
+                return send(d.first());
+            }
+        };
+        try (Courier c = courier(recording, Duration.ofSeconds(5))) {
+            List<java.util.concurrent.CompletableFuture<Courier.Outcome>> all = new java.util.ArrayList<>();
+            all.add(c.deliver(TestFindings.finding("low-0", "r", "low", "c", "111", "eu-west-1"))); // under way, held at the gate
+            Thread.sleep(200);
+            for (int i = 1; i <= 3; i++) {
+                all.add(c.deliver(TestFindings.finding("low-" + i, "r", "low", "c", "111", "eu-west-1")));
+            }
+            all.add(c.deliver(TestFindings.finding("high-1", "r", "high", "c", "111", "eu-west-1")));
+            all.add(c.deliver(TestFindings.finding("critical-1", "root", "critical", "c", "111", "eu-west-1")));
+            all.add(c.deliver(TestFindings.finding("medium-1", "r", "medium", "c", "111", "eu-west-1")));
+            all.add(c.deliver(TestFindings.finding("critical-2", "root", "critical", "c", "111", "eu-west-1")));
+            gate.countDown();
+            for (var f : all) {
+                assertThat(f.get(5, java.util.concurrent.TimeUnit.SECONDS).delivered()).isTrue();
+            }
+        }
+
+        assertThat(order).containsExactly("low-0", "critical-1", "critical-2", "high-1", "medium-1", "low-1", "low-2", "low-3");
+    }
+
+    @Test
+    void anErrorThrownWhileDelivering_failsThatDelivery_andTheCourierGoesOnAlive() throws Exception {
+        var answers = new java.util.concurrent.atomic.AtomicInteger();
+        Destination erratic = new Destination() {
+            @Override
+            public String name() {
+                return "erratic";
+            }
+
+            @Override
+            public String type() {
+                return "webhook";
+            }
+
+            @Override
+            public Attempt send(Finding f) {
+                if (answers.getAndIncrement() == 0) {
+                    throw new LinkageError("a class that could not be loaded");
+                }
+                return new Attempt.Delivered(200);
+            }
+
+            @Override
+            public Attempt sendDigest(Grouper.Digest d) {
+                return send(d.first());
+            }
+        };
+        try (Courier c = courier(erratic, Duration.ofSeconds(5))) {
+            var first = c.deliver(TestFindings.finding("a", "r", "high", "c", "111", "eu-west-1")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            var second = c.deliver(TestFindings.finding("b", "r", "high", "c", "111", "eu-west-1")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(first.delivered()).isFalse();
+            assertThat(first.reason()).contains("LinkageError");
+            assertThat(second.delivered()).as("the next one goes").isTrue();
+            assertThat(c.alive(Duration.ofSeconds(30))).isTrue();
+        }
+        var closed = courier(erratic, Duration.ofSeconds(5));
+        closed.close();
+        assertThat(closed.alive(Duration.ofSeconds(30))).as("a courier whose thread ended is reported dead").isFalse();
+    }
 }

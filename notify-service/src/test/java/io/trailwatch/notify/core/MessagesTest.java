@@ -65,7 +65,7 @@ class MessagesTest {
         }
 
         JsonNode msg = Messages.slack(hostile, "https://console.aws.amazon.com");
-        JsonNode digest = Messages.slackDigest(new Grouper.Digest("slack", "route", hostile, 3, List.of(hostile, hostile)),
+        JsonNode digest = Messages.slackDigest(new Grouper.Digest("slack", "route", hostile, 3, List.of(hostile, hostile), 1),
                 "https://console.aws.amazon.com");
 
         for (JsonNode m : List.of(msg, digest)) {

@@ -193,6 +193,33 @@ class NotifyIT {
     }
 
     @Test
+    void aStormOfThreeHundredLowFindingsAcrossAccounts_isAFewMessages_andACriticalOneOvertakesThem() throws Exception {
+        for (int i = 0; i < 300; i++) { // one route change in each of 300 accounts
+            producer.send(new ProducerRecord<>(Topics.FINDINGS, "paced-storm-" + i, JSON.writeValueAsBytes(TestFindings.finding(
+                    "paced-storm-" + i, "it-paced-storm", "low", "c", String.format("%012d", 500000000000L + i), "eu-west-1"))));
+        }
+        producer.flush();
+        // held at once; the few sent go out one every two seconds
+        awaitDeliveries(d -> d.get("ruleId").asText().equals("it-paced-storm") && d.get("status").asText().equals("grouped"), 200);
+        publish(TestFindings.finding("paced-root-1", "it-paced-root", "critical", "c", "111122223333", "eu-west-1"));
+
+        awaitDeliveries(d -> d.get("ruleId").asText().equals("it-paced-storm") && d.get("status").asText().equals("digest"), 1);
+        awaitDeliveries(d -> d.get("findingId").asText().equals("paced-root-1"), 1);
+
+        List<ServeEvent> paced = new ArrayList<>(NotifyResources.http.getAllServeEvents().stream()
+                .filter(e -> e.getRequest().getUrl().equals("/paced")).toList());
+        paced.sort((a, b) -> a.getRequest().getLoggedDate().compareTo(b.getRequest().getLoggedDate()));
+        List<String> sent = paced.stream().map(e -> e.getRequest().getBodyAsString())
+                .map(b -> b.contains("paced-root-1") ? "critical" : b.contains("more like this") ? "digest" : "storm").toList();
+        // five accounts' messages per window (3 seconds here; a slow machine may see the storm span two or three)
+        assertThat(sent).as("a few messages for 300 findings, and the critical one once").containsOnlyOnce("critical")
+                .hasSizeLessThanOrEqualTo(20).filteredOn("storm"::equals).hasSizeBetween(5, 15);
+        assertThat(sent.indexOf("critical")).as("sent before the storm messages still queued: " + sent)
+                .isLessThan(sent.lastIndexOf("storm"));
+        assertThat(paced.get(sent.indexOf("digest")).getRequest().getBodyAsString()).containsPattern("[0-9]+ more like this across [0-9]+ accounts");
+    }
+
+    @Test
     void http429_honoursRetryAfter() throws Exception {
         NotifyResources.http.stubFor(post(urlEqualTo("/limited")).inScenario("limit").whenScenarioStateIs(STARTED)
                 .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")).willSetStateTo("open"));

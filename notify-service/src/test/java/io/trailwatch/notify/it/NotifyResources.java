@@ -35,6 +35,7 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         http = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
         http.start();
         http.stubFor(post("/slack").willReturn(ok("ok")));
+        http.stubFor(post("/paced").willReturn(ok("ok")));
         http.stubFor(post("/hook").willReturn(ok()));
         http.stubFor(post("/v2/email/outbound-emails").willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson("{\"MessageId\":\"m-1\"}")));
         String base = "http://127.0.0.1:" + http.port();
@@ -65,6 +66,12 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         route(c, "ses", "it-ses", "ses-mail");
         route(c, "all-three", "it-all", "slack,hook,mail");
         route(c, "storm", "it-storm", "slack");
+        // a destination as slow as Slack's own limit (one message every two seconds here)
+        destination(c, "paced", "slack", base + "/paced");
+        c.put("trailwatch.notify.destinations.paced.rate-per-second", "0.5");
+        c.put("trailwatch.notify.destinations.paced.burst", "1");
+        route(c, "paced-storm", "it-paced-storm", "paced");
+        route(c, "paced-root", "it-paced-root", "paced");
         route(c, "flaky", "it-flaky", "flaky");
         route(c, "broken", "it-broken", "broken");
         route(c, "dead", "it-dead", "dead");

@@ -61,7 +61,6 @@ class NotifyRestartIT {
         try (var producer = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < COUNT; i++) {
-                // one account each, so no storm is grouped
                 var f = TestFindings.finding("restart-" + i, "it-restart", "high", "c", "40000000" + String.format("%04d", i), "eu-west-1");
                 producer.send(new ProducerRecord<>(FINDINGS, f.findingId(), ModelJson.newMapper().writeValueAsBytes(f)));
             }
@@ -115,6 +114,7 @@ class NotifyRestartIT {
         props.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
         props.put("mp.messaging.incoming.findings.topic", FINDINGS);
         props.put("mp.messaging.incoming.findings.group.id", "notify-restart-it");
+        props.put("trailwatch.notify.grouping.window", "0"); // every finding a message of its own
         props.put("mp.messaging.outgoing.deliveries.topic", "restart-it.deliveries.v1");
         props.put("mp.messaging.outgoing.ledger.topic", "restart-it.notify.ledger.v1");
         props.put("mp.messaging.outgoing.dlq-deliveries.topic", "restart-it.dlq.deliveries");

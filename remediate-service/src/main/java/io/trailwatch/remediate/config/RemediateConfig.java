@@ -54,6 +54,19 @@ public interface RemediateConfig {
     /** Remediations put off (awaiting a digest, a circuit open) and looked at again later. */
     Deferral deferral();
 
+    /** The ledger of remediations done. */
+    LedgerSettings ledger();
+
+    /** The ledger of remediations done, so none runs twice for a finding. */
+    interface LedgerSettings {
+        /**
+         * How long a remediation is remembered, in memory and on the topic (compacted, then deleted after this): longer
+         * than the findings topic keeps a finding, so no finding that can still be replayed runs twice. 0: forever.
+         */
+        @WithDefault("35d")
+        Duration retention();
+    }
+
     /** How a function is invoked: Lambda's invocation types, less DryRun (a dry run invokes nothing here). */
     enum InvocationType { RequestResponse, Event }
 

@@ -52,8 +52,8 @@ public class RemediateWiring {
 
     @Produces
     @Singleton
-    Ledger ledger() {
-        return new Ledger();
+    Ledger ledger(RemediateConfig config) {
+        return new Ledger(config.ledger().retention());
     }
 
     /** Follows the ledger topic from start-up on: nothing is invoked before it was read to its end. */
@@ -104,6 +104,10 @@ public class RemediateWiring {
                                 record.partition(), record.offset(), e.toString());
                     }
                 }
+            }
+
+            @Override
+            public void polled() {
                 if (System.currentTimeMillis() - lastExpiry[0] > 60_000) {
                     lastExpiry[0] = System.currentTimeMillis();
                     digests.expire();
