@@ -40,6 +40,9 @@ import java.util.function.Supplier;
  *     happened, and leaving the record for redelivery would repeat it.</li>
  *     <li>On a graceful stop ({@link #stopTaking}) new records are not taken and tasks not yet started are abandoned:
  *     their records stay unacknowledged for the next replica; {@link #awaitIdle} waits for the rest.</li>
+ *     <li>Back-pressure: at most {@code maxInFlight} findings are under way at once. Past that, {@link #accept} returns
+ *     a stage that completes only when one finishes; the channel waits for it, so consumption pauses (the connector
+ *     pauses its partitions) instead of queueing without limit while a destination or function is slow.</li>
  * </ul>
  * Unreadable records come from {@link FindingDeserializer}. Dead letters go to the findings channel's dead-letter
  * topic, built by {@link DeadLetters}; the counter is {@code trailwatch.<service>.dead_letters} with the tags
@@ -87,7 +90,14 @@ public final class FindingConsumer<R> {
     private final Planner<R> planner;
     private final Set<String> underWay = ConcurrentHashMap.newKeySet();
     private final Set<CompletableFuture<Void>> active = ConcurrentHashMap.newKeySet();
+    private final int maxInFlight;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ConcurrentLinkedQueue<CompletableFuture<Void>> waiting =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
+
+    /** Findings under way at most, by default. */
+    public static final int DEFAULT_MAX_IN_FLIGHT = 1000;
 
     /**
      * @param service     the service's short name ({@code notify}), for dead letters and metrics
@@ -99,6 +109,18 @@ public final class FindingConsumer<R> {
      */
     public FindingConsumer(String service, Ledger ledger, CompletableFuture<?> ready, Emitter<R> ledgerOut,
                            Emitter<DeadLetter> deadLetters, MeterRegistry registry, Planner<R> planner) {
+        this(service, ledger, ready, ledgerOut, deadLetters, registry, planner, DEFAULT_MAX_IN_FLIGHT);
+    }
+
+    /** @param maxInFlight findings under way at most before consumption pauses; at least 1 */
+    public FindingConsumer(String service, Ledger ledger, CompletableFuture<?> ready, Emitter<R> ledgerOut,
+                           Emitter<DeadLetter> deadLetters, MeterRegistry registry, Planner<R> planner, int maxInFlight) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException(service + ": at least one finding must be allowed under way, not " + maxInFlight);
+        }
+        this.maxInFlight = maxInFlight;
+        io.micrometer.core.instrument.Gauge.builder("trailwatch." + service + ".findings_in_flight", inFlight, java.util.concurrent.atomic.AtomicInteger::get)
+                .description("Findings under way (consumption pauses at the limit)").register(registry);
         this.service = service;
         this.ledger = ledger;
         this.ready = ready;
@@ -116,15 +138,61 @@ public final class FindingConsumer<R> {
         if (stopping) {
             return CompletableFuture.completedFuture(null); // not acknowledged: the next replica takes it
         }
-        ready.thenCompose(x -> handle(message)).exceptionally(e -> {
+        CompletableFuture<Void> admitted = admit();
+        admitted.thenCompose(a -> ready).thenCompose(x -> handle(message)).exceptionally(e -> {
             // a bug, not bad input: keep the finding (dead letter) and the stream going
             LOG.errorf(e, "finding not handled");
             var read = message.getPayload();
             String findingId = read == null || read.finding() == null ? null : read.finding().findingId();
             deadLetter(message, service + "-failed", e.toString(), findingId, null);
             return null;
-        });
-        return CompletableFuture.completedFuture(null);
+        }).whenComplete((x, e) -> release());
+        return admitted;
+    }
+
+    /** A place among the findings under way: at once when there is one, else when one is released. */
+    private CompletableFuture<Void> admit() {
+        while (true) {
+            int n = inFlight.get();
+            if (n < maxInFlight) {
+                if (inFlight.compareAndSet(n, n + 1)) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                continue;
+            }
+            var wait = new CompletableFuture<Void>();
+            waiting.add(wait);
+            // a release may have happened in between: try again rather than wait for nothing
+            if (inFlight.get() < maxInFlight && waiting.remove(wait)) {
+                continue;
+            }
+            return wait;
+        }
+    }
+
+    /** Hands the place of a finding that finished to the next waiting one, or frees it. */
+    private void release() {
+        CompletableFuture<Void> next = waiting.poll();
+        if (next != null) {
+            next.complete(null); // the place passes on: inFlight unchanged
+        } else {
+            inFlight.decrementAndGet();
+            // a waiter may have queued after the poll above
+            CompletableFuture<Void> late = waiting.poll();
+            if (late != null) {
+                if (inFlight.incrementAndGet() <= maxInFlight) {
+                    late.complete(null);
+                } else {
+                    inFlight.decrementAndGet();
+                    waiting.add(late);
+                }
+            }
+        }
+    }
+
+    /** Findings under way now. */
+    public int inFlight() {
+        return inFlight.get();
     }
 
     private CompletableFuture<Void> handle(Message<FindingDeserializer.Read> message) {

@@ -39,7 +39,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * refused or dead-lettered, all acknowledged by Kafka); while its objects are processed its visibility timeout is kept
  * extended; when one failed transiently the message becomes visible again after the retry delay.
  *
- * <p>SQS has no SmallRye connector that resolves here, so this is the one hand-written poll loop of the service.
+ * <p>SQS has no SmallRye connector that resolves here, so this is the one hand-written poll loop of the service. An
+ * unexpected throwable in the poll loop or the visibility extender is logged and the loop goes on (after a pause);
+ * an error of the JVM itself ends the thread, and {@link IngestLiveness} reports it, as it reports a loop that stopped
+ * turning.
  */
 @ApplicationScoped
 public class SqsPoller {
@@ -56,8 +59,12 @@ public class SqsPoller {
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final AtomicReference<String> lastSqsError = new AtomicReference<>("not polled yet");
     private volatile boolean running;
+    private volatile long pollBeat = System.nanoTime();
+    private volatile long extendBeat = System.nanoTime();
+    private volatile boolean waitingForSlots;
     private ExecutorService workers;
     private ScheduledExecutorService extender;
+    private Duration extendEvery = Duration.ZERO;
     private Thread poller;
 
     SqsPoller(SqsClient sqs, IngestConfig config, ObjectIngestor ingestor, EventSink sink, IngestMetrics metrics,
@@ -83,7 +90,8 @@ public class SqsPoller {
         workers = Executors.newFixedThreadPool(config.concurrency(), named("ingest-object"));
         extender = Executors.newSingleThreadScheduledExecutor(named("sqs-visibility"));
         long every = Math.max(1, config.sqs().visibilityTimeout().toMillis() / 3);
-        extender.scheduleWithFixedDelay(this::extendVisibility, every, every, TimeUnit.MILLISECONDS);
+        extendEvery = Duration.ofMillis(every);
+        extender.scheduleWithFixedDelay(this::extendVisibilitySafely, every, every, TimeUnit.MILLISECONDS);
         poller = named("sqs-poller").newThread(() -> pollLoop(queue));
         poller.start();
         LOG.infof("Polling %s with %d objects in flight", queue, config.concurrency());
@@ -114,6 +122,30 @@ public class SqsPoller {
         return lastSqsError.get();
     }
 
+    /**
+     * Why the poll loop or the visibility extender is not alive, or null when both are (or polling is off): a thread
+     * that died, or a loop that has not turned for longer than it ever should.
+     */
+    public String loopProblem() {
+        if (!running) {
+            return null;
+        }
+        long now = System.nanoTime();
+        Duration pollQuiet = Duration.ofSeconds(config.sqs().waitTimeSeconds()).plus(config.sqs().visibilityTimeout())
+                .plus(Duration.ofMinutes(1));
+        if (poller == null || !poller.isAlive()) {
+            return "the SQS poll loop died";
+        }
+        if (now - pollBeat > pollQuiet.toNanos() && !waitingForSlots) {
+            return "the SQS poll loop has not turned for " + Duration.ofNanos(now - pollBeat).toSeconds() + "s";
+        }
+        if (extender == null || extender.isShutdown()
+                || now - extendBeat > extendEvery.multipliedBy(3).plus(Duration.ofMinutes(1)).toNanos()) {
+            return "the visibility extender stopped";
+        }
+        return null;
+    }
+
     /** Messages whose objects are being processed. */
     public int messagesInFlight() {
         return inFlight.size();
@@ -122,6 +154,7 @@ public class SqsPoller {
     private void pollLoop(String queue) {
         Duration backoff = Duration.ofMillis(500);
         while (running) {
+            pollBeat = System.nanoTime();
             try {
                 if (!ledger.isReady()) {
                     TimeUnit.MILLISECONDS.sleep(100);
@@ -133,7 +166,12 @@ public class SqsPoller {
                     lastSqsError.set(null);
                 }
                 // Receive only as many messages as there are free object slots (at least one).
-                slots.acquire();
+                waitingForSlots = true; // every object slot busy: waiting here is back-pressure, not a stall
+                try {
+                    slots.acquire();
+                } finally {
+                    waitingForSlots = false;
+                }
                 int free = slots.availablePermits() + 1;
                 slots.release();
                 List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue)
@@ -162,8 +200,18 @@ public class SqsPoller {
                 }
                 backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(30)) > 0 ? Duration.ofSeconds(30)
                         : backoff.multipliedBy(2);
-            } catch (RuntimeException e) {
-                LOG.error("Unexpected failure in the SQS poll loop; going on", e);
+            } catch (VirtualMachineError e) {
+                LOG.error("The JVM failed in the SQS poll loop; the loop ends and liveness fails", e);
+                throw e;
+            } catch (Throwable e) {
+                LOG.error("Unexpected failure in the SQS poll loop; going on in a second", e);
+                metrics.sqsError("poll-loop");
+                try {
+                    TimeUnit.SECONDS.sleep(1);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
@@ -206,7 +254,7 @@ public class SqsPoller {
                     ObjectIngestor.Outcome outcome = ObjectIngestor.Outcome.RETRY;
                     try {
                         outcome = ingestor.ingest(ref, Map.of("sqsMessageId", message.messageId()));
-                    } catch (RuntimeException e) {
+                    } catch (Throwable e) {
                         LOG.errorf(e, "Ingesting %s failed unexpectedly; the message will be redelivered", ref.uri());
                     } finally {
                         slots.release();
@@ -247,7 +295,21 @@ public class SqsPoller {
         }
     }
 
-    private void extendVisibility() {
+    /** One turn of the extender: anything it throws is logged, never the end of the schedule. */
+    private void extendVisibilitySafely() {
+        extendBeat = System.nanoTime();
+        try {
+            extendVisibility();
+        } catch (VirtualMachineError e) {
+            LOG.error("The JVM failed in the visibility extender; it stops and liveness fails", e);
+            throw e;
+        } catch (Throwable e) {
+            metrics.sqsError("extend-visibility");
+            LOG.error("Unexpected failure extending visibility; going on", e);
+        }
+    }
+
+    void extendVisibility() {
         int seconds = (int) config.sqs().visibilityTimeout().toSeconds();
         for (InFlight flight : inFlight.values()) {
             try {

@@ -40,7 +40,10 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The poll loop against a real SQS server: visibility is kept extended, and transient failures come back. */
+/**
+ * The poll loop against a real SQS server: visibility is kept extended, and transient failures come back; and against
+ * a scripted client: an unexpected throwable never leaves a zombie.
+ */
 class SqsPollerIT {
 
     private static final String BODY = "{\"s3Bucket\":\"trail\",\"s3ObjectKey\":[\"AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/"
@@ -83,6 +86,70 @@ class SqsPollerIT {
 
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> published.get() == 1 && sqs.undeleted(queue) == 0);
         assertThat(opens.get()).isEqualTo(2);
+    }
+
+    @Test
+    void anErrorThrownInThePollLoop_isLoggedAndTheLoopGoesOn_whileAnErrorOfTheJvmEndsItAndFailsLiveness() {
+        AtomicInteger receives = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Error> next = new java.util.concurrent.atomic.AtomicReference<>(
+                new LinkageError("a class that could not be loaded"));
+        var scripted = new software.amazon.awssdk.services.sqs.SqsClient() {
+            @Override
+            public software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse receiveMessage(
+                    software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest request) {
+                receives.incrementAndGet();
+                Error e = next.getAndSet(null);
+                if (e != null) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50); // a long poll that found nothing
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                }
+                return software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse.builder().messages(List.of()).build();
+            }
+
+            @Override
+            public software.amazon.awssdk.services.sqs.model.GetQueueAttributesResponse getQueueAttributes(
+                    software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest request) {
+                return software.amazon.awssdk.services.sqs.model.GetQueueAttributesResponse.builder().build();
+            }
+
+            @Override
+            public String serviceName() {
+                return "sqs";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        var ledger = new Ledger();
+        ledger.markReady();
+        poller = new SqsPoller(scripted, config("https://sqs.eu-west-1.amazonaws.com/111122223333/q"), null, new CountingSink(),
+                new IngestMetrics(new SimpleMeterRegistry()), ledger);
+        poller.start(null);
+
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receives.get() >= 3);
+        assertThat(poller.loopProblem()).as("the loop went on past the error").isNull();
+
+        next.set(new StackOverflowError("the JVM itself"));
+        Awaitility.await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(30)).until(() -> poller.loopProblem() != null);
+        assertThat(poller.loopProblem()).isEqualTo("the SQS poll loop died");
+    }
+
+    private static IngestConfig config(String queue) {
+        return new SmallRyeConfigBuilder()
+                .withSources(new PropertiesConfigSource(Map.of(
+                        "trailwatch.ingest.sources.buckets", "trail",
+                        "trailwatch.ingest.sqs.queue-url", queue,
+                        "trailwatch.ingest.sqs.wait-time-seconds", "1",
+                        "trailwatch.ingest.sqs.visibility-timeout", "PT2S",
+                        "trailwatch.ingest.sqs.retry-delay", "PT1S"), "test", 100))
+                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                .withMapping(IngestConfig.class)
+                .build().getConfigMapping(IngestConfig.class);
     }
 
     private SqsPoller poller(String queue, Opener opener) {

@@ -36,6 +36,14 @@ public interface NotifyConfig {
     /** The ledger of deliveries made. */
     LedgerSettings ledger();
 
+    /**
+     * Findings under way at most (routed, queued on couriers, being delivered); past it, consumption pauses until one
+     * finishes, so a slow destination never fills memory. At least 1.
+     */
+    @WithDefault("1000")
+    @jakarta.validation.constraints.Min(1)
+    int maxInFlight();
+
     /** The ledger of deliveries made, so none is sent twice. */
     interface LedgerSettings {
         /**
@@ -128,9 +136,10 @@ public interface NotifyConfig {
 
         /**
          * Within a window, a rule's first findings in this many accounts are sent, one message each; its findings in
-         * any further account are held into one digest for the rule ("N more like this across K accounts"). At least 1.
+         * any further account are held into one digest for the rule ("N more like this across K accounts"). High and
+         * critical findings are never held across accounts. At least 1.
          */
-        @WithDefault("5")
+        @WithDefault("10")
         @jakarta.validation.constraints.Min(1)
         int accounts();
     }

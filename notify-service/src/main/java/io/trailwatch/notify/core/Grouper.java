@@ -1,6 +1,7 @@
 package io.trailwatch.notify.core;
 
 import io.trailwatch.model.Finding;
+import io.trailwatch.model.Severity;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -17,8 +18,9 @@ import java.util.Set;
  * the others within the window are held and become one digest when it closes ("N more like this"). Per rule, across
  * accounts: within a window, the rule's first findings in up to {@code accounts} accounts are sent; from then on its
  * findings in any other account are held too, into one digest for the rule ("N more like this across K accounts"), so
- * a flood of one rule over hundreds of accounts is a few messages. Memory is bounded by the windows open, each keeping
- * a sample of ten. Thread-safe.
+ * a flood of one rule over hundreds of accounts is a few messages. High and critical findings are never held across
+ * accounts: the same attack in one more account is news (and such findings overtake queued lower ones anyway). Memory
+ * is bounded by the windows open, each keeping a sample of ten. Thread-safe.
  */
 public final class Grouper {
 
@@ -108,6 +110,13 @@ public final class Grouper {
         if (w != null && now.isBefore(w.end)) {
             w.hold(f);
             return false;
+        }
+        if (Severity.of(f.severity()).map(sev -> sev.compareTo(Severity.HIGH) >= 0).orElse(false)) {
+            if (w != null && w.held > 0) {
+                closed.add(digestOf(key, w)); // its window ended; a digest of what it held is still due
+            }
+            open.put(key, new Window(now.plus(window), route, f));
+            return true;
         }
         RuleWindow r = rules.get(ruleKey);
         if (r == null || !now.isBefore(r.overflow.end)) {

@@ -55,6 +55,8 @@ public class Notifier {
     @Inject
     Ledger ledger;
     @Inject
+    io.trailwatch.notify.config.NotifyConfig config;
+    @Inject
     Map<String, Courier> couriers;
     @Inject
     Router router;
@@ -89,7 +91,8 @@ public class Notifier {
     /** Builds the consumer and starts the digest ticker before the first finding can arrive. */
     @PostConstruct
     void start() {
-        consumer = new FindingConsumer<>("notify", ledger, ledger.ready(), ledgerOut, invalidFindings, registry, this::plan);
+        consumer = new FindingConsumer<>("notify", ledger, ledger.ready(), ledgerOut, invalidFindings, registry, this::plan,
+                config.maxInFlight());
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "notify-digests");
             t.setDaemon(true);

@@ -47,6 +47,17 @@ class GrouperTest {
     }
 
     @Test
+    void highAndCriticalFindings_areNeverHeldAcrossAccounts_onlyWithinOne() {
+        var g = new Grouper(Duration.ofMinutes(5), 2);
+        for (int i = 0; i < 20; i++) {
+            assertThat(g.admit("slack", "all", finding("root-" + i, "root-console-login", "critical", account(i)), T.plusSeconds(i)))
+                    .as("the root sign-in in account " + i).isTrue();
+        }
+        assertThat(g.admit("slack", "all", finding("root-again", "root-console-login", "critical", account(3)), T.plusSeconds(30)))
+                .as("again in one account within its window: a storm there").isFalse();
+    }
+
+    @Test
     void aFloodInOneAccount_staysAnAccountDigest_andTheRuleWindowStillLetsOtherAccountsThrough() {
         var g = new Grouper(Duration.ofMinutes(5), 3);
         for (int i = 0; i < 20; i++) {

@@ -50,6 +50,7 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         c.put("trailwatch.notify.retry.max-backoff", "2s");
         c.put("trailwatch.notify.retry.budget", "6s");
         c.put("trailwatch.notify.grouping.window", "3s");
+        c.put("trailwatch.notify.grouping.accounts", "5");
         destination(c, "slack", "slack", base + "/slack");
         destination(c, "hook", "webhook", base + "/hook");
         destination(c, "flaky", "webhook", base + "/flaky");

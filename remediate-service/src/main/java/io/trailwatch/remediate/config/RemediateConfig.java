@@ -57,6 +57,14 @@ public interface RemediateConfig {
     /** The ledger of remediations done. */
     LedgerSettings ledger();
 
+    /**
+     * Findings under way at most (planned, queued on invokers, being invoked); past it, consumption pauses until one
+     * finishes, so a slow function never fills memory. At least 1.
+     */
+    @WithDefault("1000")
+    @Min(1)
+    int maxInFlight();
+
     /** The ledger of remediations done, so none runs twice for a finding. */
     interface LedgerSettings {
         /**

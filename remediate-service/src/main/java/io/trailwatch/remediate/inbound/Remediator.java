@@ -100,7 +100,7 @@ public class Remediator {
     void start() {
         consumer = new FindingConsumer<>("remediate", ledger,
                 CompletableFuture.allOf(ledger.ready(), killSwitch.ready(), digests.ready(), deferredTopic),
-                ledgerOut, deadLetters, registry, this::plan);
+                ledgerOut, deadLetters, registry, this::plan, config.maxInFlight());
         LOG.infof("remediate: %d remediations %s, invocations %s, %d allowlisted accounts", invokers.size(),
                 config.remediations().keySet(), config.enabled() ? "enabled" : "off (dry run)",
                 config.allowedAccounts().orElse(List.of()).size());
