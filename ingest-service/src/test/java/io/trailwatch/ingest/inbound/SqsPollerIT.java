@@ -153,16 +153,7 @@ class SqsPollerIT {
     }
 
     private SqsPoller poller(String queue, Opener opener) {
-        IngestConfig config = new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(Map.of(
-                        "trailwatch.ingest.sources.buckets", "trail",
-                        "trailwatch.ingest.sqs.queue-url", queue,
-                        "trailwatch.ingest.sqs.wait-time-seconds", "1",
-                        "trailwatch.ingest.sqs.visibility-timeout", "PT2S",
-                        "trailwatch.ingest.sqs.retry-delay", "PT1S"), "test", 100))
-                .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
-                .withMapping(IngestConfig.class)
-                .build().getConfigMapping(IngestConfig.class);
+        IngestConfig config = config(queue);
         var metrics = new IngestMetrics(new SimpleMeterRegistry());
         var ledger = new Ledger();
         ledger.markReady();

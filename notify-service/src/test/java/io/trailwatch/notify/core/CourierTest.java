@@ -101,6 +101,7 @@ class CourierTest {
     void aCriticalFinding_overtakesLowerOnesStillQueued_andEachSeverityKeepsItsOrder() throws Exception {
         List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         var gate = new java.util.concurrent.CountDownLatch(1);
+        var underWay = new java.util.concurrent.CountDownLatch(1);
         Destination recording = new Destination() {
             @Override
             public String name() {
@@ -114,6 +115,7 @@ class CourierTest {
 
             @Override
             public Attempt send(Finding f) {
+                underWay.countDown();
                 try {
                     gate.await();
                 } catch (InterruptedException e) {
@@ -131,7 +133,7 @@ class CourierTest {
         try (Courier c = courier(recording, Duration.ofSeconds(5))) {
             List<java.util.concurrent.CompletableFuture<Courier.Outcome>> all = new java.util.ArrayList<>();
             all.add(c.deliver(TestFindings.finding("low-0", "r", "low", "c", "111", "eu-west-1"))); // under way, held at the gate
-            Thread.sleep(200);
+            assertThat(underWay.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             for (int i = 1; i <= 3; i++) {
                 all.add(c.deliver(TestFindings.finding("low-" + i, "r", "low", "c", "111", "eu-west-1")));
             }
