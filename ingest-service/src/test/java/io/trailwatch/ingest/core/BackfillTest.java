@@ -42,7 +42,7 @@ class BackfillTest {
 
     @Test
     void aRangeLongerThanTheLimit_isRefused_beforeAnyPrefixIsBuilt() {
-        var backfill = backfill(new BlockingSource(), new java.util.concurrent.atomic.AtomicReference<>(FROM));
+        var backfill = backfill(new BlockingSource(), new io.trailwatch.testsupport.ManualClock(FROM));
 
         assertThatThrownBy(() -> backfill.start(new Backfill.Request("b", "AWSLogs/111122223333/CloudTrail/eu-west-1/",
                 Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("9999-01-01T00:00:00Z"))))
@@ -54,7 +54,7 @@ class BackfillTest {
     @Test
     void runningJobs_areCapped_andFinishedJobsAreForgottenAfterTheirKeepPeriod() throws Exception {
         var source = new BlockingSource();
-        var now = new java.util.concurrent.atomic.AtomicReference<>(FROM);
+        var now = new io.trailwatch.testsupport.ManualClock(FROM);
         var backfill = backfill(source, now);
         var request = new Backfill.Request("b", "p/", FROM, TO);
         String first = backfill.start(request);
@@ -79,23 +79,7 @@ class BackfillTest {
         assertThat(backfill.all()).isEmpty();
     }
 
-    private static Backfill backfill(ObjectSource source, java.util.concurrent.atomic.AtomicReference<Instant> now) {
-        java.time.Clock clock = new java.time.Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+    private static Backfill backfill(ObjectSource source, java.time.Clock clock) {
         return new Backfill(source, null, java.util.concurrent.Executors.newSingleThreadExecutor(), 1, clock,
                 new Backfill.Limits(java.time.Duration.ofDays(400), 2, java.time.Duration.ofDays(1)));
     }

@@ -102,34 +102,16 @@ class CourierTest {
         List<String> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         var gate = new java.util.concurrent.CountDownLatch(1);
         var underWay = new java.util.concurrent.CountDownLatch(1);
-        Destination recording = new Destination() {
-            @Override
-            public String name() {
-                return "recording";
+        Destination recording = answering("recording", f -> {
+            underWay.countDown();
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public String type() {
-                return "slack";
-            }
-
-            @Override
-            public Attempt send(Finding f) {
-                underWay.countDown();
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                order.add(f.findingId());
-                return new Attempt.Delivered(200);
-            }
-
-            @Override
-            public Attempt sendDigest(Grouper.Digest d) {
-                return send(d.first());
-            }
-        };
+            order.add(f.findingId());
+            return new Attempt.Delivered(200);
+        });
         try (Courier c = courier(recording, Duration.ofSeconds(5))) {
             List<java.util.concurrent.CompletableFuture<Courier.Outcome>> all = new java.util.ArrayList<>();
             all.add(c.deliver(TestFindings.finding("low-0", "r", "low", "c", "111", "eu-west-1"))); // under way, held at the gate
@@ -153,30 +135,12 @@ class CourierTest {
     @Test
     void anErrorThrownWhileDelivering_failsThatDelivery_andTheCourierGoesOnAlive() throws Exception {
         var answers = new java.util.concurrent.atomic.AtomicInteger();
-        Destination erratic = new Destination() {
-            @Override
-            public String name() {
-                return "erratic";
+        Destination erratic = answering("erratic", f -> {
+            if (answers.getAndIncrement() == 0) {
+                throw new LinkageError("a class that could not be loaded");
             }
-
-            @Override
-            public String type() {
-                return "webhook";
-            }
-
-            @Override
-            public Attempt send(Finding f) {
-                if (answers.getAndIncrement() == 0) {
-                    throw new LinkageError("a class that could not be loaded");
-                }
-                return new Attempt.Delivered(200);
-            }
-
-            @Override
-            public Attempt sendDigest(Grouper.Digest d) {
-                return send(d.first());
-            }
-        };
+            return new Attempt.Delivered(200);
+        });
         try (Courier c = courier(erratic, Duration.ofSeconds(5))) {
             var first = c.deliver(TestFindings.finding("a", "r", "high", "c", "111", "eu-west-1")).get(5, java.util.concurrent.TimeUnit.SECONDS);
             var second = c.deliver(TestFindings.finding("b", "r", "high", "c", "111", "eu-west-1")).get(5, java.util.concurrent.TimeUnit.SECONDS);
@@ -189,5 +153,30 @@ class CourierTest {
         var closed = courier(erratic, Duration.ofSeconds(5));
         closed.close();
         assertThat(closed.alive(Duration.ofSeconds(30))).as("a courier whose thread ended is reported dead").isFalse();
+    }
+
+    /** A destination that answers each finding (and a digest's first) as {@code send} says. */
+    private static Destination answering(String name, java.util.function.Function<Finding, Attempt> send) {
+        return new Destination() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String type() {
+                return "webhook";
+            }
+
+            @Override
+            public Attempt send(Finding f) {
+                return send.apply(f);
+            }
+
+            @Override
+            public Attempt sendDigest(Grouper.Digest d) {
+                return send.apply(d.first());
+            }
+        };
     }
 }

@@ -83,28 +83,12 @@ class PlansTest {
 
     @Test
     void verdicts_areForgottenOnceOlderThanTheirWindow() {
-        var now = new java.util.concurrent.atomic.AtomicLong(1_000_000);
-        var clock = new java.time.Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public java.time.Instant instant() {
-                return java.time.Instant.ofEpochMilli(now.get());
-            }
-        };
+        var clock = new io.trailwatch.testsupport.ManualClock(java.time.Instant.ofEpochMilli(1_000_000));
         var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), clock);
         digests.add(integrity(List.of("s3://trail/a.json.gz"), List.of()));
-        now.addAndGet(java.time.Duration.ofHours(2).toMillis());
+        clock.advance(java.time.Duration.ofHours(2));
         digests.add(integrity(List.of("s3://trail/b.json.gz"), List.of()));
-        now.addAndGet(java.time.Duration.ofHours(2).toMillis());
+        clock.advance(java.time.Duration.ofHours(2));
 
         assertThat(digests.expire()).isEqualTo(1);
         assertThat(digests.of("s3://trail/a.json.gz")).isEmpty();
