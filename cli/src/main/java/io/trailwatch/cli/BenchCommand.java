@@ -4,6 +4,7 @@ import io.trailwatch.bench.DetectBench;
 import io.trailwatch.bench.IngestBench;
 import io.trailwatch.bench.IntegrityBench;
 import io.trailwatch.bench.PlatformBench;
+import io.trailwatch.bench.SoakBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "full pack, ingest and detect-service events/s on the local platform, and p50/p99 latency from SQS "
                 + "notification to Slack at steady rates of files of RECORDS records.",
                 "A subcommand measures one stage in more detail."},
-        subcommands = {BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Integrity.class})
+        subcommands = {BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Integrity.class, BenchCommand.Soak.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -155,6 +156,38 @@ final class BenchCommand implements Callable<Integer> {
             positive(spec, "--passes", passes);
             IntegrityBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus.dir(spec), corpus.files(spec),
                     perDigest, passes);
+            return 0;
+        }
+    }
+
+    @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Runs the local platform for a while and says whether anything grows.",
+                    "A steady rate of log files with storms (one rule in 300 accounts every 5 minutes) and faults (Slack "
+                    + "down 90 s, notify-service killed, every 10 minutes) mixed in; every minute each service's RSS, "
+                    + "heap after GC, queue depth and consumer lag; at the end a verdict on each series' slope after warm-up."})
+    static final class Soak implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--minutes", paramLabel = "M", defaultValue = "30", description = "How long (default: ${DEFAULT-VALUE}).")
+        int minutes;
+
+        @Option(names = "--rate", paramLabel = "N", defaultValue = "2", description = "Log files per second (default: ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--records", paramLabel = "N", defaultValue = "500", description = "Records per file (default: ${DEFAULT-VALUE}).")
+        int records;
+
+        @Option(names = "--sample-every", paramLabel = "S", defaultValue = "60", description = "Seconds between samples (default: ${DEFAULT-VALUE}).")
+        int sampleEvery;
+
+        @Override
+        public Integer call() throws Exception {
+            positive(spec, "--minutes", minutes);
+            positive(spec, "--rate", rate);
+            positive(spec, "--records", records);
+            positive(spec, "--sample-every", sampleEvery);
+            SoakBench.run(Project.root(), minutes, rate, records, java.time.Duration.ofSeconds(sampleEvery));
             return 0;
         }
     }

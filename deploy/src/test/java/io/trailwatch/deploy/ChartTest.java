@@ -275,7 +275,7 @@ class ChartTest {
     void strimziTopics_compactTheLedgersAndTheDetectorState_andKeepTheRest() {
         List<JsonNode> topics = ofKind(render("everything-values.yaml", Map.of()), "KafkaTopic");
 
-        assertThat(topics).as("every topic of docs/topics.md, trailwatch.dlq.remediate.findings included").hasSize(18).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
+        assertThat(topics).as("every topic of docs/topics.md, trailwatch.dlq.remediate.findings included").hasSize(20).allSatisfy(t -> assertThat(t.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch"));
         for (JsonNode t : topics) {
             String name = t.at("/spec/topicName").asText();
             boolean ledger = name.contains("ledger");

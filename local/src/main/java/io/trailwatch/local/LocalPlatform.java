@@ -572,6 +572,11 @@ public final class LocalPlatform implements AutoCloseable {
         sqs.send(queueUrl, body);
     }
 
+    /** Messages on the ingest queue not yet deleted (waiting, or being processed). */
+    public int queueDepth() {
+        return sqs.undeleted(queueUrl);
+    }
+
     public KafkaBroker kafka() {
         return kafka;
     }

@@ -59,6 +59,11 @@ public final class Service {
         return log;
     }
 
+    /** The process id while it runs (to read its memory from /proc). */
+    public synchronized java.util.OptionalLong pid() {
+        return isAlive() ? java.util.OptionalLong.of(process.pid()) : java.util.OptionalLong.empty();
+    }
+
     public synchronized boolean isAlive() {
         return process != null && process.isAlive();
     }

@@ -61,6 +61,20 @@ public final class Topics {
      */
     public static final String REMEDIATE_DEFERRED = "trailwatch.remediate.deferred.v1";
 
+    /**
+     * notify-service's own queue of deliveries put off while their destination is down, each tried again a while after
+     * it was written. Not a public API. Key: {@code <destination>|<findingId>}. Value: the {@link Finding}; headers say
+     * which destination, why and until when.
+     */
+    public static final String NOTIFY_DEFERRED = "trailwatch.notify.deferred.v1";
+
+    /**
+     * notify-service's findings held for storm digests: the state of its grouping, from which a digest is assembled
+     * when its window ends. Not a public API. Key: the window ({@code <destination>|<ruleId>[|<accountId>]}). Value: the
+     * {@link Finding}; headers say which destination, route, window and window end.
+     */
+    public static final String NOTIFY_GROUPED = "trailwatch.notify.grouped.v1";
+
     /** The compacted control topic of remediate-service's kill switch. Key: {@code kill-switch}. */
     public static final String REMEDIATE_CONTROL = "trailwatch.remediate.control.v1";
 

@@ -142,6 +142,68 @@ public interface NotifyConfig {
         @WithDefault("10")
         @jakarta.validation.constraints.Min(1)
         int accounts();
+
+        /** Partitions of the grouped topic (held findings, {@code mp.messaging.outgoing.grouped.topic}) when the service creates it. */
+        @WithDefault("6")
+        @jakarta.validation.constraints.Min(1)
+        int partitions();
+
+        /**
+         * How long the grouped topic keeps a held finding: longer than a window plus {@code circuit-breaker.retry-for},
+         * so a digest waiting out an outage is still there to be sent.
+         */
+        @WithDefault("7d")
+        @DurationMin(minutes = 1)
+        Duration retention();
+
+        /** The consumer group of the replicas' digest assemblers (each window's digest is sent by one replica). */
+        @WithDefault("trailwatch-notify-digests")
+        @NotBlank
+        String group();
+    }
+
+    /** A destination down: its circuit, and how long its deliveries are put off. */
+    CircuitBreaker circuitBreaker();
+
+    /** Deliveries put off while their destination is down. */
+    Deferral deferral();
+
+    /** A destination's circuit. */
+    interface CircuitBreaker {
+        /**
+         * A delivery that spent its retry budget opens its destination's circuit: for this long its deliveries are put
+         * off without an attempt; then one delivery goes through as a probe (a single attempt), and its success closes
+         * the circuit.
+         */
+        @WithDefault("30s")
+        @DurationMin(millis = 1)
+        Duration openFor();
+
+        /**
+         * A delivery put off while its destination is down is tried again every {@code deferral.recheck-every}, for
+         * this long after it was first put off; then it is dead-lettered. Digests wait as long.
+         */
+        @WithDefault("24h")
+        @DurationMin(millis = 1)
+        Duration retryFor();
+    }
+
+    /** The deferred topic ({@code mp.messaging.incoming.deferred.topic}). */
+    interface Deferral {
+        /** A delivery put off comes back this long after it was put off (and so does a digest not yet sent). */
+        @WithDefault("1m")
+        @DurationMin(millis = 1)
+        Duration recheckEvery();
+
+        /** Partitions of the deferred topic when the service creates it. */
+        @WithDefault("6")
+        @jakarta.validation.constraints.Min(1)
+        int partitions();
+
+        /** How long the deferred topic keeps a record: longer than any wait. */
+        @WithDefault("7d")
+        @DurationMin(minutes = 1)
+        Duration retention();
     }
 
     /** Retries. */
@@ -156,7 +218,10 @@ public interface NotifyConfig {
         @DurationMin(millis = 1)
         Duration maxBackoff();
 
-        /** How long a delivery may keep trying before it is dead-lettered. */
+        /**
+         * How long a delivery may keep trying; a delivery that spends it opens its destination's circuit and is put off
+         * ({@code circuit-breaker.*}), a refusal (4xx other than 408 and 429) is dead-lettered at once.
+         */
         @WithDefault("5m")
         @DurationMin(millis = 1)
         Duration budget();

@@ -10,10 +10,15 @@ import io.trailwatch.messaging.KafkaConnection;
 import io.trailwatch.messaging.aws.AwsClients;
 import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.messaging.ledger.LedgerFollower;
+import io.trailwatch.messaging.ledger.TopicFollower;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.TopicConfig;
 import io.trailwatch.model.Topics;
 import io.trailwatch.notify.core.Courier;
 import io.trailwatch.notify.core.Destination;
 import io.trailwatch.notify.core.Grouper;
+import io.trailwatch.notify.core.HeldFinding;
 import io.trailwatch.notify.core.NotifyMetrics;
 import io.trailwatch.notify.core.Router;
 import io.trailwatch.notify.outbound.EmailDestination;
@@ -29,6 +34,9 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.sesv2.SesV2Client;
 
 import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -92,7 +100,8 @@ public class NotifyWiring {
         var retry = config.retry();
         Map<String, Courier> couriers = new LinkedHashMap<>();
         config.destinations().forEach((name, d) -> couriers.put(name, new Courier(destination(config, name, d, mailer, html,
-                text, ses), retry.initialBackoff(), retry.maxBackoff(), retry.budget(), d.ratePerSecond(), d.burst())));
+                text, ses), retry.initialBackoff(), retry.maxBackoff(), retry.budget(), d.ratePerSecond(), d.burst(),
+                config.circuitBreaker().openFor())));
         return couriers;
     }
 
@@ -114,6 +123,64 @@ public class NotifyWiring {
     @Singleton
     Grouper grouper(NotifyConfig config) {
         return new Grouper(config.grouping().window(), config.grouping().accounts());
+    }
+
+    /**
+     * The windows of storms held, read back from the grouped topic (created when missing: delete policy, kept
+     * {@code grouping.retention}) over the last window and an hour, and followed from then on: a finding held before a
+     * crash, or by another replica, counts as handled (the ledger has it), and its window goes on holding its storm.
+     */
+    @Produces
+    @Singleton
+    @Startup
+    Restored restored(Ledger ledger, Grouper grouper, NotifyConfig config,
+                      @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+                      @ConfigProperty(name = "mp.messaging.outgoing.grouped.topic", defaultValue = Topics.NOTIFY_GROUPED) String topic) {
+        var ready = new CompletableFuture<Void>();
+        var definition = new NewTopic(topic, Optional.of(config.grouping().partitions()), Optional.empty())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.grouping().retention().toMillis())));
+        var follower = TopicFollower.start(new TopicFollower.Target() {
+            @Override
+            public void accept(ConsumerRecord<String, byte[]> record) {
+                HeldFinding.of(record.headers()).ifPresent(h -> {
+                    ledger.add(h.deliveryKey(), record.timestamp());
+                    grouper.restore(h.held(), Instant.now());
+                });
+            }
+
+            @Override
+            public void caughtUp() {
+                ready.complete(null);
+            }
+
+            @Override
+            public void polled() {
+                grouper.expire(Instant.now());
+            }
+        }, KafkaConnection.of(kafkaConfig), topic, definition, config.grouping().window().plusHours(1), Clock.systemUTC());
+        return new Restored(follower, ready);
+    }
+
+    void close(@Disposes Restored restored) {
+        restored.follower().close();
+    }
+
+    /** The follower of the grouped topic, and when it has read it to its end. */
+    public record Restored(TopicFollower follower, CompletableFuture<Void> ready) {
+    }
+
+    /** The deferred topic, created when missing (delete policy, kept {@code deferral.retention}); completes once it exists. */
+    @Produces
+    @Singleton
+    @Identifier("deferred-topic")
+    CompletableFuture<Void> deferredTopic(NotifyConfig config, @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig,
+                                          @ConfigProperty(name = "mp.messaging.incoming.deferred.topic", defaultValue = Topics.NOTIFY_DEFERRED)
+                                          String topic) {
+        var definition = new NewTopic(topic, Optional.of(config.deferral().partitions()), Optional.empty())
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.deferral().retention().toMillis())));
+        return TopicFollower.ensureExists(KafkaConnection.of(kafkaConfig), definition);
     }
 
     private static Destination destination(NotifyConfig config, String name, NotifyConfig.Destination d, Mailer mailer,

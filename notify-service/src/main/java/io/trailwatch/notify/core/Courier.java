@@ -1,5 +1,7 @@
 package io.trailwatch.notify.core;
 
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.Guard;
 import io.trailwatch.messaging.guard.Guards;
 import io.trailwatch.messaging.guard.Pacer;
 import io.trailwatch.messaging.guard.RetryLater;
@@ -7,12 +9,15 @@ import io.trailwatch.model.Finding;
 import io.trailwatch.model.Severity;
 
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
 
 /**
  * Delivers to one destination, on its own thread, so one broken destination never holds up another: most severe
@@ -20,6 +25,12 @@ import java.util.function.Supplier;
  * ({@code ratePerSecond}, {@code burst}), each retried with back-off and the server's Retry-After until accepted,
  * refused for good, or its budget is spent. Pacing and retries are SmallRye Fault Tolerance's ({@link Pacer},
  * {@link Guards#retrying}). An unexpected throwable on its thread ends that job, not the courier.
+ * <p>
+ * A destination down for longer than a retry budget is an outage, not a job's bad luck: the job that spent its budget
+ * opens the destination's circuit ({@link Guards#circuitBreaker}), and while it is open jobs end at once, {@link
+ * Outcome#down} (the caller puts them off, it does not drop them), so a queue never waits on a dead destination. Every
+ * {@code probeEvery} one job goes through as a probe, with a single attempt: delivered, the circuit closes and the
+ * destination is back; failed, it stays open.
  */
 public final class Courier implements AutoCloseable {
 
@@ -30,8 +41,15 @@ public final class Courier implements AutoCloseable {
      * @param attempts   attempts made
      * @param status     the last HTTP status, if any
      * @param reason     why it failed, if it did
+     * @param down       not delivered because the destination is down (its circuit is open, or this job spent its
+     *                   retry budget and opened it): worth trying again later, not a refusal
      */
-    public record Outcome(boolean delivered, int attempts, Integer status, String reason) {
+    public record Outcome(boolean delivered, int attempts, Integer status, String reason, boolean down) {
+
+        Outcome(boolean delivered, int attempts, Integer status, String reason) {
+            this(delivered, attempts, status, reason, false);
+        }
+
         /**
          * Not done: the courier was stopping before or during it. The finding is left for the next replica (which may
          * repeat an attempt whose answer was lost: at least once).
@@ -42,11 +60,15 @@ public final class Courier implements AutoCloseable {
     }
 
     static final String ABANDONED = "abandoned: stopping";
+    private static final Logger LOG = Logger.getLogger(Courier.class);
 
     private final Destination destination;
     private final Duration budget;
     private final Pacer pacer;
     private final Guards.Retrying<Attempt> retrying;
+    private final Guard breaker;
+    private volatile CircuitBreakerState circuit = CircuitBreakerState.CLOSED;
+    private volatile java.time.Instant downSince;
     private final PriorityBlockingQueue<Job> queue = new PriorityBlockingQueue<>();
     private final AtomicLong sequence = new AtomicLong();
     private final Thread thread;
@@ -69,8 +91,20 @@ public final class Courier implements AutoCloseable {
      * @param budget         how long a job may keep trying
      */
     public Courier(Destination destination, Duration initialBackoff, Duration maxBackoff, Duration budget, double ratePerSecond,
-                   int burst) {
+                   int burst, Duration probeEvery) {
         this.destination = destination;
+        this.breaker = Guards.circuitBreaker("courier " + destination.name(), 1, probeEvery, state -> {
+            circuit = state;
+            if (state == CircuitBreakerState.OPEN && downSince == null) {
+                downSince = java.time.Instant.now();
+                LOG.warnf("destination %s is down: a delivery spent its retry budget of %s; its deliveries are put off, "
+                        + "and one is tried every %s", destination.name(), budget, probeEvery);
+            } else if (state == CircuitBreakerState.CLOSED && downSince != null) {
+                LOG.infof("destination %s is back after %s", destination.name(),
+                        Duration.between(downSince, java.time.Instant.now()));
+                downSince = null;
+            }
+        });
         this.budget = budget;
         this.pacer = new Pacer("courier " + destination.name(), ratePerSecond, burst);
         this.retrying = Guards.retrying(Attempt.class, "courier " + destination.name(), initialBackoff, maxBackoff, budget);
@@ -108,6 +142,11 @@ public final class Courier implements AutoCloseable {
     /** Whether its thread is alive and took a job or looked for one within {@code quiet} (or is busy delivering one). */
     public boolean alive(Duration quiet) {
         return thread.isAlive() && (busy || System.nanoTime() - lastBeat < quiet.toNanos());
+    }
+
+    /** Whether the destination is down (its circuit open or half open): deliveries are put off until a probe gets through. */
+    public boolean down() {
+        return circuit != CircuitBreakerState.CLOSED;
     }
 
     /** Deliveries queued, not yet started. */
@@ -165,28 +204,42 @@ public final class Courier implements AutoCloseable {
 
     private Outcome attempt(Supplier<Attempt> send, BiConsumer<Integer, Attempt.Retry> onRetry) {
         int[] attempts = {0};
+        boolean[] probe = {false};
+        Callable<Attempt> once = () -> {
+            if (closed) {
+                throw new Stopped();
+            }
+            pacer.await();
+            attempts[0]++;
+            Attempt a;
+            try {
+                a = send.get();
+            } catch (RuntimeException e) {
+                a = new Attempt.Retry(null, null, e.getClass().getSimpleName());
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Error e) { // a bug of ours, not the destination's outage: this job fails, the circuit stays as it is
+                a = new Attempt.Refused(null, e.toString());
+            }
+            if (a instanceof Attempt.Retry retry) {
+                throw new Failed(retry);
+            }
+            return a;
+        };
         try {
-            Attempt last = retrying.call(() -> {
-                if (closed) {
-                    throw new Stopped();
-                }
-                pacer.await();
-                attempts[0]++;
-                Attempt a;
-                try {
-                    a = send.get();
-                } catch (RuntimeException e) {
-                    a = new Attempt.Retry(null, null, e.getClass().getSimpleName());
-                }
-                if (a instanceof Attempt.Retry retry) {
-                    throw new Failed(retry);
-                }
-                return a;
-            }, failed -> onRetry.accept(failed.attempt(), ((Failed) failed).retry));
+            // half open: this job is the probe, one attempt decides; closed: it may spend its whole budget
+            Attempt last = breaker.call(() -> {
+                probe[0] = circuit == CircuitBreakerState.HALF_OPEN;
+                return probe[0] ? once.call()
+                        : retrying.call(once, failed -> onRetry.accept(failed.attempt(), ((Failed) failed).retry));
+            }, Attempt.class);
             return last instanceof Attempt.Delivered ? new Outcome(true, attempts[0], last.status(), null)
                     : new Outcome(false, attempts[0], last.status(), ((Attempt.Refused) last).reason());
+        } catch (CircuitBreakerOpenException e) {
+            return new Outcome(false, 0, null, "destination down since " + downSince, true);
         } catch (Failed e) {
-            return new Outcome(false, attempts[0], e.retry.status(), "retry budget of " + budget + " spent; last: " + e.retry.reason());
+            String why = probe[0] ? "probe failed" : "retry budget of " + budget + " spent";
+            return new Outcome(false, attempts[0], e.retry.status(), why + "; last: " + e.retry.reason(), true);
         } catch (InterruptedException | Stopped e) {
             // the courier was closed under way: whether or not the destination got it, the next replica tries again
             return new Outcome(false, attempts[0], null, ABANDONED);

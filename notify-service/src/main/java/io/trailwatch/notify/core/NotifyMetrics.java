@@ -31,6 +31,12 @@ public final class NotifyMetrics {
                 .tag("type", type).publishPercentiles(0.5, 0.99).register(registry).record(d);
     }
 
+    /** A delivery put off because its destination is down (counted once per delivery, not per recheck). */
+    public void deferral(String type) {
+        Counter.builder("trailwatch.notify.deferrals").description("Deliveries put off while their destination was down")
+                .tag("type", type).register(registry).increment();
+    }
+
     /** A dead letter written: channel {@code deliveries} (refused, retries-exhausted) or {@code findings}. */
     public void deadLetter(String channel, String reason) {
         Counter.builder("trailwatch.notify.dead_letters").description("Records dead-lettered")

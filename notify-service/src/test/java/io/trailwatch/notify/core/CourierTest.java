@@ -45,7 +45,11 @@ class CourierTest {
     }
 
     private static Courier courier(Destination d, Duration budget) {
-        return new Courier(d, Duration.ofMillis(10), Duration.ofMillis(50), budget, 1000, 10);
+        return courier(d, budget, Duration.ofMinutes(1));
+    }
+
+    private static Courier courier(Destination d, Duration budget, Duration probeEvery) {
+        return new Courier(d, Duration.ofMillis(10), Duration.ofMillis(50), budget, 1000, 10, probeEvery);
     }
 
     @Test
@@ -82,6 +86,34 @@ class CourierTest {
             assertThat(o.delivered()).isFalse();
             assertThat(o.attempts()).isGreaterThan(1);
             assertThat(o.reason()).startsWith("retry budget of PT0.3S spent; last: HTTP 503");
+        }
+    }
+
+    @Test
+    void aDestinationDownLongerThanARetryBudget_isDown_laterJobsEndAtOnceUnattempted_andOneProbeBringsItBack() throws Exception {
+        var up = new java.util.concurrent.atomic.AtomicBoolean(false);
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        Destination flaky = answering("flaky", f -> {
+            calls.incrementAndGet();
+            return up.get() ? new Attempt.Delivered(200) : new Attempt.Retry(503, null, "HTTP 503");
+        });
+        try (Courier c = courier(flaky, Duration.ofMillis(200), Duration.ofMillis(500))) {
+            var first = c.deliver(TestFindings.finding("a", "r", "high", "c", "111", "eu-west-1")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(first.down()).as("its budget spent: the destination is down, not the finding refused").isTrue();
+            assertThat(first.reason()).startsWith("retry budget of PT0.2S spent; last: HTTP 503");
+            assertThat(c.down()).isTrue();
+
+            int before = calls.get();
+            var queued = c.deliver(TestFindings.finding("b", "r", "high", "c", "111", "eu-west-1")).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(queued.down()).isTrue();
+            assertThat(queued.attempts()).as("not attempted while the circuit is open").isZero();
+            assertThat(calls.get()).isEqualTo(before);
+
+            up.set(true);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                    c.deliver(TestFindings.finding("c", "r", "high", "c", "111", "eu-west-1")).get().delivered());
+            assertThat(c.down()).as("a probe got through: the destination is back").isFalse();
+            assertThat(c.deliver(TestFindings.finding("d", "r", "high", "c", "111", "eu-west-1")).get().delivered()).isTrue();
         }
     }
 

@@ -264,7 +264,53 @@ class NotifyIT {
     }
 
     @Test
-    void permanentFailures_landInTheDeadLetterTopic_withTheReason() throws Exception {
+    void aDestinationDownFarLongerThanItsRetryBudget_putsItsDeliveriesOff_theStreamMovesOn_andAllAreDeliveredOnceAfterRecovery()
+            throws Exception {
+        NotifyResources.http.stubFor(post(urlEqualTo("/outage")).willReturn(aResponse().withStatus(503)));
+        int count = 60; // more than max-in-flight (25): held in memory, they would stop consumption
+        for (int i = 0; i < count; i++) {
+            // high, one account each: never grouped
+            publish(TestFindings.finding("outage-" + i, "it-outage", "high", "c", String.format("%012d", 600000000000L + i), "eu-west-1"));
+        }
+
+        deliveries.awaitUntil(all -> all.stream().map(NotifyIT::tree).filter(d -> d.get("findingId").asText().startsWith("outage-")
+                && d.get("status").asText().equals("retrying") && d.path("detail").asText().startsWith("destination down")).count() >= count, WAIT);
+        publish(TestFindings.finding("outage-meanwhile", "it-storm", "high", "c", "999900002222", "eu-west-1"));
+        awaitDeliveries(d -> d.get("findingId").asText().equals("outage-meanwhile"), 1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(findingsLag()).as("every finding's offset committed during the outage").isZero());
+        io.trailwatch.testsupport.Management.anonymous().get("/q/health/live").then().statusCode(200);
+        io.trailwatch.testsupport.Management.anonymous().get("/q/metrics").then().body(
+                org.hamcrest.Matchers.containsString("trailwatch_notify_destination_down{destination=\"outage\"} 1.0"));
+
+        NotifyResources.http.stubFor(post(urlEqualTo("/outage")).willReturn(ok()));
+        var audit = awaitDeliveries(d -> d.get("findingId").asText().startsWith("outage-") && !d.get("findingId").asText().equals("outage-meanwhile"), count);
+
+        assertThat(audit).extracting(d -> d.get("status").asText()).containsOnly("delivered");
+        for (int i = 0; i < count; i++) {
+            String id = "outage-" + i;
+            assertThat(served("/outage", "\"" + id + "\"").stream().filter(e -> e.getResponse().getStatus() == 200)).as(id).hasSize(1);
+        }
+    }
+
+    /** How far notify's consumer group is behind on the findings topic. */
+    private static long findingsLag() throws Exception {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.shared().bootstrapServers()))) {
+            var committed = admin.listConsumerGroupOffsets("trailwatch-notify").partitionsToOffsetAndMetadata().get();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            committed.keySet().stream().filter(tp -> tp.topic().equals(Topics.FINDINGS))
+                    .forEach(tp -> latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            var ends = admin.listOffsets(latest).all().get();
+            long lag = 0;
+            for (var e : ends.entrySet()) {
+                lag += e.getValue().offset() - committed.get(e.getKey()).offset();
+            }
+            return committed.isEmpty() ? Long.MAX_VALUE : lag;
+        }
+    }
+
+    @Test
+    void permanentFailures_landInTheDeadLetterTopic_withTheReason_andADestinationDownPastRetryFor_too() throws Exception {
         NotifyResources.http.stubFor(post(urlEqualTo("/broken")).willReturn(aResponse().withStatus(400).withBody("invalid_payload")));
         NotifyResources.http.stubFor(post(urlEqualTo("/dead")).willReturn(aResponse().withStatus(503)));
         try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_NOTIFY_DELIVERIES);

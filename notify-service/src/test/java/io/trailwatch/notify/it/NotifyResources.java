@@ -51,6 +51,12 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         c.put("trailwatch.notify.retry.budget", "6s");
         c.put("trailwatch.notify.grouping.window", "3s");
         c.put("trailwatch.notify.grouping.accounts", "5");
+        // a destination down: its circuit open 2 s at a time, its deliveries rechecked every 2 s and given up after 20 s
+        c.put("trailwatch.notify.circuit-breaker.open-for", "2s");
+        c.put("trailwatch.notify.circuit-breaker.retry-for", "20s");
+        c.put("trailwatch.notify.deferral.recheck-every", "2s");
+        // little room, so an outage must not hold findings in flight
+        c.put("trailwatch.notify.max-in-flight", "25");
         destination(c, "slack", "slack", base + "/slack");
         destination(c, "hook", "webhook", base + "/hook");
         destination(c, "flaky", "webhook", base + "/flaky");
@@ -77,6 +83,8 @@ public class NotifyResources implements QuarkusTestResourceLifecycleManager {
         route(c, "broken", "it-broken", "broken");
         route(c, "dead", "it-dead", "dead");
         route(c, "limited", "it-limited", "limited");
+        destination(c, "outage", "webhook", base + "/outage");
+        route(c, "outage", "it-outage", "outage");
         route(c, "floor", "it-floor", "hook");
         c.put("trailwatch.notify.routes.floor.min-severity", "critical");
         return c;

@@ -36,6 +36,7 @@ import static org.awaitility.Awaitility.await;
 class NotifyRestartIT {
 
     private static final String FINDINGS = "restart-it.findings.v1";
+    private static final String CRASH_FINDINGS = "crash-it.findings.v1";
     private static final int COUNT = 40;
 
     private final List<Process> processes = new ArrayList<>();
@@ -57,7 +58,7 @@ class NotifyRestartIT {
         http.start();
         http.stubFor(post("/hook").willReturn(ok().withFixedDelay(150)));
 
-        Process first = start("first");
+        Process first = start("first", restarting());
         try (var producer = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < COUNT; i++) {
@@ -69,7 +70,7 @@ class NotifyRestartIT {
         first.destroy();
         assertThat(first.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         int beforeRestart = delivered().size();
-        start("second");
+        start("second", restarting());
 
         await().atMost(Duration.ofSeconds(120)).until(() -> delivered().stream().distinct().count() >= COUNT);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> delivered().size() == COUNT);
@@ -77,6 +78,100 @@ class NotifyRestartIT {
         assertThat(beforeRestart).as("stopped mid-stream").isLessThan(COUNT);
         Map<String, Long> perFinding = delivered().stream().collect(Collectors.groupingBy(s -> s, Collectors.counting()));
         assertThat(perFinding).hasSize(COUNT).allSatisfy((id, n) -> assertThat(n).as(id).isEqualTo(1));
+    }
+
+    @Test
+    void killedMidStorm_theStormsDigestIsStillSent_andEveryFindingIsCountedExactlyOnce() throws Exception {
+        KafkaBroker kafka = TestKafka.shared();
+        kafka.createTopics(3, CRASH_FINDINGS, "crash-it.deliveries.v1", "crash-it.dlq.deliveries", "crash-it.dlq.findings");
+        http = new WireMockServer(wireMockConfig().dynamicPort().bindAddress("127.0.0.1"));
+        http.start();
+        http.stubFor(post("/hook").willReturn(ok()));
+        int half = 40;
+
+        Process first = start("crash-first", crashing());
+        try (var producer = producer(); var audit = new TopicReader(kafka.bootstrapServers(), "crash-it.deliveries.v1")) {
+            for (int i = 0; i < half; i++) {
+                publish(producer, CRASH_FINDINGS, stormFinding(i));
+            }
+            audit.awaitUntil(all -> all.stream().filter(r -> r.value().contains("\"grouped\"")).count() >= half / 2, Duration.ofSeconds(120));
+            first.destroyForcibly(); // a crash: no graceful stop, no digest sent on the way out
+            assertThat(first.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            for (int i = half; i < 2 * half; i++) {
+                publish(producer, CRASH_FINDINGS, stormFinding(i));
+            }
+        }
+        start("crash-second", crashing());
+
+        await().atMost(Duration.ofSeconds(150)).until(() -> accountedFor() >= 2 * half);
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() -> accountedFor() == 2 * half);
+
+        List<String> sentAlone = hookBodies().stream().filter(b -> b.contains("\"kind\":\"finding\""))
+                .map(b -> tree(b).get("finding").get("findingId").asText()).toList();
+        List<com.fasterxml.jackson.databind.JsonNode> digests = hookBodies().stream().filter(b -> b.contains("\"kind\":\"digest\""))
+                .map(NotifyRestartIT::tree).toList();
+        assertThat(digests).as("the storm's digest, though the replica that held its findings died").isNotEmpty();
+        assertThat(sentAlone).as("none sent twice").doesNotHaveDuplicates();
+        for (var d : digests) {
+            d.get("sample").forEach(id -> assertThat(sentAlone).as("in a digest and sent alone").doesNotContain(id.asText()));
+        }
+    }
+
+    /** Findings sent alone, plus those each digest counts. */
+    private int accountedFor() {
+        int n = 0;
+        for (String b : hookBodies()) {
+            var json = tree(b);
+            n += json.get("kind").asText().equals("digest") ? json.get("more").asInt() : 1;
+        }
+        return n;
+    }
+
+    private List<String> hookBodies() {
+        return http.getAllServeEvents().stream().filter(e -> e.getResponse().getStatus() == 200)
+                .map(e -> e.getRequest().getBodyAsString()).toList();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode tree(String json) {
+        try {
+            return ModelJson.newMapper().readTree(json);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** One rule in one account: a storm, one message and the rest held for its digest. */
+    private static io.trailwatch.model.Finding stormFinding(int i) {
+        return TestFindings.finding("crash-" + i, "it-crash", "medium", "c", "555566667777", "eu-west-1");
+    }
+
+    /** A window long enough to outlast the crash and the restart; a dead replica's partitions handed over quickly. */
+    private static Map<String, String> crashing() {
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put("mp.messaging.incoming.findings.topic", CRASH_FINDINGS);
+        props.put("mp.messaging.incoming.findings.group.id", "notify-crash-it");
+        props.put("mp.messaging.incoming.findings.session.timeout.ms", "8000");
+        props.put("mp.messaging.incoming.findings.heartbeat.interval.ms", "2000");
+        props.put("mp.messaging.incoming.deferred.session.timeout.ms", "8000");
+        props.put("trailwatch.notify.grouping.window", "40s");
+        props.put("mp.messaging.outgoing.deliveries.topic", "crash-it.deliveries.v1");
+        props.put("mp.messaging.outgoing.ledger.topic", "crash-it.notify.ledger.v1");
+        props.put("mp.messaging.outgoing.dlq-deliveries.topic", "crash-it.dlq.deliveries");
+        props.put("mp.messaging.outgoing.dlq-findings.topic", "crash-it.dlq.findings");
+        props.put("mp.messaging.outgoing.grouped.topic", "crash-it.notify.grouped.v1");
+        props.put("trailwatch.notify.grouping.group", "notify-crash-it-digests");
+        props.put("mp.messaging.incoming.deferred.topic", "crash-it.notify.deferred.v1");
+        props.put("mp.messaging.incoming.deferred.group.id", "notify-crash-it-deferred");
+        return props;
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static void publish(KafkaProducer<String, byte[]> producer, String topic, io.trailwatch.model.Finding f) throws Exception {
+        producer.send(new ProducerRecord<>(topic, f.findingId(), ModelJson.newMapper().writeValueAsBytes(f))).get();
     }
 
     @Test
@@ -109,9 +204,8 @@ class NotifyRestartIT {
         return out;
     }
 
-    private Process start(String name) throws IOException {
+    private static Map<String, String> restarting() {
         Map<String, String> props = new java.util.HashMap<>();
-        props.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
         props.put("mp.messaging.incoming.findings.topic", FINDINGS);
         props.put("mp.messaging.incoming.findings.group.id", "notify-restart-it");
         props.put("trailwatch.notify.grouping.window", "0"); // every finding a message of its own
@@ -119,6 +213,16 @@ class NotifyRestartIT {
         props.put("mp.messaging.outgoing.ledger.topic", "restart-it.notify.ledger.v1");
         props.put("mp.messaging.outgoing.dlq-deliveries.topic", "restart-it.dlq.deliveries");
         props.put("mp.messaging.outgoing.dlq-findings.topic", "restart-it.dlq.findings");
+        props.put("mp.messaging.outgoing.grouped.topic", "restart-it.notify.grouped.v1");
+        props.put("trailwatch.notify.grouping.group", "notify-restart-it-digests");
+        props.put("mp.messaging.incoming.deferred.topic", "restart-it.notify.deferred.v1");
+        props.put("mp.messaging.incoming.deferred.group.id", "notify-restart-it-deferred");
+        return props;
+    }
+
+    private Process start(String name, Map<String, String> specific) throws IOException {
+        Map<String, String> props = new java.util.HashMap<>(specific);
+        props.put("kafka.bootstrap.servers", TestKafka.shared().bootstrapServers());
         props.put("trailwatch.notify.destinations.hook.type", "webhook");
         props.put("trailwatch.notify.destinations.hook.url", "http://127.0.0.1:" + http.port() + "/hook");
         props.put("trailwatch.notify.destinations.hook.hmac-key", "restart-key");

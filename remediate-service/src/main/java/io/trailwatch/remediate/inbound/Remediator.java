@@ -8,8 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.trailwatch.messaging.Deferral;
 import io.trailwatch.messaging.FindingConsumer;
 import io.trailwatch.messaging.FindingDeserializer;
 import io.trailwatch.messaging.ledger.Ledger;
@@ -19,7 +19,6 @@ import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.Remediation;
 import io.trailwatch.model.Topics;
 import io.trailwatch.remediate.config.RemediateConfig;
-import io.trailwatch.remediate.core.Deferral;
 import io.trailwatch.remediate.core.LogFileVerdicts;
 import io.trailwatch.remediate.core.Plans;
 import io.trailwatch.remediate.core.Targets;
@@ -43,7 +42,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Findings in, remediations out, through the shared {@link FindingConsumer}: each finding is planned against the
@@ -127,24 +125,17 @@ public class Remediator {
      */
     @Incoming("deferred")
     public CompletionStage<Void> onDeferred(Message<FindingDeserializer.Read> message) {
-        long written = message.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getTimestamp().toEpochMilli()).orElse(0L);
-        long wait = written + config.deferral().recheckEvery().toMillis() - System.currentTimeMillis();
-        if (wait <= 0) {
-            return consumer.accept(message);
-        }
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS))
-                .thenCompose(x -> consumer.accept(message));
+        return Deferral.whenDue(message, config.deferral().recheckEvery(), () -> consumer.accept(message));
     }
 
     /** One task per remediation the finding calls for; for a finding put off, the one remediation it was put off for. */
     private List<FindingConsumer.Task<Remediation>> plan(Finding f, Message<FindingDeserializer.Read> message) {
         Instant arrived = Instant.now();
-        Optional<Deferral> deferral = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .flatMap(m -> Deferral.of(m.getHeaders()));
+        Optional<Deferral> deferral = Deferral.of(message);
         List<FindingConsumer.Task<Remediation>> tasks = new ArrayList<>();
         for (Plans.Plan plan : plans.plan(f, killSwitch.on(), digests)) {
             var r = plan.remediation();
-            if (deferral.isPresent() && !deferral.get().remediation().equals(r.name())) {
+            if (deferral.isPresent() && !deferral.get().subject().equals(r.name())) {
                 continue;
             }
             tasks.add(new FindingConsumer.Task<>(r.name() + "|" + f.findingId(), () -> run(f, plan, arrived, deferral)));
@@ -192,7 +183,7 @@ public class Remediator {
                                                                            Duration wait, Optional<Deferral> earlier,
                                                                            String reason, Instant arrived) {
         Instant now = Instant.now();
-        Deferral d = earlier.filter(e -> e.reason().equals(why)).orElse(new Deferral(r.name(), why, now, now.plus(wait)));
+        Deferral d = Deferral.continuing(earlier, r.name(), why, wait, now);
         if (d.expired(now)) {
             boolean digest = why.equals(Deferral.AWAITING_DIGEST);
             String detail = digest ? "no CloudTrail digest validated its log file within " + wait + " (" + reason + ")"
@@ -201,24 +192,19 @@ public class Remediator {
                     r.name(), r.function(), r.invocationType(), digest ? "skipped" : "failed", detail, Targets.of(f), null,
                     null, null, 0, millis(arrived), now)));
         }
-        if (earlier.filter(e -> e.reason().equals(why)).isEmpty()) {
+        if (d.since().equals(now)) { // put off now, not before
             Counter.builder("trailwatch.remediate.deferrals").description("Remediations put off, by why")
                     .tag("remediation", r.name()).tag("reason", why).register(registry).increment();
             LOG.infof("remediation %s of finding %s put off until %s at most: %s", r.name(), f.findingId(), d.until(), reason);
         }
-        CompletableFuture<FindingConsumer.Outcome<Remediation>> written = new CompletableFuture<>();
-        deferredOut.send(Message.of(f).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                        .withKey(r.name() + "|" + f.findingId()).withHeaders(d.headers()).build())
-                .withAckWithMetadata(m -> {
-                    written.complete(FindingConsumer.done(null));
-                    return CompletableFuture.completedFuture(null);
-                }).withNackWithMetadata((e, m) -> {
-                    LOG.errorf("remediation %s of finding %s could not be put off, the finding stays unacknowledged: %s",
-                            r.name(), f.findingId(), e.toString());
-                    written.complete(FindingConsumer.abandoned());
-                    return CompletableFuture.completedFuture(null);
-                }));
-        return written;
+        return d.putOff(deferredOut, f, r.name() + "|" + f.findingId()).thenApply(written -> {
+            if (!written) {
+                LOG.errorf("remediation %s of finding %s could not be put off, the finding stays unacknowledged", r.name(),
+                        f.findingId());
+                return FindingConsumer.<Remediation>abandoned();
+            }
+            return FindingConsumer.<Remediation>done(null);
+        });
     }
 
     /** The function's input: the finding and the remediation context. */

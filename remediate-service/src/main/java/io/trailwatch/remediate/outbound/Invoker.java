@@ -71,6 +71,8 @@ public final class Invoker implements AutoCloseable {
     private final BooleanSupplier killSwitch;
     private volatile boolean stopping;
     private volatile boolean closed;
+    /** When the invocation under way started (System.nanoTime), 0 when none is. */
+    private volatile long busySince;
 
     /**
      * @param failures failures in a row that open the circuit
@@ -110,7 +112,25 @@ public final class Invoker implements AutoCloseable {
         stopping = true;
     }
 
+    /**
+     * Whether it is not stuck: no invocation under way, or one under way for less than {@code quiet}. Its thread is
+     * an executor's, replaced should a throwable end it; an invocation that never returns is what liveness must see.
+     */
+    public boolean alive(Duration quiet) {
+        long since = busySince;
+        return !closed && (since == 0 || System.nanoTime() - since < quiet.toNanos());
+    }
+
     private Result call(String payload) {
+        busySince = System.nanoTime();
+        try {
+            return invokeNow(payload);
+        } finally {
+            busySince = 0;
+        }
+    }
+
+    private Result invokeNow(String payload) {
         try {
             if (killSwitch.getAsBoolean()) {
                 return new Result(false, null, null, null, KILL_SWITCH, false);

@@ -79,4 +79,47 @@ class InvokerTest {
             assertThat(second.get().circuitOpen()).isFalse();
         }
     }
+
+    @Test
+    void anInvocationThatHangs_isReportedNotAlive_andOneThatThrowsAnError_leavesTheInvokerWorking() throws Exception {
+        var release = new java.util.concurrent.CountDownLatch(1);
+        var calls = new AtomicInteger();
+        LambdaClient hanging = new LambdaClient() {
+            @Override
+            public InvokeResponse invoke(InvokeRequest request) {
+                int n = calls.incrementAndGet();
+                if (n == 1) {
+                    throw new LinkageError("a class that could not be loaded");
+                }
+                if (n == 2) {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return InvokeResponse.builder().statusCode(200).payload(SdkBytes.fromUtf8String("{}")).build();
+            }
+
+            @Override
+            public String serviceName() {
+                return "lambda";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (var invoker = new Invoker(hanging, "fn", "RequestResponse", Duration.ofSeconds(5), 1000, 5, Duration.ofSeconds(60), () -> false)) {
+            assertThat(invoker.invoke("{}")).as("the error fails that invocation").failsWithin(Duration.ofSeconds(5));
+            var stuck = invoker.invoke("{}");
+            await().atMost(Duration.ofSeconds(5)).until(() -> calls.get() == 2);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> !invoker.alive(Duration.ofMillis(200)));
+            release.countDown();
+            assertThat(stuck.get(5, java.util.concurrent.TimeUnit.SECONDS).succeeded()).isTrue();
+            assertThat(invoker.invoke("{}").get(5, java.util.concurrent.TimeUnit.SECONDS).succeeded()).as("the next one goes").isTrue();
+            assertThat(invoker.alive(Duration.ofMillis(200))).isTrue();
+        }
+    }
 }
