@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code ./trailwatch bench soak [--minutes M]}: the local platform ({@code ./trailwatch local}'s) at a steady rate of
  * log files for M minutes, with storms and faults mixed in, sampled every minute per service: resident memory (RSS),
- * heap after GC, queue depth and consumer lag. At the end, a verdict on each series' slope after warm-up: memory that
+ * heap after a full GC, queue depth (in memory, and the internal topics that are queues by design: findings held for a
+ * digest, deliveries and remediations put off) and the consumer lag on its input. At the end, a verdict on each series' slope after warm-up: memory that
  * keeps growing, or a queue or lag that does not drain, is what months of uptime would turn into an OOM kill or an
  * ever later alert.
  * <ul>
@@ -48,10 +49,16 @@ public final class SoakBench {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
-    /** The consumer groups whose lag each service's row shows. */
+    /** The consumer groups whose lag each service's row shows: how far behind its input it is. */
     private static final Map<String, List<String>> GROUPS = Map.of("detect", List.of("trailwatch-detect"),
-            "notify", List.of("trailwatch-notify", "trailwatch-notify-deferred", "trailwatch-notify-digests"),
-            "remediate", List.of("trailwatch-remediate", "trailwatch-remediate-deferred"));
+            "notify", List.of("trailwatch-notify"), "remediate", List.of("trailwatch-remediate"));
+    /**
+     * Consumer groups whose lag is a queue by design: findings held for a digest until their window ends, deliveries
+     * and remediations put off until they are due.
+     */
+    private static final Map<String, List<String>> QUEUE_GROUPS = Map.of(
+            "notify", List.of("trailwatch-notify-deferred", "trailwatch-notify-digests"),
+            "remediate", List.of("trailwatch-remediate-deferred"));
     /** The gauges that are each service's queues. */
     private static final Map<String, List<String>> QUEUES = Map.of("ingest", List.of("trailwatch_ingest_objects_in_flight"),
             "notify", List.of("trailwatch_notify_queued", "trailwatch_notify_findings_in_flight"),
@@ -122,8 +129,9 @@ public final class SoakBench {
                 int minute = 0;
                 for (long next = t0 + every.toNanos(); next <= end; next += every.toNanos()) {
                     TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
-                    minute++;
-                    faults(platform, load, logs, sample, minute, base);
+                    for (int now = (int) ((System.nanoTime() - t0) / 60_000_000_000L); minute < now; ) {
+                        faults(platform, load, logs, sample, ++minute, base);
+                    }
                     double at = (System.nanoTime() - t0) / 60e9;
                     for (String s : SERVICES) {
                         Sample x = sample(platform, admin, s, at);
@@ -199,11 +207,14 @@ public final class SoakBench {
 
     private static Sample sample(LocalPlatform platform, Admin admin, String name, double minute) {
         Service s = platform.service(name);
+        double heap = heapAfterGc(s);
         Map<String, Double> metrics = metrics(s.managementUrl() + "/q/metrics");
-        double heap = metrics.getOrDefault("jvm_gc_live_data_size_bytes", Double.NaN);
         double queue = 0;
         for (String q : QUEUES.getOrDefault(name, List.of())) {
             queue += metrics.getOrDefault(q, 0.0);
+        }
+        for (String group : QUEUE_GROUPS.getOrDefault(name, List.of())) {
+            queue += lag(admin, group);
         }
         if (name.equals("ingest")) {
             queue += platform.queueDepth();
@@ -212,7 +223,38 @@ public final class SoakBench {
         for (String group : GROUPS.getOrDefault(name, List.of())) {
             lag += lag(admin, group);
         }
-        return new Sample(minute, rssMb(s), heap / (1 << 20), queue, lag);
+        return new Sample(minute, rssMb(s), heap, queue, lag);
+    }
+
+    /**
+     * The heap in use right after a full collection, in MB: {@code jcmd <pid> GC.run}, then the heap the JVM reports
+     * (Micrometer's {@code jvm_memory_used_bytes{area="heap"}}). What survives a full collection is what the service
+     * holds; a series of it that keeps rising is a leak.
+     */
+    static double heapAfterGc(Service s) {
+        var pid = s.pid();
+        if (pid.isEmpty()) {
+            return Double.NaN;
+        }
+        try {
+            Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid.getAsLong()), "GC.run").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!gc.waitFor(30, TimeUnit.SECONDS) || gc.exitValue() != 0) {
+                gc.destroyForcibly();
+                return Double.NaN;
+            }
+        } catch (Exception e) {
+            return Double.NaN; // no jcmd in this Java (a JRE): no figure
+        }
+        double heap = 0;
+        boolean seen = false;
+        for (var e : metricLines(s.managementUrl() + "/q/metrics")) {
+            if (e.startsWith("jvm_memory_used_bytes{") && e.contains("area=\"heap\"")) {
+                heap += Double.parseDouble(e.substring(e.lastIndexOf(' ') + 1));
+                seen = true;
+            }
+        }
+        return seen ? heap / (1 << 20) : Double.NaN;
     }
 
     /** The process's resident set, from /proc (NaN where there is none). */
@@ -251,27 +293,29 @@ public final class SoakBench {
         }
     }
 
-    /** Each series of a Prometheus page, summed over its tags. */
-    private static Map<String, Double> metrics(String url) {
-        Map<String, Double> out = new HashMap<>();
+    /** The lines of a Prometheus page that are samples (none while the service restarts). */
+    private static List<String> metricLines(String url) {
         try {
             String body = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
-            for (String line : body.split("\n")) {
-                if (line.isEmpty() || line.startsWith("#")) {
-                    continue;
-                }
-                int brace = line.indexOf('{');
-                int space = line.lastIndexOf(' ');
-                String name = line.substring(0, brace > 0 ? brace : line.indexOf(' '));
-                try {
-                    out.merge(name, Double.parseDouble(line.substring(space + 1)), Double::sum);
-                } catch (NumberFormatException e) {
-                    // NaN and the like
-                }
-            }
+            return java.util.Arrays.stream(body.split("\n")).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         } catch (Exception e) {
-            // the service is restarting: no figures this minute
+            return List.of();
+        }
+    }
+
+    /** Each series of a Prometheus page, summed over its tags. */
+    private static Map<String, Double> metrics(String url) {
+        Map<String, Double> out = new HashMap<>();
+        for (String line : metricLines(url)) {
+            int brace = line.indexOf('{');
+            int space = line.lastIndexOf(' ');
+            String name = line.substring(0, brace > 0 ? brace : line.indexOf(' '));
+            try {
+                out.merge(name, Double.parseDouble(line.substring(space + 1)), Double::sum);
+            } catch (NumberFormatException e) {
+                // NaN and the like
+            }
         }
         return out;
     }
