@@ -11,9 +11,6 @@ import io.trailwatch.messaging.aws.AwsClients;
 import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.messaging.ledger.LedgerFollower;
 import io.trailwatch.messaging.ledger.TopicFollower;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.config.TopicConfig;
 import io.trailwatch.model.Topics;
 import io.trailwatch.notify.core.Courier;
 import io.trailwatch.notify.core.Destination;
@@ -29,6 +26,9 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.config.TopicConfig;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.services.sesv2.SesV2Client;
@@ -36,7 +36,6 @@ import software.amazon.awssdk.services.sesv2.SesV2Client;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -45,6 +44,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /** Builds notify-service's parts from the configuration: plain constructors, no magic. */
 @ApplicationScoped

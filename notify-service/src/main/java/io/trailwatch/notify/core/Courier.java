@@ -7,6 +7,8 @@ import io.trailwatch.messaging.guard.Pacer;
 import io.trailwatch.messaging.guard.RetryLater;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.Severity;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -16,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
-import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
-import org.jboss.logging.Logger;
 
 /**
  * Delivers to one destination, on its own thread, so one broken destination never holds up another: most severe

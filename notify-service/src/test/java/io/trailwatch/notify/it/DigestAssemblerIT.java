@@ -56,8 +56,8 @@ class DigestAssemblerIT {
             up.set(true);
             await().atMost(Duration.ofSeconds(30)).until(() -> committed("assembler-it-retry") == 4);
             int sends = tried.size();
-            Thread.sleep(3 * RETRY.toMillis());
-            assertThat(tried).as("sent once it went through, not again").hasSize(sends);
+            await().as("sent once it went through, not again").during(RETRY.multipliedBy(3)).atMost(RETRY.multipliedBy(5))
+                    .until(() -> tried.size() == sends);
             assertThat(assembler.openWindows()).isZero();
         }
     }
@@ -85,7 +85,7 @@ class DigestAssemblerIT {
             return CompletableFuture.completedFuture(true);
         }, RETRY, Clock.systemUTC())) {
             await().atMost(Duration.ofSeconds(40)).until(() -> !next.isEmpty());
-            Thread.sleep(1000);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> next.size() == 1);
         }
 
         assertThat(first).singleElement().satisfies(d -> assertThat(d.held()).isEqualTo(2));
