@@ -56,7 +56,7 @@ class DigestAssemblerIT {
             up.set(true);
             await().atMost(Duration.ofSeconds(30)).until(() -> committed("assembler-it-retry") == 4);
             int sends = tried.size();
-            await().as("sent once it went through, not again").during(RETRY.multipliedBy(3)).atMost(RETRY.multipliedBy(5))
+            await("sent once it went through, not again").during(RETRY.multipliedBy(3)).atMost(RETRY.multipliedBy(5))
                     .until(() -> tried.size() == sends);
             assertThat(assembler.openWindows()).isZero();
         }
