@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * A service's config mapping loaded from given values, validated as at start-up (Bean Validation constraints, Quarkus'
- * duration syntax such as {@code 5m}), without starting the service: for the configuration tests of every service.
+ * duration and size syntax such as {@code 5m} and {@code 64M}), without starting the service: for the configuration tests of every service.
  */
 public final class ConfigMappings {
 
@@ -25,6 +25,8 @@ public final class ConfigMappings {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withSources(new PropertiesConfigSource(values, "test", 100))
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
+                .withConverter(io.quarkus.runtime.configuration.MemorySize.class, 200,
+                        new io.quarkus.runtime.configuration.MemorySizeConverter())
                 .withMapping(mapping)
                 .withValidator(new BeanValidationConfigValidatorImpl())
                 .build();

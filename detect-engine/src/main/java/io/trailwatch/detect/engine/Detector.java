@@ -21,7 +21,8 @@ import java.util.List;
  *   <li>A threshold rule gives a finding when its count is reached within its window per group key ({@link Burst}),
  *   and grows it while the burst lasts.</li>
  *   <li>A first-seen rule learns the values per key silently during its learning period, then gives one finding per
- *   new value.</li>
+ *   new value. A value not seen for {@code forget} is forgotten (its return is new again), and a key not seen for
+ *   {@code forget} learns again, so first-use state is bounded by what was active in that period.</li>
  * </ul>
  * A redelivered event never gives a second finding: findings already made are remembered for the dedup period (at
  * least {@code remember}), thresholds ignore eventIds they counted and first-seen values are seen once.
@@ -37,6 +38,12 @@ public final class Detector {
     public static final Duration REMEMBER = Duration.ofDays(1);
     /** How far ahead of the wall clock an event's time may move the stream's time, by default. */
     public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(15);
+    /** How long a first-seen value, or a key's learning, is kept without being seen again, by default. */
+    public static final Duration FORGET = Duration.ofDays(90);
+    /** How stale a last-seen time may be before it is written again: a value seen all day costs one write a day. */
+    private static final long TOUCH_EVERY = Duration.ofDays(1).toMillis();
+    /** How often, in stream time, first-seen state is swept for what was not seen for {@code forget}. */
+    private static final long SWEEP_EVERY = Duration.ofHours(1).toMillis();
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
     private static final Instant FAR = Instant.ofEpochMilli(Long.MAX_VALUE);
@@ -46,6 +53,8 @@ public final class Detector {
     private final Duration remember;
     private final Clock clock;
     private final Duration maxSkew;
+    private final Duration forget;
+    private long sweptAt = Long.MIN_VALUE;
     private Instant latest = Instant.EPOCH; // the stream's time: the latest event time processed, at most now + maxSkew
 
     /** A detector with its state in memory. */
@@ -54,19 +63,22 @@ public final class Detector {
     }
 
     public Detector(Engine engine, StateStore store, Duration remember) {
-        this(engine, store, remember, Clock.systemUTC(), MAX_CLOCK_SKEW);
+        this(engine, store, remember, FORGET, Clock.systemUTC(), MAX_CLOCK_SKEW);
     }
 
     /**
-     * @param clock   the wall clock, which bounds the stream's time
-     * @param maxSkew how far ahead of the wall clock an event may move the stream's time: a record dated in the
-     *                future (a forged file, a broken clock) still gets its findings, but cannot make the detector
-     *                believe every window has closed and expire everyone's state
+     * @param remember how long a finding without a window is remembered, so that its redelivery does not repeat it
+     * @param forget   how long a first-seen value, or a key's learning, is kept without being seen again
+     * @param clock    the wall clock, which bounds the stream's time
+     * @param maxSkew  how far ahead of the wall clock an event may move the stream's time: a record dated in the
+     *                 future (a forged file, a broken clock) still gets its findings, but cannot make the detector
+     *                 believe every window has closed and expire everyone's state
      */
-    public Detector(Engine engine, StateStore store, Duration remember, Clock clock, Duration maxSkew) {
+    public Detector(Engine engine, StateStore store, Duration remember, Duration forget, Clock clock, Duration maxSkew) {
         this.engine = engine;
         this.store = store;
         this.remember = remember;
+        this.forget = forget;
         this.clock = clock;
         this.maxSkew = maxSkew;
     }
@@ -98,7 +110,8 @@ public final class Detector {
 
     /**
      * Drops state that no event at or after {@code now} (event time) can need: dedup and threshold state whose
-     * windows have closed. First-seen values are kept for good.
+     * windows have closed; and, at most once an hour of stream time, first-seen values and keys not seen for
+     * {@code forget}.
      *
      * @return the final versions of grouped findings that grew since they were last published
      */
@@ -130,6 +143,21 @@ public final class Detector {
                 finals.add(b.open());
             }
             store.delete(k);
+        });
+        if (t == Long.MAX_VALUE || sweptAt != Long.MIN_VALUE && t - sweptAt < SWEEP_EVERY) {
+            return finals;
+        }
+        sweptAt = t;
+        long forgetBefore = t - forget.toMillis();
+        store.scan("s|", (k, v) -> {
+            if (Long.parseLong(v) < forgetBefore) {
+                store.delete(k);
+            }
+        });
+        store.scan("o|", (k, v) -> {
+            if (Origin.parse(v).lastSeen() < forgetBefore) {
+                store.delete(k);
+            }
         });
         return finals;
     }
@@ -225,22 +253,54 @@ public final class Detector {
         String key = Findings.keyValues(fs.key(), event);
         long at = event.eventTime().toEpochMilli();
         String originKey = "o|" + rule.id() + "|" + key;
-        String origin = store.get(originKey);
-        long start = origin == null ? at : Math.min(at, Long.parseLong(origin));
-        if (origin == null || start != Long.parseLong(origin)) {
-            store.put(originKey, Long.toString(start));
+        String stored = store.get(originKey);
+        Origin origin = stored == null ? new Origin(at, at) : Origin.parse(stored);
+        Origin seen = origin.seenAt(at);
+        if (stored == null || !seen.equals(origin)) {
+            store.put(originKey, seen.toString());
         }
-        boolean learning = at < start + fs.learning().toMillis();
+        boolean learning = at < seen.start() + fs.learning().toMillis();
         for (JsonNode v : fs.value().values(new EventView(event, engine.context()))) {
             String value = v.isValueNode() ? v.asText() : v.toString();
             String seenKey = "s|" + rule.id() + "|" + key + "|" + value;
-            if (store.get(seenKey) != null) {
+            String lastSeen = store.get(seenKey);
+            if (lastSeen != null) {
+                if (at - Long.parseLong(lastSeen) > TOUCH_EVERY) {
+                    store.put(seenKey, Long.toString(at));
+                }
                 continue;
             }
             store.put(seenKey, Long.toString(at));
             if (!learning) {
                 out.add(Findings.firstSeen(rule, key, value, event));
             }
+        }
+    }
+
+    /**
+     * A first-seen key's learning: when its first event happened (its learning period runs from there) and when it was
+     * last seen (a key not seen for {@code forget} learns again). Stored as {@code start|lastSeen}; a bare {@code start}
+     * is a key from before last-seen times were kept.
+     */
+    private record Origin(long start, long lastSeen) {
+
+        static Origin parse(String value) {
+            int bar = value.indexOf('|');
+            if (bar < 0) {
+                long start = Long.parseLong(value);
+                return new Origin(start, start);
+            }
+            return new Origin(Long.parseLong(value, 0, bar, 10), Long.parseLong(value, bar + 1, value.length(), 10));
+        }
+
+        /** The origin after an event at {@code at}: an earlier event moves the start, a day's news the last-seen time. */
+        Origin seenAt(long at) {
+            return new Origin(Math.min(start, at), at - lastSeen > TOUCH_EVERY ? at : lastSeen);
+        }
+
+        @Override
+        public String toString() {
+            return start + "|" + lastSeen;
         }
     }
 

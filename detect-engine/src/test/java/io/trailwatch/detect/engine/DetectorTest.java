@@ -99,6 +99,43 @@ class DetectorTest {
     }
 
     @Test
+    void firstSeenState_isForgottenWhenNotSeenForTheForgetPeriod_soItStaysBoundedByWhatIsActive() throws Exception {
+        StateStore store = StateStore.inMemory();
+        var detector = new Detector(engine(FIRST_SERVICE), store, Detector.REMEMBER, java.time.Duration.ofDays(30),
+                java.time.Clock.systemUTC(), Detector.MAX_CLOCK_SKEW);
+        feed(detector, call("1", "111122223333", "s3", "2026-03-01T00:00:00Z"), call("2", "444455556666", "s3", "2026-03-01T00:00:00Z"));
+        assertThat(feed(detector, call("3", "111122223333", "kms", "2026-03-09T00:00:00Z"))).as("kms is new after learning").hasSize(1);
+        feed(detector, call("4", "111122223333", "kms", "2026-04-05T00:00:00Z"));
+
+        detector.expire(Instant.parse("2026-04-09T00:00:00Z"));
+        assertThat(keys(store)).as("the account idle for 39 days is forgotten, with its learning; kms, seen 4 days ago, is kept")
+                .hasSize(2).allMatch(k -> k.contains("111122223333"))
+                .anyMatch(k -> k.startsWith("o|")).anyMatch(k -> k.startsWith("s|") && k.endsWith("|kms.amazonaws.com"));
+        assertThat(feed(detector, call("5", "111122223333", "kms", "2026-04-09T01:00:00Z"))).as("kms is still known").isEmpty();
+        assertThat(feed(detector, call("6", "111122223333", "s3", "2026-04-09T01:00:00Z"))).as("s3, forgotten, is new again")
+                .singleElement().satisfies(f -> assertThat(f.eventIds()).containsExactly("6"));
+        assertThat(feed(detector, call("7", "444455556666", "ec2", "2026-04-09T01:00:00Z")))
+                .as("the forgotten account learns again, silently").isEmpty();
+    }
+
+    @Test
+    void aValueSeenEveryDay_isNeverForgotten() throws Exception {
+        StateStore store = StateStore.inMemory();
+        var detector = new Detector(engine(FIRST_SERVICE), store, Detector.REMEMBER, java.time.Duration.ofDays(3),
+                java.time.Clock.systemUTC(), Detector.MAX_CLOCK_SKEW);
+        Instant day = Instant.parse("2026-03-01T00:00:00Z");
+        for (int i = 0; i < 20; i++) {
+            Instant at = day.plus(java.time.Duration.ofHours(20L * i));
+            feed(detector, call("e" + i, "111122223333", "s3", at.toString()));
+            detector.expire(at.plus(java.time.Duration.ofHours(2)));
+        }
+
+        assertThat(keys(store)).as("touched at least daily, so never three days stale")
+                .anyMatch(k -> k.startsWith("s|") && k.endsWith("|s3.amazonaws.com"));
+        assertThat(feed(detector, call("x", "111122223333", "s3", "2026-03-17T12:00:00Z"))).isEmpty();
+    }
+
+    @Test
     void state_inAStore_survivesANewDetector_soNothingRepeats() throws Exception {
         StateStore store = StateStore.inMemory();
         Engine engine = engine(FIRST_SERVICE, DEDUP, BURST);
@@ -175,7 +212,8 @@ class DetectorTest {
     @Test
     void aFutureDatedEvent_getsItsFinding_butCannotMoveTheStreamTime_andExpireEveryonesState() throws Exception {
         var now = java.time.Clock.fixed(Instant.parse("2026-03-02T11:00:00Z"), java.time.ZoneOffset.UTC);
-        var detector = new Detector(engine(DEDUP), StateStore.inMemory(), Detector.REMEMBER, now, java.time.Duration.ofMinutes(15));
+        var detector = new Detector(engine(DEDUP), StateStore.inMemory(), Detector.REMEMBER, Detector.FORGET, now,
+                java.time.Duration.ofMinutes(15));
         Finding first = feed(detector, stop("s1", "10:05:00")).get(0);
 
         CloudTrailEvent forged = Events.event("{\"eventID\":\"far\",\"eventTime\":\"2036-03-02T10:00:00Z\",\"eventName\":\"StopLogging\","

@@ -38,6 +38,21 @@ public interface DetectConfig {
     Duration remember();
 
     /**
+     * How long first-use state is kept without being seen again: a value not seen for this long is new again, and a key
+     * (an account, a principal) not seen for this long learns again. Bounds the state by what was active in the period.
+     */
+    @WithDefault("90d")
+    @DurationMin(seconds = 1)
+    Duration forget();
+
+    /**
+     * Off-heap memory for the detector's RocksDB stores, shared by all of them: block cache, index and filter blocks and
+     * memtables (up to half) together. At least 16M.
+     */
+    @WithDefault("64M")
+    io.quarkus.runtime.configuration.MemorySize stateMemory();
+
+    /**
      * How far ahead of the wall clock an event's time may move the stream's time, by which windows close and state
      * expires. A record dated later (a forged log file, a broken clock) still gets its findings, and is counted in
      * {@code trailwatch_detect_future_dated_events_total}.

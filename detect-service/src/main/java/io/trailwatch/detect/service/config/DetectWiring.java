@@ -66,7 +66,8 @@ public class DetectWiring {
     @Produces
     @Singleton
     Topology topology(Engine engine, DetectConfig config, DetectMetrics metrics) {
-        return DetectTopology.build(engine, config.topics(), config.remember(), config.expireEvery(), config.maxClockSkew(), metrics);
+        io.trailwatch.detect.service.outbound.BoundedRocksDb.bytes(config.stateMemory().asLongValue()); // fails the start when too small
+        return DetectTopology.build(engine, config.topics(), config.remember(), config.forget(), config.expireEvery(), config.maxClockSkew(), metrics);
     }
 
     /** Creates the findings and dead-letter topics when they are missing, so the first finding has somewhere to go. */

@@ -38,6 +38,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
 
     private final Engine engine;
     private final Duration remember;
+    private final Duration forget;
     private final Duration expireEvery;
     private final Duration maxClockSkew;
     private final DetectMetrics metrics;
@@ -45,9 +46,11 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     private Detector detector;
     private boolean seenAny;
 
-    DetectProcessor(Engine engine, Duration remember, Duration expireEvery, Duration maxClockSkew, DetectMetrics metrics) {
+    DetectProcessor(Engine engine, Duration remember, Duration forget, Duration expireEvery, Duration maxClockSkew,
+                    DetectMetrics metrics) {
         this.engine = engine;
         this.remember = remember;
+        this.forget = forget;
         this.expireEvery = expireEvery;
         this.maxClockSkew = maxClockSkew;
         this.metrics = metrics;
@@ -57,7 +60,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     public void init(ProcessorContext<String, byte[]> context) {
         this.context = context;
         KeyValueStore<String, String> store = context.getStateStore(DetectTopology.STORE);
-        this.detector = new Detector(engine, new KafkaStateStore(store), remember, java.time.Clock.systemUTC(), maxClockSkew);
+        this.detector = new Detector(engine, new KafkaStateStore(store), remember, forget, java.time.Clock.systemUTC(), maxClockSkew);
         context.schedule(expireEvery, PunctuationType.WALL_CLOCK_TIME, now -> {
             if (seenAny) {
                 List<Finding> finals = detector.expire(detector.streamTime());

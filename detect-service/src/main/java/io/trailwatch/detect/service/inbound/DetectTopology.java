@@ -32,11 +32,11 @@ public final class DetectTopology {
     }
 
     /** The topology for an engine and settings; what the service runs and what tests run directly. */
-    public static Topology build(Engine engine, DetectConfig.TopicNames topics, Duration remember, Duration expireEvery,
-                                 Duration maxClockSkew, DetectMetrics metrics) {
+    public static Topology build(Engine engine, DetectConfig.TopicNames topics, Duration remember, Duration forget,
+                                 Duration expireEvery, Duration maxClockSkew, DetectMetrics metrics) {
         Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-        t.addProcessor(PROCESSOR, () -> new DetectProcessor(engine, remember, expireEvery, maxClockSkew, metrics), SOURCE);
+        t.addProcessor(PROCESSOR, () -> new DetectProcessor(engine, remember, forget, expireEvery, maxClockSkew, metrics), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String())
                 .withCachingEnabled().withLoggingEnabled(java.util.Map.of()), PROCESSOR);
         t.addSink(FINDINGS_SINK, topics.findings(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);

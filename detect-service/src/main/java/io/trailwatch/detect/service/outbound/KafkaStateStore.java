@@ -14,6 +14,7 @@ import java.util.function.BiConsumer;
 public final class KafkaStateStore implements StateStore {
 
     private static final StringSerializer KEYS = new StringSerializer();
+    static final int BATCH = 1000;
 
     private final KeyValueStore<String, String> store;
 
@@ -36,12 +37,29 @@ public final class KafkaStateStore implements StateStore {
         store.delete(key);
     }
 
+    /**
+     * Visits the prefix's entries in batches of {@value #BATCH}: each batch is read, its iterator closed, then handed to
+     * the action (which may delete), and the next batch starts after the last key. A sweep over millions of first-seen
+     * entries holds one batch in memory, never all of them, and never deletes under an open iterator.
+     */
     @Override
     public void scan(String prefix, BiConsumer<String, String> action) {
-        List<Map.Entry<String, String>> entries = new ArrayList<>();
-        try (KeyValueIterator<String, String> it = store.prefixScan(prefix, KEYS)) {
-            it.forEachRemaining(kv -> entries.add(Map.entry(kv.key, kv.value)));
-        }
-        entries.forEach(e -> action.accept(e.getKey(), e.getValue()));
+        List<Map.Entry<String, String>> batch = new ArrayList<>(BATCH);
+        String after = null;
+        do {
+            batch.clear();
+            try (KeyValueIterator<String, String> it = after == null ? store.prefixScan(prefix, KEYS)
+                    : store.range(after + Character.MIN_VALUE, null)) {
+                while (batch.size() < BATCH && it.hasNext()) {
+                    var kv = it.next();
+                    if (!kv.key.startsWith(prefix)) {
+                        break;
+                    }
+                    batch.add(Map.entry(kv.key, kv.value));
+                }
+            }
+            batch.forEach(e -> action.accept(e.getKey(), e.getValue()));
+            after = batch.isEmpty() ? null : batch.get(batch.size() - 1).getKey();
+        } while (batch.size() == BATCH);
     }
 }

@@ -23,6 +23,8 @@ class DetectConfigTest {
         assertThat(config.topics().deadLetters()).isEqualTo("trailwatch.dlq.detect.events");
         assertThat(config.topics().partitions()).isEqualTo(6);
         assertThat(config.lists()).isEmpty();
+        assertThat(config.forget()).isEqualTo(Duration.ofDays(90));
+        assertThat(config.stateMemory().asLongValue()).isEqualTo(64L << 20);
     }
 
     @Test
@@ -33,6 +35,14 @@ class DetectConfigTest {
                 .hasMessageContaining("trailwatch.detect.expire-every")
                 .hasMessageContaining("trailwatch.detect.topics.partitions")
                 .hasMessageContaining("trailwatch.detect.topics.findings");
+    }
+
+    @Test
+    void rocksDbMemory_belowWhatKeepsWritesFlowing_isRefusedNamingTheKey() {
+        assertThatThrownBy(() -> io.trailwatch.detect.service.outbound.BoundedRocksDb.bytes(
+                load(Map.of("trailwatch.detect.state-memory", "4M")).stateMemory().asLongValue()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trailwatch.detect.state-memory");
+        assertThat(io.trailwatch.detect.service.outbound.BoundedRocksDb.bytes("128M")).isEqualTo(128L << 20);
     }
 
     private static DetectConfig load(Map<String, String> values) {
