@@ -26,7 +26,7 @@ class CommandLineTest {
     void everyCommand_answersHelp_withItsUsage() {
         List<List<String>> commands = commands();
         assertThat(commands).extracting(c -> String.join(" ", c)).contains("local", "ingest", "detect-service",
-                "notify-service", "remediate-service", "backfill", "detect", "rules test", "bench", "bench ingest",
+                "notify-service", "remediate-service", "backfill", "detect", "rules test", "rules coverage", "rules docs", "bench", "bench ingest",
                 "bench detect", "bench integrity", "bench soak");
         for (List<String> command : commands) {
             out.reset();

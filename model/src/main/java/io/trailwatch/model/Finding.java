@@ -39,6 +39,8 @@ import java.util.List;
  * @param evidence    the (first) triggering event
  * @param runbook     what a responder does
  * @param references  links
+ * @param outcome     {@value #DENIED} when the triggering call was refused (an attempt, reported at the rule's lower
+ *                    attempt severity, never remediated), else null: the call succeeded
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -63,7 +65,26 @@ public record Finding(
         Instant windowEnd,
         CloudTrailEvent evidence,
         String runbook,
-        List<String> references) {
+        List<String> references,
+        String outcome) {
+
+    /** The {@link #outcome()} of a finding whose call was refused: an attempt. */
+    public static final String DENIED = "denied";
+
+    /** A finding of a call that succeeded (no outcome). */
+    public Finding(String findingId, String ruleId, String title, String description, String severity, String category,
+                   List<String> mitre, String accountId, String region, Principal principal, String sourceIp,
+                   String eventSource, String eventName, Instant eventTime, List<String> eventIds, int count,
+                   Instant windowStart, Instant windowEnd, CloudTrailEvent evidence, String runbook, List<String> references) {
+        this(findingId, ruleId, title, description, severity, category, mitre, accountId, region, principal, sourceIp,
+                eventSource, eventName, eventTime, eventIds, count, windowStart, windowEnd, evidence, runbook, references, null);
+    }
+
+    /** Whether the triggering call was refused: an attempt, not a change. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean denied() {
+        return DENIED.equals(outcome);
+    }
 
     /** The CloudEvents type of findings. */
     public static final String CE_TYPE = "io.trailwatch.finding.v1";

@@ -42,11 +42,19 @@ class RulePackTest {
     }
 
     @Test
-    void theRuleTableInTheDocs_namesEveryRuleWithItsCategoryAndSeverity() throws Exception {
-        String table = Files.readString(Path.of("..", "docs", "rules.md"));
-        for (Rule r : RulePack.builtIn()) {
-            assertThat(table).as("docs/rules.md").contains("| `" + r.id() + "` | `" + r.category() + "` | "
-                    + r.severity().name().toLowerCase(java.util.Locale.ROOT) + " |");
+    void theTablesInTheDocs_areTheOnesTheRulesMetadataGives() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "rules.md"));
+        String block = doc.substring(doc.indexOf("<!-- rules:begin -->\n") + "<!-- rules:begin -->\n".length(), doc.indexOf("<!-- rules:end -->"));
+        assertThat(block).as("docs/rules.md's tables; regenerate them with ./trailwatch rules docs --write docs/rules.md")
+                .isEqualTo(io.trailwatch.detect.engine.Coverage.markdown(RulePack.builtIn()));
+    }
+
+    @Test
+    void everyCategory_isExplainedInTheDocs() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "rules.md"));
+        String categories = doc.substring(doc.indexOf("## Categories"), doc.indexOf("## Attempts"));
+        for (String c : io.trailwatch.detect.engine.Categories.ALL) {
+            assertThat(categories).as("docs/rules.md, Categories").contains("`" + c + "`");
         }
     }
 

@@ -22,7 +22,14 @@ public final class Categories {
             "unauthorized-api-call",
             "console-auth-failure",
             "config-change",
-            "organizations-change");
+            "organizations-change",
+            "logging-tampering",
+            "credential-access",
+            "discovery",
+            "execution",
+            "remote-access",
+            "data-destruction",
+            "resource-hijacking");
 
     private Categories() {
     }

@@ -20,6 +20,8 @@ import java.util.List;
  *   that grows (same findingId).</li>
  *   <li>A threshold rule gives a finding when its count is reached within its window per group key ({@link Burst}),
  *   and grows it while the burst lasts.</li>
+ *   <li>A sequence rule remembers, per key, which of its steps happened when, and gives one finding when every step
+ *   happened within its window (in order, when ordered); the chain then starts over.</li>
  *   <li>A first-seen rule learns the values per key silently during its learning period, then gives one finding per
  *   new value. A value not seen for {@code forget} is forgotten (its return is new again), and a key not seen for
  *   {@code forget} learns again, so first-use state is bounded by what was active in that period.</li>
@@ -98,6 +100,9 @@ public final class Detector {
             } else if (rule.firstSeen() != null) {
                 firstSeen(rule, event, out);
                 continue;
+            } else if (rule.sequence() != null) {
+                sequence(rule, event, out);
+                continue;
             } else {
                 f = single(rule, event);
             }
@@ -143,6 +148,11 @@ public final class Detector {
                 finals.add(b.open());
             }
             store.delete(k);
+        });
+        store.scan("q|", (k, v) -> {
+            if (Long.parseLong(v, 0, v.indexOf('|'), 10) <= t) {
+                store.delete(k);
+            }
         });
         if (t == Long.MAX_VALUE || sweptAt != Long.MIN_VALUE && t - sweptAt < SWEEP_EVERY) {
             return finals;
@@ -274,6 +284,91 @@ public final class Detector {
             if (!learning) {
                 out.add(Findings.firstSeen(rule, key, value, event));
             }
+        }
+    }
+
+    /**
+     * A sequence's progress for one key: the time and eventId of each step seen (null: not yet). Ordered, a step counts
+     * only after the one before it, and a first step starts the chain again once the window since the first has
+     * passed; unordered, steps older than the window are forgotten. When every step is there, the finding is made (its
+     * id from the rule, the key and the first step's event) and the progress cleared.
+     */
+    private void sequence(Rule rule, CloudTrailEvent event, List<Finding> out) {
+        Rule.Sequence seq = rule.sequence();
+        var view = new EventView(event, engine.context());
+        long at = event.eventTime().toEpochMilli();
+        long window = seq.window().toMillis();
+        for (int i = 0; i < seq.steps().size(); i++) {
+            Rule.Step step = seq.steps().get(i);
+            if (!step.match().test(view)) {
+                continue;
+            }
+            String key = "q|" + rule.id() + "|" + Findings.keyValues(step.by(), event, false);
+            String stored = store.get(key);
+            SequenceState state = stored == null ? SequenceState.empty(seq.steps().size())
+                    : read(stored.substring(stored.indexOf('|') + 1), SequenceState.class);
+            SequenceState next = state.with(i, at, event.eventId(), seq);
+            if (next == state) {
+                continue;
+            }
+            if (next.complete()) {
+                store.delete(key);
+                out.add(Findings.sequence(rule, Findings.keyValues(step.by(), event, false), next.eventIds(), next.times(), event));
+            } else {
+                store.put(key, (next.first() + window) + "|" + write(next));
+            }
+        }
+    }
+
+    /**
+     * Progress of one key through a sequence: per step, when it happened and its eventId (null while not yet).
+     */
+    record SequenceState(List<Long> times, List<String> eventIds) {
+
+        static SequenceState empty(int steps) {
+            return new SequenceState(java.util.Collections.nCopies(steps, null), java.util.Collections.nCopies(steps, null));
+        }
+
+        long first() {
+            return times.stream().filter(java.util.Objects::nonNull).mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+        }
+
+        boolean complete() {
+            return times.stream().allMatch(java.util.Objects::nonNull);
+        }
+
+        /** The progress after step {@code i} happened at {@code at}; this same object when it changes nothing. */
+        SequenceState with(int i, long at, String eventId, Rule.Sequence seq) {
+            if (eventId.equals(eventIds.get(i))) {
+                return this; // a redelivery
+            }
+            long window = seq.window().toMillis();
+            List<Long> t = new ArrayList<>(times);
+            List<String> ids = new ArrayList<>(eventIds);
+            if (seq.ordered()) {
+                if (i == 0) {
+                    if (t.get(0) != null && at - t.get(0) <= window && at >= t.get(0)) {
+                        return this; // the chain already under way keeps its start
+                    }
+                    java.util.Collections.fill(t, null);
+                    java.util.Collections.fill(ids, null);
+                } else if (t.get(i - 1) == null || at < t.get(i - 1) || at - t.get(0) > window || t.get(i) != null) {
+                    return this;
+                }
+            } else {
+                for (int j = 0; j < t.size(); j++) {
+                    if (t.get(j) != null && Math.abs(at - t.get(j)) > window) {
+                        t.set(j, null);
+                        ids.set(j, null);
+                    }
+                }
+                if (t.get(i) != null) {
+                    return this;
+                }
+            }
+            t.set(i, at);
+            ids.set(i, eventId);
+            return new SequenceState(java.util.Collections.unmodifiableList(t), java.util.Collections.unmodifiableList(ids));
         }
     }
 

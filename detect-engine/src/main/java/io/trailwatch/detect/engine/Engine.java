@@ -19,8 +19,18 @@ public final class Engine {
     /** The fields rules are indexed by, most selective first. */
     static final List<String> INDEX_FIELDS = List.of("eventName", "eventSource", "errorCode", "eventType", "userIdentity.type");
 
+    /**
+     * The error codes of a refused call: the caller lacked the permission (IAM, an SCP, a resource policy, a
+     * permissions boundary). A rule with {@code attempts} reports such calls as attempts.
+     */
+    public static final Set<String> DENIALS = Set.of("AccessDenied", "AccessDeniedException", "Client.UnauthorizedOperation",
+            "UnauthorizedOperation", "Client.AccessDenied", "AuthorizationError", "AuthorizationErrorException",
+            "UnauthorizedAccess", "Forbidden", "ForbiddenException", "Client.AuthFailure", "AuthFailure");
+
     private final List<Map<String, List<Rule>>> indexes = new ArrayList<>();
     private final List<Rule> unindexed = new ArrayList<>();
+    private final List<Map<String, List<Rule>>> deniedIndexes = new ArrayList<>();
+    private final List<Rule> deniedUnindexed = new ArrayList<>();
     private final List<Rule> rules;
     private final Rule.Exceptions extra;
     private final Context context;
@@ -72,8 +82,13 @@ public final class Engine {
             }
         }
         this.rules = List.copyOf(active);
+        index(this.rules, indexes, unindexed);
+        index(this.rules.stream().filter(r -> r.attempts() != null).map(Rule::deniedVariant).toList(), deniedIndexes, deniedUnindexed);
+    }
+
+    private static void index(List<Rule> rules, List<Map<String, List<Rule>>> indexes, List<Rule> unindexed) {
         INDEX_FIELDS.forEach(f -> indexes.add(new HashMap<>()));
-        for (Rule r : this.rules) {
+        for (Rule r : rules) {
             boolean indexed = false;
             for (int i = 0; i < INDEX_FIELDS.size() && !indexed; i++) {
                 Set<String> values = Index.required(r.match(), INDEX_FIELDS.get(i));
@@ -130,10 +145,23 @@ public final class Engine {
         return rules;
     }
 
-    /** The rules whose condition the event meets and whose exceptions do not cover it. */
+    /**
+     * The rules whose condition the event meets and whose exceptions do not cover it; for a refused call
+     * ({@link #DENIALS}), also the {@linkplain Rule#deniedVariant denied variants} of rules with {@code attempts} whose
+     * condition the call would have met had it been allowed.
+     */
     public List<Rule> matches(CloudTrailEvent event) {
         var view = new EventView(event, context);
         List<Rule> out = new ArrayList<>(2);
+        test(indexes, unindexed, event, view, out);
+        if (event.errorCode() != null && DENIALS.contains(event.errorCode())) {
+            test(deniedIndexes, deniedUnindexed, event, view.asIfAllowed(), out);
+        }
+        return out;
+    }
+
+    private void test(List<Map<String, List<Rule>>> indexes, List<Rule> unindexed, CloudTrailEvent event, EventView view,
+                      List<Rule> out) {
         for (int i = 0; i < indexes.size(); i++) {
             String v = indexValue(event, i);
             if (v != null) {
@@ -141,7 +169,15 @@ public final class Engine {
             }
         }
         test(unindexed, view, out);
-        return out;
+    }
+
+    /** Whether a rule's denied variant reports the event: a refused call the rule would match had it been allowed. */
+    public boolean attempted(Rule rule, CloudTrailEvent event) {
+        if (rule.attempts() == null || event.errorCode() == null || !DENIALS.contains(event.errorCode())) {
+            return false;
+        }
+        var view = new EventView(event, context).asIfAllowed();
+        return rule.match().test(view) && !excepted(rule.exceptions(), event) && !excepted(extra, event);
     }
 
     /** How many rules an event is tested against (for the benchmark and tests). */

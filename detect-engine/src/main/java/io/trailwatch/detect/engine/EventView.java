@@ -21,6 +21,7 @@ public final class EventView {
 
     private final CloudTrailEvent event;
     private final Engine.Context context;
+    private final boolean asIfAllowed;
     private Map<JsonNode, JsonNode> parsedStrings;
 
     public EventView(CloudTrailEvent event) {
@@ -28,8 +29,18 @@ public final class EventView {
     }
 
     public EventView(CloudTrailEvent event, Engine.Context context) {
+        this(event, context, false);
+    }
+
+    private EventView(CloudTrailEvent event, Engine.Context context, boolean asIfAllowed) {
         this.event = event;
         this.context = context;
+        this.asIfAllowed = asIfAllowed;
+    }
+
+    /** The same event as if its refused call had been allowed: without errorCode and errorMessage. */
+    EventView asIfAllowed() {
+        return new EventView(event, context, true);
     }
 
     /** What the deployment provides: the country database and named lists. */
@@ -49,6 +60,10 @@ public final class EventView {
             case "eventId" -> text(event.eventId());
             case "principal" -> event.principal() == null ? MissingNode.getInstance() : JSON.valueToTree(event.principal());
             case "raw" -> event.raw();
+            case "errorCode", "errorMessage" -> {
+                JsonNode v = asIfAllowed || event.raw() == null ? null : event.raw().get(name);
+                yield v == null ? MissingNode.getInstance() : v;
+            }
             default -> {
                 JsonNode v = event.raw() == null ? null : event.raw().get(name);
                 yield v == null ? MissingNode.getInstance() : v;

@@ -10,8 +10,12 @@ import java.util.List;
  * on the way are fanned out (every element is followed), so a path yields all the values it reaches; a string that
  * holds a JSON document is entered as that document. A path may be wrapped in a function that maps each value:
  * {@code arnAccount(requestParameters.roleArn)} (the account id field of an ARN, or a bare 12-digit account id as
- * policies allow) or {@code country(sourceIPAddress)}
- * (the country code of an IP address, from the deployment's country database). Paths joined by {@code |} are
+ * policies allow), {@code arnName(requestParameters.roleArn)} (the last part of an ARN's resource: a role's, user's
+ * or function's name), {@code country(sourceIPAddress)}
+ * (the country code of an IP address, from the deployment's country database) or
+ * {@code grantees(requestParameters.bucketPolicy)} (who a policy document's Allow statements let in: {@code *} for
+ * anyone, or account ids; see {@link Policies}) or {@code outsiders(...)} (the same, less the event's own account).
+ * A function may wrap alternatives: {@code grantees(requestParameters.policy|requestParameters.policyText)}. Paths joined by {@code |} are
  * alternatives: the first that reaches a value gives the values
  * ({@code requestParameters.groupId|requestParameters.ModifySecurityGroupRulesRequest.GroupId}), for a field that two
  * APIs name differently. Compiled once per rule.
@@ -19,9 +23,9 @@ import java.util.List;
 public final class FieldPath {
 
     /** The functions a path may be wrapped in. */
-    public static final java.util.Set<String> FUNCTIONS = java.util.Set.of("arnAccount", "country");
+    public static final java.util.Set<String> FUNCTIONS = java.util.Set.of("arnAccount", "arnName", "country", "grantees", "outsiders");
 
-    private static final java.util.regex.Pattern CALL = java.util.regex.Pattern.compile("^([A-Za-z]+)\\((.*)\\)$");
+    private static final java.util.regex.Pattern CALL = java.util.regex.Pattern.compile("^([A-Za-z]+)\\(([^()]*)\\)$");
 
     private final String text;
     private final String[] segments;
@@ -46,14 +50,6 @@ public final class FieldPath {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("field path is empty");
         }
-        if (text.contains("|")) {
-            List<FieldPath> alternatives = new ArrayList<>();
-            for (String alternative : text.split("\\|", -1)) {
-                alternatives.add(of(alternative));
-            }
-            FieldPath first = alternatives.get(0);
-            return new FieldPath(text.strip(), first.segments, null, null, List.copyOf(alternatives));
-        }
         var call = CALL.matcher(text.strip());
         if (call.matches()) {
             if (!FUNCTIONS.contains(call.group(1))) {
@@ -62,6 +58,17 @@ public final class FieldPath {
             }
             FieldPath inner = of(call.group(2));
             return new FieldPath(text.strip(), inner.segments, call.group(1), inner);
+        }
+        if (text.contains("|")) {
+            List<FieldPath> alternatives = new ArrayList<>();
+            for (String alternative : text.split("\\|", -1)) {
+                alternatives.add(of(alternative));
+            }
+            FieldPath first = alternatives.get(0);
+            return new FieldPath(text.strip(), first.segments, null, null, List.copyOf(alternatives));
+        }
+        if (text.contains("(") || text.contains(")")) {
+            throw new IllegalArgumentException("field path '" + text + "' is no path, no alternatives of paths and no function call");
         }
         String[] segments = text.split("\\.", -1);
         for (String s : segments) {
@@ -82,6 +89,19 @@ public final class FieldPath {
                 }
             }
             return List.of();
+        }
+        if ("grantees".equals(function) || "outsiders".equals(function)) {
+            String own = "outsiders".equals(function) ? view.event().accountId() : null;
+            List<JsonNode> out = new ArrayList<>(2);
+            for (JsonNode v : inner.values(view)) {
+                JsonNode policy = v.isTextual() ? view.parsed(v) : v;
+                for (String g : Policies.grantees(policy)) {
+                    if (!g.equals(own)) {
+                        out.add(com.fasterxml.jackson.databind.node.TextNode.valueOf(g));
+                    }
+                }
+            }
+            return out;
         }
         if (function != null) {
             List<JsonNode> out = new ArrayList<>(1);
@@ -110,6 +130,15 @@ public final class FieldPath {
             }
             String[] parts = value.split(":", 6);
             return parts.length == 6 && parts[0].equals("arn") && !parts[4].isEmpty() ? parts[4] : null;
+        }
+        if (function.equals("arnName")) {
+            String[] parts = value.split(":", 6);
+            if (parts.length != 6 || !parts[0].equals("arn")) {
+                return null;
+            }
+            String resource = parts[5];
+            int cut = Math.max(resource.lastIndexOf('/'), resource.lastIndexOf(':'));
+            return cut < 0 ? resource : resource.substring(cut + 1);
         }
         GeoDb geo = view.context().geo();
         return geo == null ? null : geo.country(value);

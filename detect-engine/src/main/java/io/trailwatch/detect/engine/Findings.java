@@ -40,11 +40,14 @@ public final class Findings {
         } else {
             identity = rule.id() + "|" + event.eventId();
         }
+        if (rule.denied()) {
+            identity = "denied|" + identity;
+        }
         return new Finding(id(identity), rule.id(), rule.title(), rule.description(),
                 rule.severity().name().toLowerCase(Locale.ROOT), rule.category(), rule.mitre(), event.accountId(),
                 event.awsRegion(), event.principal(), event.sourceIp(), event.eventSource(), event.eventName(),
                 event.eventTime(), List.of(event.eventId()), 1, windowStart, windowEnd, event, rule.runbook(),
-                rule.references());
+                rule.references(), rule.denied() ? Finding.DENIED : null);
     }
 
     /** A grouped finding with one more event (same findingId). */
@@ -61,7 +64,7 @@ public final class Findings {
                 finding.severity(), finding.category(), finding.mitre(), finding.accountId(), finding.region(),
                 finding.principal(), finding.sourceIp(), finding.eventSource(), finding.eventName(), finding.eventTime(),
                 ids, finding.count() + 1, finding.windowStart(), finding.windowEnd(), finding.evidence(),
-                finding.runbook(), finding.references());
+                finding.runbook(), finding.references(), finding.outcome());
     }
 
     /**
@@ -76,6 +79,22 @@ public final class Findings {
                 last.awsRegion(), last.principal(), last.sourceIp(), last.eventSource(), last.eventName(), start,
                 List.copyOf(ids), eventIds.size(), start, start.plus(rule.threshold().window()), last, rule.runbook(),
                 rule.references());
+    }
+
+    /**
+     * The finding of a completed sequence: one event per step, {@code count} the number of steps, the window from the
+     * first step to the last, the last event as evidence. Its id derives from the rule, the key and the first step's
+     * event, so replaying the same events gives the same id.
+     */
+    public static Finding sequence(Rule rule, String key, List<String> eventIds, List<Long> times, CloudTrailEvent last) {
+        long first = times.stream().mapToLong(Long::longValue).min().orElseThrow();
+        long end = times.stream().mapToLong(Long::longValue).max().orElseThrow();
+        String firstId = eventIds.get(times.indexOf(first));
+        Finding f = of(rule, last);
+        return new Finding(id(rule.id() + "|" + key + "|" + firstId), f.ruleId(), f.title(), f.description(), f.severity(),
+                f.category(), f.mitre(), f.accountId(), f.region(), f.principal(), f.sourceIp(), f.eventSource(),
+                f.eventName(), Instant.ofEpochMilli(first), List.copyOf(eventIds), eventIds.size(), Instant.ofEpochMilli(first),
+                Instant.ofEpochMilli(end), last, f.runbook(), f.references());
     }
 
     /** The group key of a threshold rule for an event: the values of its groupBy fields. */
@@ -100,6 +119,14 @@ public final class Findings {
      * group: the key is then the event itself ({@code eventID=...}).
      */
     static String keyValues(List<FieldPath> key, CloudTrailEvent event) {
+        return keyValues(key, event, true);
+    }
+
+    /**
+     * The values of key fields, without the paths' names when {@code named} is false: a sequence's steps name one key
+     * by different paths ({@code requestParameters.roleName}, {@code arnName(requestParameters.roleArn)}).
+     */
+    static String keyValues(List<FieldPath> key, CloudTrailEvent event, boolean named) {
         var view = new EventView(event);
         StringBuilder sb = new StringBuilder();
         for (FieldPath p : key) {
@@ -107,7 +134,10 @@ public final class Findings {
             if (values.isEmpty()) {
                 return "eventID=" + event.eventId() + ";";
             }
-            sb.append(p).append('=');
+            if (named) {
+                sb.append(p);
+            }
+            sb.append('=');
             for (JsonNode v : values) {
                 sb.append(v.isValueNode() ? v.asText() : v.toString()).append(',');
             }

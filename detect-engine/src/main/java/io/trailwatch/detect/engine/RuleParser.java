@@ -34,9 +34,12 @@ import java.util.regex.Pattern;
  * severity: high                          # info, low, medium, high, critical
  * category: cloudtrail-tampering
  * mitre: [T1562.008]
+ * techniques: [aws.defense-evasion.cloudtrail-stop]   # optional: Stratus Red Team technique ids
+ * cis: ['4.5']                            # optional: CIS AWS Foundations monitoring controls
  * references: [https://...]
  * runbook: ...
  * maturity: stable                        # stable, incubating, deprecated
+ * attempts: medium                        # optional: the severity of the call when refused (below severity)
  * match:                                  # all / any: [conditions]; not: condition; or a predicate:
  *   all:                                  #   field: a.b.c, one operator, optional ignoreCase, quantifier: any|all
  *     - { field: eventSource, equals: cloudtrail.amazonaws.com }
@@ -44,6 +47,11 @@ import java.util.regex.Pattern;
  * dedup: { key: [recipientAccountId], period: 1h }                 # optional
  * threshold: { count: 20, window: 10m, groupBy: [sourceIPAddress] } # optional; baseline: {history: 7d, factor: 3}
  * firstSeen: { key: [recipientAccountId], value: eventSource, learning: 7d } # optional, instead of a threshold
+ * sequence:                               # optional, instead of match, threshold and firstSeen
+ *   by: [userIdentity.arn]                #   the key tying the steps together; a step may name it by its own paths
+ *   window: 1h
+ *   ordered: true                         #   default true
+ *   steps: [{name: ..., match: condition, by: [paths]}]               # at least two
  * requires: [geo, list:allowed-countries]                         # optional
  * exceptions: { principals: [], roleArns: [], accounts: [], sourceCidrs: [] }   # optional
  * tests:                                  # at least one match and one no-match
@@ -55,9 +63,10 @@ public final class RuleParser {
     private static final YAMLFactory YAML = new YAMLFactory();
     private static final JsonNodeFactory NODES = JsonNodeFactory.withExactBigDecimals(true);
     private static final Set<String> TOP = Set.of("id", "title", "description", "severity", "category", "mitre",
-            "references", "runbook", "maturity", "match", "dedup", "threshold", "firstSeen", "requires", "exceptions", "tests");
+            "techniques", "cis", "references", "runbook", "maturity", "attempts", "match", "dedup", "threshold", "firstSeen", "sequence", "requires", "exceptions", "tests");
     private static final Pattern DURATION = Pattern.compile("^(\\d+)(s|m|h|d)$");
     private static final Pattern ID = Pattern.compile("^[a-z0-9]+(-[a-z0-9]+)*$");
+    private static final Pattern TECHNIQUE = Pattern.compile("^aws\\.[a-z]+(-[a-z]+)*\\.[a-z0-9]+(-[a-z0-9]+)*$");
 
     private RuleParser() {
     }
@@ -69,6 +78,13 @@ public final class RuleParser {
      */
     public static Rule parse(String file, String text) throws RuleParseException {
         return new Reader(file).rule(text);
+    }
+
+    /** Whether the condition requires a successful call: an {@code errorCode exists: false} among its top-level parts. */
+    private static boolean requiresSuccess(Condition c) {
+        List<Condition> parts = c instanceof Condition.All all ? all.conditions() : List.of(c);
+        return parts.stream().anyMatch(p -> p instanceof Condition.Field f && f.path().toString().equals("errorCode")
+                && f.operator().equals(Operators.EXISTS) && !f.argument().asBoolean());
     }
 
     private static boolean usesCountry(Condition c) {
@@ -125,7 +141,12 @@ public final class RuleParser {
                 throw errorAt(top, "category", "unknown category '" + category + "'; known: " + new java.util.TreeSet<>(Categories.ALL));
             }
             Rule.Maturity maturity = enumValue(top, "maturity", Rule.Maturity.class);
-            Condition match = condition(required(top, "match"));
+            Rule.Sequence sequence = sequence(top);
+            if (sequence != null && (top.has("match") || top.has("threshold") || top.has("firstSeen") || top.has("dedup"))) {
+                throw errorAt(top, "sequence", "a sequence rule has steps instead of match, threshold, firstSeen and dedup");
+            }
+            Condition match = sequence != null ? new Condition.Any(sequence.steps().stream().map(Rule.Step::match).toList())
+                    : condition(required(top, "match"));
             if (usesCountry(match) && !textList(top, "requires").contains("geo")) {
                 throw errorAt(top, "match", "the match looks up countries: the rule must declare 'requires: [geo]'");
             }
@@ -135,11 +156,43 @@ public final class RuleParser {
             if ((top.has("threshold") || top.has("firstSeen")) && top.has("dedup")) {
                 throw errorAt(top, "dedup", "dedup is for stateless rules; thresholds and firstSeen group by themselves");
             }
-            var tests = tests(required(top, "tests"));
+            List<String> techniques = textList(top, "techniques");
+            for (String t : techniques) {
+                if (!TECHNIQUE.matcher(t).matches()) {
+                    throw errorAt(top, "techniques", "'" + t + "' is no technique id such as aws.defense-evasion.cloudtrail-stop");
+                }
+            }
+            List<String> cis = textList(top, "cis");
+            if (top.has("cis") && !top.get("cis").isEmpty() && !java.util.stream.StreamSupport.stream(top.get("cis").spliterator(), false)
+                    .allMatch(JsonNode::isTextual)) {
+                throw errorAt(top, "cis", "write CIS controls quoted, e.g. ['4.10']: unquoted, 4.10 is the number 4.1");
+            }
+            for (String c : cis) {
+                if (!Coverage.CIS.containsKey(c)) {
+                    throw errorAt(top, "cis", "'" + c + "' is no CIS monitoring control; known: " + Coverage.CIS.keySet());
+                }
+            }
+            Rule.Severity attempts = top.has("attempts") ? enumValue(top, "attempts", Rule.Severity.class) : null;
+            if (attempts != null && attempts.compareTo(severity) >= 0) {
+                throw errorAt(top, "attempts", "attempts is the severity of a refused call: lower than the rule's " + severity);
+            }
+            if (attempts != null && sequence != null) {
+                throw errorAt(top, "attempts", "a sequence rule has no attempts");
+            }
+            if (attempts != null && !requiresSuccess(match)) {
+                throw errorAt(top, "attempts", "a rule with attempts matches successful calls only: add {field: errorCode, exists: false}");
+            }
+            var tests = tests(required(top, "tests"), sequence != null);
+            if (attempts != null && tests.stream().noneMatch(Rule.Test::attempt)) {
+                throw errorAt(top, "attempts", "a rule with attempts needs a test case with 'expect: attempt' (a refused call)");
+            }
+            if (attempts == null && tests.stream().anyMatch(Rule.Test::attempt)) {
+                throw errorAt(top, "tests", "'expect: attempt' needs the rule's 'attempts' severity");
+            }
             return new Rule(id, requiredText(top, "title"), requiredText(top, "description"), severity, category,
-                    textList(top, "mitre"), textList(top, "references"), optionalText(top, "runbook"), maturity, match,
-                    dedup(top.get("dedup")), threshold(top.get("threshold")), firstSeen(top.get("firstSeen")),
-                    requires(top), exceptions(top.get("exceptions")), tests, file);
+                    textList(top, "mitre"), techniques, cis, textList(top, "references"), optionalText(top, "runbook"), maturity, match,
+                    dedup(top.get("dedup")), threshold(top.get("threshold")), firstSeen(top.get("firstSeen")), sequence,
+                    requires(top), exceptions(top.get("exceptions")), tests, file, attempts, false);
         }
 
         Condition condition(JsonNode node) throws RuleParseException {
@@ -232,7 +285,7 @@ public final class RuleParser {
             return new Condition.Field(path, operator, argument, all, ignoreCase, predicate);
         }
 
-        List<Rule.Test> tests(JsonNode node) throws RuleParseException {
+        List<Rule.Test> tests(JsonNode node, boolean sequence) throws RuleParseException {
             if (!(node instanceof ArrayNode a) || a.isEmpty()) {
                 throw error(node, "tests is a non-empty list");
             }
@@ -242,24 +295,69 @@ public final class RuleParser {
                 if (!(t instanceof ObjectNode o)) {
                     throw error(t, "a test is a mapping with name, expect and event");
                 }
-                onlyKeys(o, Set.of("name", "expect", "event"));
+                onlyKeys(o, Set.of("name", "expect", sequence ? "events" : "event"));
                 String name = requiredText(o, "name");
                 if (!names.add(name)) {
                     throw errorAt(o, "name", "two tests are named '" + name + "'");
                 }
                 String expect = requiredText(o, "expect");
-                if (!expect.equals("match") && !expect.equals("no-match")) {
-                    throw errorAt(o, "expect", "expect is match or no-match, not '" + expect + "'");
+                if (!expect.equals("match") && !expect.equals("no-match") && !expect.equals("attempt")) {
+                    throw errorAt(o, "expect", "expect is match, no-match or attempt, not '" + expect + "'");
+                }
+                if (sequence) {
+                    if (!(o.get("events") instanceof ArrayNode events) || events.isEmpty()) {
+                        throw errorAt(o, "events", "a sequence's case has events: CloudTrail records, in order");
+                    }
+                    List<ObjectNode> records = new ArrayList<>();
+                    for (JsonNode e : events) {
+                        if (!(e instanceof ObjectNode record)) {
+                            throw error(e, "each of events is a CloudTrail record (a mapping)");
+                        }
+                        records.add(record);
+                    }
+                    tests.add(new Rule.Test(name, !expect.equals("no-match"), false, null, List.copyOf(records), line(o)));
+                    continue;
                 }
                 if (!(o.get("event") instanceof ObjectNode event)) {
                     throw errorAt(o, "event", "event is a CloudTrail record (a mapping)");
                 }
-                tests.add(new Rule.Test(name, expect.equals("match"), event, line(o)));
+                tests.add(new Rule.Test(name, !expect.equals("no-match"), expect.equals("attempt"), event, List.of(), line(o)));
             }
             if (tests.stream().noneMatch(Rule.Test::expect) || tests.stream().allMatch(Rule.Test::expect)) {
                 throw error(node, "tests need at least one match and one no-match case");
             }
             return List.copyOf(tests);
+        }
+
+        Rule.Sequence sequence(ObjectNode top) throws RuleParseException {
+            JsonNode node = top.get("sequence");
+            if (node == null) {
+                return null;
+            }
+            ObjectNode o = mapping(node, "sequence");
+            onlyKeys(o, Set.of("by", "window", "ordered", "steps"));
+            List<FieldPath> by = o.has("by") ? paths(o, "by") : null;
+            boolean ordered = !o.has("ordered") || bool(o, "ordered");
+            if (!(o.get("steps") instanceof ArrayNode steps) || steps.size() < 2) {
+                throw errorAt(o, "steps", "a sequence has at least two steps");
+            }
+            List<Rule.Step> out = new ArrayList<>();
+            for (JsonNode n : steps) {
+                ObjectNode step = mapping(n, "step");
+                onlyKeys(step, Set.of("name", "match", "by"));
+                List<FieldPath> stepBy = step.has("by") ? paths(step, "by") : by;
+                if (stepBy == null) {
+                    throw error(step, "the step has no key: give the sequence or the step 'by'");
+                }
+                if (by != null && stepBy.size() != by.size()) {
+                    throw errorAt(step, "by", "the step's key has " + stepBy.size() + " paths, the sequence's " + by.size());
+                }
+                if (!out.isEmpty() && stepBy.size() != out.get(0).by().size()) {
+                    throw errorAt(step, "by", "every step's key has as many paths as the first's");
+                }
+                out.add(new Rule.Step(requiredText(step, "name"), condition(required(step, "match")), stepBy));
+            }
+            return new Rule.Sequence(List.copyOf(out), duration(o, "window"), ordered);
         }
 
         Rule.Dedup dedup(JsonNode node) throws RuleParseException {
@@ -311,7 +409,9 @@ public final class RuleParser {
             } catch (IllegalArgumentException e) {
                 throw errorAt(o, "value", e.getMessage());
             }
-            return new Rule.FirstSeen(paths(o, "key"), value, duration(o, "learning"));
+            // learning 0s: no silent period, the first value of every key is new too
+            Duration learning = "0s".equals(o.path("learning").asText()) ? Duration.ZERO : duration(o, "learning");
+            return new Rule.FirstSeen(paths(o, "key"), value, learning);
         }
 
         List<String> requires(ObjectNode top) throws RuleParseException {

@@ -57,9 +57,18 @@ public final class RuleTests {
     }
 
     public static Result run(Rule rule, Rule.Test test) {
+        if (rule.sequence() != null) {
+            return runSequence(rule, test);
+        }
         try {
             var event = Normalizer.normalize(test.event().deepCopy(), null);
             var view = new EventView(event, CONTEXT);
+            if (test.attempt()) {
+                boolean attempted = new Engine(List.of(rule), Rule.Exceptions.NONE, CONTEXT).attempted(rule, event);
+                return attempted ? new Result(rule, test, true, null) : new Result(rule, test, false, rule.source() + ":"
+                        + test.line() + ": expected an attempt (a refused call, errorCode one of " + new java.util.TreeSet<>(Engine.DENIALS)
+                        + ", that the rule would match had it been allowed) but got none");
+            }
             boolean matched = rule.match().test(view) && !Engine.excepted(rule.exceptions(), event);
             if (matched == test.expect()) {
                 String lacking = matched ? lackingKeyPath(rule, view) : null;
@@ -73,6 +82,24 @@ public final class RuleTests {
                     + (test.expect() ? "a match" : "no match") + " but the rule " + (matched ? "matched" : "did not match"));
         } catch (InvalidRecordException e) {
             return new Result(rule, test, false, rule.source() + ":" + test.line() + ": the test event is no valid record: "
+                    + e.getMessage());
+        }
+    }
+
+    /** A sequence's case: its events, in order, through a detector of this rule alone; a finding or none. */
+    private static Result runSequence(Rule rule, Rule.Test test) {
+        try {
+            var detector = new Detector(new Engine(List.of(rule), Rule.Exceptions.NONE, CONTEXT));
+            List<io.trailwatch.model.Finding> findings = new ArrayList<>();
+            for (var record : test.events()) {
+                findings.addAll(detector.process(Normalizer.normalize(record.deepCopy(), null)));
+            }
+            boolean found = !findings.isEmpty();
+            return found == test.expect() ? new Result(rule, test, true, null)
+                    : new Result(rule, test, false, rule.source() + ":" + test.line() + ": expected "
+                    + (test.expect() ? "the sequence to complete" : "no finding") + " but " + (found ? "it completed" : "it did not complete"));
+        } catch (InvalidRecordException e) {
+            return new Result(rule, test, false, rule.source() + ":" + test.line() + ": a test event is no valid record: "
                     + e.getMessage());
         }
     }

@@ -140,9 +140,10 @@ public final class SigmaParser {
             if (top.hasNonNull("id")) {
                 references.add("sigma:" + top.get("id").asText());
             }
-            return new Rule(id, title, description, severity(text(top, "level", "medium")), category, mitre, references,
-                    runbook, maturity(text(top, "status", "experimental")), match, null, null, null, List.of(),
-                    Rule.Exceptions.NONE, List.of(), file);
+            return new Rule(id, title, description, severity(text(top, "level", "medium")), category, mitre, List.of(),
+                    List.of(), references,
+                    runbook, maturity(text(top, "status", "experimental")), match, null, null, null, null, List.of(),
+                    Rule.Exceptions.NONE, List.of(), file, null, false);
         }
 
         Condition selection(String name, JsonNode node) throws RuleParseException {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** Thresholds on event time, per group key, and dedup windows. */
 class DetectorTest {
@@ -133,6 +134,122 @@ class DetectorTest {
         assertThat(keys(store)).as("touched at least daily, so never three days stale")
                 .anyMatch(k -> k.startsWith("s|") && k.endsWith("|s3.amazonaws.com"));
         assertThat(feed(detector, call("x", "111122223333", "s3", "2026-03-17T12:00:00Z"))).isEmpty();
+    }
+
+    private static final String STOP_WITH_ATTEMPTS = """
+            id: stop-logging
+            title: Logging stopped
+            description: For tests.
+            severity: high
+            attempts: medium
+            category: cloudtrail-tampering
+            maturity: incubating
+            match:
+              all:
+                - {field: eventName, equals: StopLogging}
+                - {field: errorCode, exists: false}
+            tests:
+              - {name: stopped, expect: match, event: {eventID: a, eventTime: "2026-03-02T10:00:00Z", eventName: StopLogging}}
+              - {name: refused, expect: attempt, event: {eventID: b, eventTime: "2026-03-02T10:00:00Z", eventName: StopLogging, errorCode: AccessDenied}}
+              - {name: other, expect: no-match, event: {eventID: c, eventTime: "2026-03-02T10:00:00Z", eventName: StartLogging}}
+            """;
+
+    @Test
+    void aRefusedRiskyCall_isAnAttempt_atTheLowerSeverity_groupedPerPrincipalAndHour_andSuccessStaysHigh() throws Exception {
+        var detector = detector(STOP_WITH_ATTEMPTS);
+        List<Finding> findings = feed(detector, denied("StopLogging", "d1", "arn:aws:iam::111122223333:user/mallory", "10:00:00", "AccessDenied"),
+                denied("StopLogging", "d2", "arn:aws:iam::111122223333:user/mallory", "10:05:00", "AccessDenied"),
+                denied("StopLogging", "d3", "arn:aws:iam::111122223333:user/mallory", "10:06:00", "ThrottlingException"),
+                stop("ok", "10:10:00"));
+
+        assertThat(findings).extracting(Finding::severity, Finding::outcome, Finding::count)
+                .as("two refusals are one growing attempt; a throttled call is no refusal; the success is the rule's own finding")
+                .containsExactly(tuple("medium", "denied", 1), tuple("medium", "denied", 2), tuple("high", null, 1));
+        assertThat(findings.get(0).title()).isEqualTo("Attempt denied: Logging stopped");
+        assertThat(findings.get(0).ruleId()).isEqualTo("stop-logging");
+        assertThat(findings.get(0).findingId()).isNotEqualTo(findings.get(2).findingId());
+    }
+
+    private static CloudTrailEvent denied(String name, String id, String arn, String time, String errorCode) {
+        return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"2026-03-02T" + time + "Z\",\"eventName\":\"" + name
+                + "\",\"errorCode\":\"" + errorCode + "\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"" + arn
+                + "\"},\"recipientAccountId\":\"111122223333\"}");
+    }
+
+    private static final String CHAIN = """
+            id: chain
+            title: A, then B, then C
+            description: For tests.
+            severity: high
+            category: iam-change
+            maturity: incubating
+            sequence:
+              by: [userIdentity.arn]
+              window: 1h
+              ordered: %s
+              steps:
+                - {name: a, match: {field: eventName, equals: A}}
+                - {name: b, match: {field: eventName, equals: B}}
+                - {name: c, match: {field: eventName, equals: C}}
+            tests:
+              - name: in order
+                expect: match
+                events:
+                  - {eventID: t1, eventTime: "2026-03-02T10:00:00Z", eventName: A, userIdentity: {arn: x}}
+                  - {eventID: t2, eventTime: "2026-03-02T10:01:00Z", eventName: B, userIdentity: {arn: x}}
+                  - {eventID: t3, eventTime: "2026-03-02T10:02:00Z", eventName: C, userIdentity: {arn: x}}
+              - name: one step only
+                expect: no-match
+                events:
+                  - {eventID: t4, eventTime: "2026-03-02T10:00:00Z", eventName: A, userIdentity: {arn: x}}
+            """;
+
+    @Test
+    void anOrderedSequence_findsTheChainOfOneKey_inOrder_withinItsWindow_once() throws Exception {
+        var detector = detector(CHAIN.formatted("true"));
+
+        assertThat(feed(detector, step("C", "c0", "alice", "09:59:00"), step("A", "a1", "alice", "10:00:00"), step("B", "b1", "bob", "10:01:00"),
+                step("B", "b2", "alice", "10:02:00"))).as("C before A does not count; bob's B is bob's").isEmpty();
+        List<Finding> done = feed(detector, step("B", "b2", "alice", "10:02:00"), step("C", "c1", "alice", "10:30:00"));
+        assertThat(done).as("a redelivered B changes nothing; C completes the chain").singleElement().satisfies(f -> {
+            assertThat(f.eventIds()).containsExactly("a1", "b2", "c1");
+            assertThat(f.count()).isEqualTo(3);
+            assertThat(f.windowStart()).isEqualTo(Instant.parse("2026-03-02T10:00:00Z"));
+            assertThat(f.windowEnd()).isEqualTo(Instant.parse("2026-03-02T10:30:00Z"));
+            assertThat(f.evidence().eventId()).isEqualTo("c1");
+        });
+        assertThat(feed(detector, step("C", "c2", "alice", "10:31:00"))).as("the chain starts over once found").isEmpty();
+        assertThat(feed(detector, step("A", "a3", "alice", "11:00:00"), step("B", "b3", "alice", "11:10:00"),
+                step("C", "c3", "alice", "12:00:01"))).as("C more than the window after A").isEmpty();
+    }
+
+    @Test
+    void anUnorderedSequence_takesTheStepsInAnyOrder_withinItsWindow() throws Exception {
+        var detector = detector(CHAIN.formatted("false"));
+
+        assertThat(feed(detector, step("C", "c1", "alice", "10:00:00"), step("A", "a1", "alice", "10:10:00"), step("B", "b1", "alice", "10:20:00")))
+                .singleElement().satisfies(f -> assertThat(f.eventIds()).containsExactly("a1", "b1", "c1"));
+        assertThat(feed(detector, step("C", "c2", "bob", "10:00:00"), step("A", "a2", "bob", "10:10:00"), step("B", "b2", "bob", "11:05:00")))
+                .as("C fell out of the window before B came").isEmpty();
+    }
+
+    @Test
+    void aSequencesProgress_isKeptInTheStore_andExpiresWithItsWindow() throws Exception {
+        StateStore store = StateStore.inMemory();
+        Engine engine = engine(CHAIN.formatted("true"));
+        feed(new Detector(engine, store, Detector.REMEMBER), step("A", "a1", "alice", "10:00:00"), step("B", "b1", "alice", "10:01:00"));
+
+        var restarted = new Detector(engine, store, Detector.REMEMBER);
+        assertThat(feed(restarted, step("C", "c1", "alice", "10:02:00"))).as("a new detector on the same store").hasSize(1);
+        feed(restarted, step("A", "a2", "alice", "10:05:00"));
+        restarted.expire(Instant.parse("2026-03-02T11:05:01Z"));
+        assertThat(keys(store)).noneMatch(k -> k.startsWith("q|"));
+    }
+
+    private static CloudTrailEvent step(String name, String id, String who, String time) {
+        return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"2026-03-02T" + time + "Z\",\"eventName\":\"" + name
+                + "\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/" + who
+                + "\"},\"recipientAccountId\":\"111122223333\"}");
     }
 
     @Test

@@ -139,7 +139,33 @@ class RuleParserTest {
 
         assertThatThrownBy(() -> RuleParser.parse("r.yaml", onlyMatches)).hasMessageContaining("at least one match and one no-match");
         assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("expect: no-match", "expect: nope")))
-                .hasMessageContaining("expect is match or no-match");
+                .hasMessageContaining("expect is match, no-match or attempt");
+    }
+
+    @Test
+    void attempts_areBelowTheSeverity_onSuccessfulCallsOnly_andTested() {
+        String withSuccess = Events.rule("r", "all:\n  - {field: eventName, equals: GetRole}\n  - {field: errorCode, exists: false}");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", withSuccess.replace("severity: medium", "severity: medium\nattempts: high")))
+                .hasMessageContaining("lower than the rule's MEDIUM");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("severity: medium", "severity: medium\nattempts: low")))
+                .hasMessageContaining("add {field: errorCode, exists: false}");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", withSuccess.replace("severity: medium", "severity: medium\nattempts: low")))
+                .hasMessageContaining("needs a test case with 'expect: attempt'");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("expect: match", "expect: attempt")))
+                .hasMessageContaining("'expect: attempt' needs the rule's 'attempts' severity");
+    }
+
+    @Test
+    void techniquesAndCisControls_areCheckedNames() throws Exception {
+        Rule r = RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("maturity:", "techniques: [aws.defense-evasion.cloudtrail-stop]\ncis: ['4.10']\nmaturity:"));
+        assertThat(r.techniques()).containsExactly("aws.defense-evasion.cloudtrail-stop");
+        assertThat(r.cis()).containsExactly("4.10");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("maturity:", "techniques: [cloudtrail-stop]\nmaturity:")))
+                .hasMessageContaining("is no technique id");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("maturity:", "cis: [4.10]\nmaturity:")))
+                .hasMessageContaining("write CIS controls quoted");
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("maturity:", "cis: ['4.99']\nmaturity:")))
+                .hasMessageContaining("'4.99' is no CIS monitoring control");
     }
 
     @Test

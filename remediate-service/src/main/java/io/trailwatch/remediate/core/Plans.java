@@ -108,7 +108,9 @@ public final class Plans {
             if (!r.matches(f)) {
                 continue;
             }
-            if (killSwitch) {
+            if (f.denied()) {
+                out.add(new Plan(r, Action.SKIP, "the call was denied: nothing to undo"));
+            } else if (killSwitch) {
                 out.add(new Plan(r, Action.SKIP, "kill switch on"));
             } else if (!allowedAccounts.contains(f.accountId())) {
                 out.add(new Plan(r, Action.SKIP, "account " + f.accountId() + " not allowlisted"));

@@ -36,6 +36,20 @@ class PlansTest {
     }
 
     @Test
+    void aDeniedAttempt_isNeverRemediated_evenWithEverythingEnabled() throws Exception {
+        Finding f = stopLogging();
+        Finding denied = new Finding(f.findingId(), f.ruleId(), "Attempt denied: " + f.title(), f.description(), "medium",
+                f.category(), f.mitre(), f.accountId(), f.region(), f.principal(), f.sourceIp(), f.eventSource(), f.eventName(),
+                f.eventTime(), f.eventIds(), f.count(), f.windowStart(), f.windowEnd(), f.evidence(), f.runbook(), f.references(),
+                Finding.DENIED);
+
+        assertThat(new Plans(List.of(ON), true, Set.of("111122223333")).plan(denied, false)).singleElement().satisfies(p -> {
+            assertThat(p.action()).isEqualTo(Plans.Action.SKIP);
+            assertThat(p.reason()).isEqualTo("the call was denied: nothing to undo");
+        });
+    }
+
+    @Test
     void onlyFindingsWhoseEventsProvenanceWasVerified_areActedOn() throws Exception {
         var plans = new Plans(List.of(ON), true, Set.of("111122223333"));
         Finding verified = stopLogging();
