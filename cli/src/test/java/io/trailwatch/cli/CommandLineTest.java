@@ -27,7 +27,7 @@ class CommandLineTest {
         List<List<String>> commands = commands();
         assertThat(commands).extracting(c -> String.join(" ", c)).contains("local", "ingest", "detect-service",
                 "notify-service", "remediate-service", "backfill", "detect", "rules test", "rules coverage", "rules docs", "bench", "bench ingest",
-                "bench detect", "bench integrity", "bench soak");
+                "bench detect", "bench noise", "bench integrity", "bench soak");
         for (List<String> command : commands) {
             out.reset();
             List<String> args = new ArrayList<>(command);

@@ -33,8 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in order, raises a finding of a rule that names the technique, in the category the catalogue gives.
  *
  * <p>A fixture is {@code techniques/<technique>.yaml}: {@code events}, each a CloudTrail record, or
- * {@code {repeat: N, every: 2s, event: record}} for a technique that calls an API many times (copy i gets eventID
- * {@code <eventID>-i} and eventTime + i × every).
+ * {@code {repeat: N, every: 2s, vary: [requestParameters.instanceId], event: record}} for a technique that calls an API
+ * many times (copy i gets eventID {@code <eventID>-i}, eventTime + i × every, and {@code -i} after each varied field:
+ * thirty calls on thirty instances).
  */
 class TechniqueCoverageTest {
 
@@ -89,6 +90,15 @@ class TechniqueCoverageTest {
                         ObjectNode copy = event.deepCopy();
                         copy.put("eventID", event.get("eventID").asText() + "-" + i);
                         copy.put("eventTime", start.plus(every.multipliedBy(i)).toString());
+                        for (JsonNode vary : item.path("vary")) {
+                            String[] path = vary.asText().split("\\.");
+                            ObjectNode parent = copy;
+                            for (int p = 0; p < path.length - 1; p++) {
+                                parent = (ObjectNode) parent.get(path[p]);
+                            }
+                            String last = path[path.length - 1];
+                            parent.put(last, parent.get(last).asText() + "-" + i);
+                        }
                         out.add(copy);
                     }
                 } else {

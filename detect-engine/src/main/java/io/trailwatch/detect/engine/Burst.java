@@ -22,11 +22,17 @@ import java.util.TreeMap;
  * @param open        the burst in progress, or null
  * @param history     with a baseline: matches per window index (epoch millis / window), oldest first; else empty
  * @param published   the count of {@code open} when it was last published
+ * @param recentValues with a distinct threshold: the counted field's value of each recent match (null in state
+ *                     written before distinct thresholds: each match its own value)
  */
 public record Burst(List<Instant> recentTimes, List<String> recent, Finding open, Map<Long, Integer> history,
-                    int published) {
+                    int published, List<String> recentValues) {
 
-    public static final Burst EMPTY = new Burst(List.of(), List.of(), null, Map.of(), 0);
+    public static final Burst EMPTY = new Burst(List.of(), List.of(), null, Map.of(), 0, List.of());
+
+    public Burst(List<Instant> recentTimes, List<String> recent, Finding open, Map<Long, Integer> history, int published) {
+        this(recentTimes, recent, open, history, published, null);
+    }
 
     /**
      * The state after a matching event, and the finding it made or grew (null when none).
@@ -44,29 +50,43 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         Map<Long, Integer> counts = repeat ? history : count(t, at);
         if (open != null && at.isBefore(open.windowEnd())) {
             Finding grown = Findings.add(open, event);
-            return new Step(new Burst(recentTimes, recent, grown, counts, published), grown == open ? null : grown);
+            return new Step(new Burst(recentTimes, recent, grown, counts, published, recentValues), grown == open ? null : grown);
         }
         List<Instant> times = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        List<String> values = new ArrayList<>();
         Instant horizon = at.minus(t.window());
         for (int i = 0; i < recentTimes.size(); i++) {
             if (recentTimes.get(i).isAfter(horizon) && !recent.get(i).equals(event.eventId())) {
                 times.add(recentTimes.get(i));
                 ids.add(recent.get(i));
+                values.add(recentValues == null || i >= recentValues.size() ? recent.get(i) : recentValues.get(i));
             }
         }
         times.add(at);
         ids.add(event.eventId());
-        if (times.size() < needed(t, at, counts)) {
-            return new Step(new Burst(List.copyOf(times), List.copyOf(ids), null, counts, 0), null);
+        values.add(t.distinct() == null ? event.eventId() : value(t.distinct(), event));
+        int counted = t.distinct() == null ? times.size() : (int) values.stream().distinct().count();
+        if (counted < needed(t, at, counts)) {
+            return new Step(new Burst(List.copyOf(times), List.copyOf(ids), null, counts, 0,
+                    t.distinct() == null ? null : List.copyOf(values)), null);
         }
         Finding started = Findings.burst(rule, groupKey, times.get(0), event, ids);
-        return new Step(new Burst(List.of(), List.of(), started, counts, 0), started);
+        return new Step(new Burst(List.of(), List.of(), started, counts, 0, null), started);
+    }
+
+    /** The counted field's value in an event: its values joined, or the empty string when it has none. */
+    private static String value(FieldPath path, CloudTrailEvent event) {
+        StringBuilder sb = new StringBuilder();
+        for (var v : path.values(new EventView(event))) {
+            sb.append(v.isValueNode() ? v.asText() : v.toString()).append(',');
+        }
+        return sb.toString();
     }
 
     /** This state, its open finding published at its current count. */
     public Burst publishedNow() {
-        return new Burst(recentTimes, recent, open, history, open == null ? 0 : open.count());
+        return new Burst(recentTimes, recent, open, history, open == null ? 0 : open.count(), recentValues);
     }
 
     /** The last moment this state matters: after it, it is as good as {@link #EMPTY}. */

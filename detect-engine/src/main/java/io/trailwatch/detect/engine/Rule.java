@@ -78,11 +78,18 @@ public record Rule(String id, String title, String description, Severity severit
     /**
      * A finding only when {@code count} matches with the same group key fall within {@code window} of event time.
      *
-     * @param count   matches needed
-     * @param window  the window, on event time
-     * @param groupBy field paths whose values form the group key
+     * @param count    matches needed (with {@code distinct}: different values needed)
+     * @param window   the window, on event time
+     * @param groupBy  field paths whose values form the group key
+     * @param baseline the group's own usual peak, or null
+     * @param distinct a field whose different values are counted instead of matches (a principal denied on ten
+     *                 different actions, not ten times on one), or null
      */
-    public record Threshold(int count, Duration window, List<FieldPath> groupBy, Baseline baseline) {
+    public record Threshold(int count, Duration window, List<FieldPath> groupBy, Baseline baseline, FieldPath distinct) {
+
+        public Threshold(int count, Duration window, List<FieldPath> groupBy, Baseline baseline) {
+            this(count, window, groupBy, baseline, null);
+        }
     }
 
     /**

@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  *     - { field: eventName, in: [StopLogging] }
  * dedup: { key: [recipientAccountId], period: 1h }                 # optional
  * threshold: { count: 20, window: 10m, groupBy: [sourceIPAddress] } # optional; baseline: {history: 7d, factor: 3}
+ *                                         # or distinct: eventName (count different values, not matches)
  * firstSeen: { key: [recipientAccountId], value: eventSource, learning: 7d } # optional, instead of a threshold
  * sequence:                               # optional, instead of match, threshold and firstSeen
  *   by: [userIdentity.arn]                #   the key tying the steps together; a step may name it by its own paths
@@ -374,7 +375,7 @@ public final class RuleParser {
                 return null;
             }
             ObjectNode o = mapping(node, "threshold");
-            onlyKeys(o, Set.of("count", "window", "groupBy", "baseline"));
+            onlyKeys(o, Set.of("count", "window", "groupBy", "baseline", "distinct"));
             JsonNode count = required(o, "count");
             if (!count.canConvertToInt() || !count.isIntegralNumber() || count.intValue() < 1) {
                 throw errorAt(o, "count", "count is a whole number of at least 1");
@@ -394,7 +395,18 @@ public final class RuleParser {
                 }
                 baseline = new Rule.Baseline(history, factor.doubleValue());
             }
-            return new Rule.Threshold(count.intValue(), window, paths(o, "groupBy"), baseline);
+            FieldPath distinct = null;
+            if (o.has("distinct")) {
+                if (baseline != null) {
+                    throw errorAt(o, "distinct", "a baseline compares counts of matches: a distinct threshold has none");
+                }
+                try {
+                    distinct = FieldPath.of(requiredText(o, "distinct"));
+                } catch (IllegalArgumentException e) {
+                    throw errorAt(o, "distinct", e.getMessage());
+                }
+            }
+            return new Rule.Threshold(count.intValue(), window, paths(o, "groupBy"), baseline, distinct);
         }
 
         Rule.FirstSeen firstSeen(JsonNode node) throws RuleParseException {

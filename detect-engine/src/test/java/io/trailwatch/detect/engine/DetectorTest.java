@@ -253,6 +253,23 @@ class DetectorTest {
     }
 
     @Test
+    void aDistinctThreshold_countsDifferentValues_soASteadyFailerOnOneActionIsNoBurst_butProbingIs() throws Exception {
+        var detector = detector(Events.rule("probing", "{field: errorCode, equals: AccessDenied}")
+                .replace("tests:", "threshold: {count: 3, window: 10m, groupBy: [userIdentity.arn], distinct: eventName}\ntests:"));
+        List<Finding> steady = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            steady.addAll(detector.process(denied("GetObject", "s" + i, "arn:aws:iam::111122223333:user/job", "10:%02d:00".formatted(i), "AccessDenied")));
+        }
+        assertThat(steady).as("fifty denials of one action").isEmpty();
+
+        assertThat(feed(detector, denied("ListUsers", "p1", "arn:aws:iam::111122223333:user/mallory", "10:00:00", "AccessDenied"),
+                denied("ListUsers", "p2", "arn:aws:iam::111122223333:user/mallory", "10:00:10", "AccessDenied"),
+                denied("ListRoles", "p3", "arn:aws:iam::111122223333:user/mallory", "10:00:20", "AccessDenied"),
+                denied("ListBuckets", "p4", "arn:aws:iam::111122223333:user/mallory", "10:00:30", "AccessDenied")))
+                .as("three different actions").singleElement().satisfies(f -> assertThat(f.eventIds()).containsExactly("p1", "p2", "p3", "p4"));
+    }
+
+    @Test
     void state_inAStore_survivesANewDetector_soNothingRepeats() throws Exception {
         StateStore store = StateStore.inMemory();
         Engine engine = engine(FIRST_SERVICE, DEDUP, BURST);

@@ -156,6 +156,13 @@ class RuleParserTest {
     }
 
     @Test
+    void aDistinctThreshold_hasNoBaseline() {
+        assertThatThrownBy(() -> RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("tests:",
+                "threshold: {count: 3, window: 10m, groupBy: [userIdentity.arn], distinct: eventName, baseline: {history: 7d, factor: 2}}\ntests:")))
+                .hasMessageContaining("a distinct threshold has none");
+    }
+
+    @Test
     void techniquesAndCisControls_areCheckedNames() throws Exception {
         Rule r = RuleParser.parse("r.yaml", Events.rule("r", MATCH).replace("maturity:", "techniques: [aws.defense-evasion.cloudtrail-stop]\ncis: ['4.10']\nmaturity:"));
         assertThat(r.techniques()).containsExactly("aws.defense-evasion.cloudtrail-stop");
