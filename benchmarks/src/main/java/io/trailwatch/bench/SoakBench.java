@@ -205,9 +205,26 @@ public final class SoakBench {
         }
     }
 
+    /**
+     * One service's sample. Heap after a full collection and lag are each the least of three readings two seconds
+     * apart: a log file just published, or its events in flight, are there at one reading and gone at the next; what
+     * the service holds, or falls behind by, is there at all three.
+     */
     private static Sample sample(LocalPlatform platform, Admin admin, String name, double minute) {
         Service s = platform.service(name);
-        double heap = heapAfterGc(s);
+        double heap = Double.NaN;
+        double lag = Double.NaN;
+        for (int reading = 0; reading < 3; reading++) {
+            if (reading > 0) {
+                pause(Duration.ofSeconds(2));
+            }
+            heap = min(heap, heapAfterGc(s));
+            double l = 0;
+            for (String group : GROUPS.getOrDefault(name, List.of())) {
+                l += lag(admin, group);
+            }
+            lag = min(lag, l);
+        }
         Map<String, Double> metrics = metrics(s.managementUrl() + "/q/metrics");
         double queue = 0;
         for (String q : QUEUES.getOrDefault(name, List.of())) {
@@ -219,11 +236,20 @@ public final class SoakBench {
         if (name.equals("ingest")) {
             queue += platform.queueDepth();
         }
-        double lag = 0;
-        for (String group : GROUPS.getOrDefault(name, List.of())) {
-            lag += lag(admin, group);
-        }
         return new Sample(minute, rssMb(s), heap, queue, lag);
+    }
+
+    /** The smaller of two readings; a missing reading (NaN) is no reading. */
+    private static double min(double a, double b) {
+        return Double.isNaN(a) ? b : Double.isNaN(b) ? a : Math.min(a, b);
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -90,17 +90,20 @@ class DetectPipelineIT {
         traffic.send(Traffic.call("fu-3", account, "ec2", "DescribeInstances", "eu-west-1", day0.plus(Duration.ofDays(8)).toString()));
         traffic.send(Traffic.call("fu-4", account, "kms", "ListKeys", "eu-west-1", day0.plus(Duration.ofDays(8)).toString()));
         traffic.send(Traffic.call("fu-5", account, "kms", "ListKeys", "ap-southeast-3", day0.plus(Duration.ofDays(9)).toString()));
+        // someone trying what a key can do: denied on ten different actions, twice each
+        List<String> actions = List.of("GetObject", "ListBuckets", "GetBucketPolicy", "PutObject", "DeleteObject",
+                "GetBucketAcl", "ListObjectVersions", "PutBucketPolicy", "GetBucketLocation", "DeleteBucket");
         for (int i = 0; i < 20; i++) {
             traffic.send(Traffic.event("""
-                    {"eventID":"deny-%d","eventTime":"%s","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1",
+                    {"eventID":"deny-%d","eventTime":"%s","eventSource":"s3.amazonaws.com","eventName":"%s","awsRegion":"eu-west-1",
                      "eventType":"AwsApiCall","recipientAccountId":"%s","errorCode":"AccessDenied","sourceIPAddress":"192.0.2.50",
                      "userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::%s:user/scanner"}}
-                    """.formatted(i, day0.plus(Duration.ofDays(9)).plusSeconds(i * 10L), account, account)));
+                    """.formatted(i, day0.plus(Duration.ofDays(9)).plusSeconds(i * 10L), actions.get(i % actions.size()), account, account)));
         }
         traffic.flush();
 
         var all = await(f -> f.get("ruleId").asText().startsWith("failed-actions-burst")
-                && f.get("accountId").asText().equals(account) && f.get("count").asInt() == 20);
+                && f.get("accountId").asText().equals(account) && f.get("count").asInt() >= 5);
 
         var mine = all.stream().map(this::tree).filter(f -> f.get("accountId").asText().equals(account)).toList();
         assertThat(mine).filteredOn(f -> f.get("ruleId").asText().equals("first-use-service"))
