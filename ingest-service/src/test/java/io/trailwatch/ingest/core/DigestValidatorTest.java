@@ -111,7 +111,8 @@ class DigestValidatorTest {
         Digest first = trail.digest(HOUR.plusSeconds(3600));
         Digest second = trail.digest(HOUR.plusSeconds(7200));
         // the content is untouched, but the object was written again with another signature
-        metadata.put(first.key(), Map.of("signature", "00" + first.signature().substring(2), "signature-algorithm", "SHA256withRSA"));
+        String flipped = (first.signature().startsWith("00") ? "ff" : "00") + first.signature().substring(2); // always another byte
+        metadata.put(first.key(), Map.of("signature", flipped, "signature-algorithm", "SHA256withRSA"));
 
         validate(second);
 
