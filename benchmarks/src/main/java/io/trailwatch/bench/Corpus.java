@@ -1,19 +1,25 @@
 package io.trailwatch.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trailwatch.cloudtrail.Caps;
+import io.trailwatch.cloudtrail.LogFileReader;
+import io.trailwatch.cloudtrail.UnreadableLogException;
 import io.trailwatch.devkit.CloudTrailLogs;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
 
 /**
  * The files a benchmark reads: generated (a realistic record mix in CloudTrail's key layout, files of 100 to 5,000
- * records), or the CloudTrail log files under a directory, keyed by their path relative to it.
+ * records), or the CloudTrail log files under a directory, keyed by their path relative to it (other files skipped).
  */
 final class Corpus {
 
@@ -42,17 +48,45 @@ final class Corpus {
         return out;
     }
 
+    /**
+     * The CloudTrail log files under {@code dir}, with their record counts. Every other file (a manifest, a digest, a
+     * README, a damaged log) is skipped with a line saying why, so a corpus copied from a bucket or a dataset is usable
+     * as it is.
+     */
     static List<File> read(Path dir) throws IOException {
+        var reader = new LogFileReader(Caps.DEFAULT);
         try (Stream<Path> paths = Files.walk(dir)) {
             List<File> out = new ArrayList<>();
-            for (Path p : paths.filter(Files::isRegularFile)
-                    .filter(p -> p.toString().endsWith(".json") || p.toString().endsWith(".json.gz")).sorted().toList()) {
-                out.add(new File(dir.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p), -1));
+            int skipped = 0;
+            for (Path p : paths.filter(Files::isRegularFile).sorted().toList()) {
+                String key = dir.relativize(p).toString().replace('\\', '/');
+                byte[] bytes = Files.readAllBytes(p);
+                try {
+                    int records = reader.read(new ByteArrayInputStream(bytes), COUNT).records();
+                    out.add(new File(key, bytes, records));
+                } catch (UnreadableLogException e) {
+                    if (skipped++ < 10) {
+                        System.out.printf(Locale.ROOT, "corpus: skipped %s: not a CloudTrail log file (%s)%n", key, e.getMessage());
+                    }
+                }
+            }
+            if (skipped > 10) {
+                System.out.printf(Locale.ROOT, "corpus: skipped %d files in all%n", skipped);
             }
             if (out.isEmpty()) {
-                throw new IOException("no .json or .json.gz files under " + dir);
+                throw new IOException("no CloudTrail log files under " + dir);
             }
             return out;
         }
     }
+
+    private static final LogFileReader.Sink COUNT = new LogFileReader.Sink() {
+        @Override
+        public void record(int index, ObjectNode record) {
+        }
+
+        @Override
+        public void badRecord(int index, String reason, String detail) {
+        }
+    };
 }

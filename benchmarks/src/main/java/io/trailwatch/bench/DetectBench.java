@@ -2,7 +2,8 @@ package io.trailwatch.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.trailwatch.cloudtrail.Normalizer;
+import io.trailwatch.cloudtrail.EventMessages;
+import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.detect.engine.Detector;
 import io.trailwatch.detect.engine.Engine;
 import io.trailwatch.detect.engine.Rule;
@@ -67,7 +68,7 @@ public final class DetectBench {
         while (out.size() < n) {
             for (String account : accounts) {
                 for (ObjectNode r : logs.records(account, CloudTrailLogs.region(out.size() / 1000), t, 100)) {
-                    out.add(JSON.writeValueAsBytes(Normalizer.normalize(r, null)));
+                    out.add(JSON.writeValueAsBytes(r));
                 }
             }
             t = t.plusSeconds(120);
@@ -75,11 +76,16 @@ public final class DetectBench {
         return out.subList(0, n);
     }
 
+    /** An event as detect-service reads it from the events topic (the record as written). */
+    static CloudTrailEvent decode(byte[] value) throws InvalidRecordException {
+        return EventMessages.decode(value, null, header -> null);
+    }
+
     private static double candidates(Engine engine, List<byte[]> corpus) throws Exception {
         long sum = 0;
         int n = Math.min(corpus.size(), 20_000);
         for (int i = 0; i < n; i++) {
-            sum += engine.candidates(JSON.readValue(corpus.get(i), CloudTrailEvent.class));
+            sum += engine.candidates(decode(corpus.get(i)));
         }
         return (double) sum / n;
     }
@@ -112,14 +118,14 @@ public final class DetectBench {
             List<CloudTrailEvent> parsed = new ArrayList<>(chunk.size());
             if (!fromBytes) {
                 for (byte[] b : chunk) {
-                    parsed.add(JSON.readValue(b, CloudTrailEvent.class));
+                    parsed.add(decode(b));
                 }
             }
             long w0 = System.nanoTime();
             long c0 = THREADS.getCurrentThreadCpuTime();
             if (fromBytes) {
                 for (byte[] b : chunk) {
-                    findings += detector.process(JSON.readValue(b, CloudTrailEvent.class)).size();
+                    findings += detector.process(decode(b)).size();
                 }
             } else {
                 for (CloudTrailEvent e : parsed) {

@@ -83,34 +83,19 @@ public final class PlatformBench {
         System.out.printf(Locale.ROOT, "2. detect, full pack, from topic bytes, 1 thread: %,10.0f events/s  (%,d findings)%n",
                 events.size() / detect.wallSeconds(), detect.findings());
 
-        Path state = Files.createTempDirectory("trailwatch-bench");
-        var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, root, Map.of(
-                "notify", Map.of("trailwatch.notify.destinations.slack.rate-per-second", "10000",
-                        "trailwatch.notify.destinations.slack.burst", "10000"))));
-        // Ctrl-C stops the broker and the services too, as ./trailwatch local does
-        Thread stop = new Thread(platform::close, "bench-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
-        try {
-            System.out.println("starting the platform (state in " + state + ")...");
-            long t0 = System.nanoTime();
-            platform.start();
+        long t0 = System.nanoTime();
+        try (var run = BenchPlatform.start(root, "trailwatch-bench", BenchPlatform.SLACK_UNLIMITED)) {
+            LocalPlatform platform = run.platform();
             System.out.printf(Locale.ROOT, "   ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             pipeline(platform, corpus, events.size());
             for (int rate : rates) {
                 awaitIdle(platform);
                 latency(platform, rate, records, rate >= 100 ? Math.max(5, seconds / 4) : seconds);
             }
-        } finally {
-            platform.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (IllegalStateException stopping) {
-                // interrupted: the hook is closing the platform already
-            }
         }
     }
 
-    /** Every record of the corpus, normalized, as the bytes ingest-service puts on the events topic. */
+    /** Every valid record of the corpus, as the bytes ingest-service puts on the events topic. */
     private static List<byte[]> normalized(LogFileReader reader, List<Corpus.File> corpus) throws Exception {
         List<byte[]> out = new ArrayList<>();
         for (Corpus.File f : corpus) {
@@ -118,7 +103,8 @@ public final class PlatformBench {
                 @Override
                 public void record(int index, ObjectNode record) {
                     try {
-                        out.add(JSON.writeValueAsBytes(Normalizer.normalize(record, null)));
+                        Normalizer.normalize(record, null);
+                        out.add(JSON.writeValueAsBytes(record));
                     } catch (Exception e) {
                         // not an event: left out, as ingest dead-letters it
                     }

@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *     <li>Steady: {@code rate} files a second of {@code records} records, one in five with a finding in one of fifty
  *     accounts.</li>
- *     <li>Storm, every fifth minute from the second: one rule in 300 accounts at once.</li>
+ *     <li>Storm, every fifth minute from the second: one rule in each of an organization's 300 accounts at once (a
+ *     new security group opened to the world in each).</li>
  *     <li>Faults, every tenth minute: Slack answers 503 for 90 seconds (from the fourth minute), and notify-service is
  *     killed (SIGKILL) and started again (from the eighth).</li>
  * </ul>
@@ -102,20 +103,14 @@ public final class SoakBench {
      */
     public static void run(Path root, int minutes, int rate, int records, Duration every) throws Exception {
         System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; soak of %d min: %d files/s of %,d records (%,d events/s),"
-                        + " a storm of 300 accounts every 5 min, Slack down 90 s and notify-service killed every 10 min%n",
+                        + " a storm in 300 accounts every 5 min, Slack down 90 s and notify-service killed every 10 min%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), minutes, rate, records, rate * records);
-        Path state = Files.createTempDirectory("trailwatch-soak");
-        var platform = new LocalPlatform(new LocalPlatform.Options(state, null, false, root, Map.of(
-                "notify", Map.of("trailwatch.notify.destinations.slack.rate-per-second", "5",
-                        "trailwatch.notify.destinations.slack.burst", "5"))));
-        Thread stop = new Thread(platform::close, "soak-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
         ScheduledExecutorService load = Executors.newScheduledThreadPool(3);
         Map<String, List<Sample>> samples = new LinkedHashMap<>();
         SERVICES.forEach(s -> samples.put(s, new ArrayList<>()));
-        try {
-            System.out.println("starting the platform (state in " + state + ")...");
-            platform.start();
+        try (var run = BenchPlatform.start(root, "trailwatch-soak", Map.of("notify", Map.of(
+                "trailwatch.notify.destinations.slack.rate-per-second", "5", "trailwatch.notify.destinations.slack.burst", "5")))) {
+            LocalPlatform platform = run.platform();
             var logs = new CloudTrailLogs(rate);
             Recording sample = Recording.load(Recording.SAMPLE);
             AtomicLong sent = new AtomicLong();
@@ -146,12 +141,6 @@ public final class SoakBench {
             verdicts(samples);
         } finally {
             load.shutdownNow();
-            platform.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stop);
-            } catch (IllegalStateException stopping) {
-                // interrupted: the hook is closing the platform already
-            }
         }
     }
 
@@ -171,15 +160,21 @@ public final class SoakBench {
         }
     }
 
-    /** The storms and faults due at the start of {@code minute}. */
+    /**
+     * The storms and faults due at the start of {@code minute}. A storm is one rule in each of the organization's 300
+     * accounts (the same 300 every time, as an organization's accounts are), each on a security group of its own so
+     * no finding is a duplicate of the last storm's.
+     */
     private static void faults(LocalPlatform platform, ScheduledExecutorService load, CloudTrailLogs logs, Recording sample,
                                int minute, Instant base) {
         if (minute % 5 == 2) {
             load.execute(() -> {
                 for (int a = 0; a < 300; a++) {
-                    String account = String.format("33%03d%07d", minute, a);
+                    String account = String.format("3300000%05d", a);
                     Instant at = base.plus(Duration.ofMinutes(minute));
-                    var rs = List.of(sample.step("atk-05-ssh-open-to-world", account, "storm-" + minute + "-" + a, at));
+                    ObjectNode open = sample.step("atk-05-ssh-open-to-world", account, "storm-" + minute + "-" + a, at);
+                    ((ObjectNode) open.path("requestParameters")).put("groupId", String.format("sg-%08x%09d", minute, a));
+                    var rs = List.of(open);
                     platform.notify(platform.putObject(CloudTrailLogs.key(account, "eu-west-1", at, "STORM" + minute + "X" + a),
                             CloudTrailLogs.file(rs, true)));
                 }
@@ -285,20 +280,8 @@ public final class SoakBench {
 
     /** The process's resident set, from /proc (NaN where there is none). */
     static double rssMb(Service s) {
-        var pid = s.pid();
-        if (pid.isEmpty()) {
-            return Double.NaN;
-        }
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid.getAsLong()), "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (Exception e) {
-            // no /proc here, or the process just ended
-        }
-        return Double.NaN;
+        long mb = s.pid().isEmpty() ? -1 : Proc.status(s.pid().getAsLong(), "VmRSS:");
+        return mb < 0 ? Double.NaN : mb;
     }
 
     /** A consumer group's lag over every partition it has committed. */

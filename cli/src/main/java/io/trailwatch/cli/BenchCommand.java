@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "full pack, ingest and detect-service events/s on the local platform, and p50/p99 latency from SQS "
                 + "notification to Slack at steady rates of files of RECORDS records.",
                 "A subcommand measures one stage in more detail."},
-        subcommands = {BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Noise.class, BenchCommand.Integrity.class, BenchCommand.Soak.class})
+        subcommands = {BenchCommand.Services.class, BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Noise.class, BenchCommand.Integrity.class, BenchCommand.Soak.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -79,6 +79,26 @@ final class BenchCommand implements Callable<Integer> {
         int files(CommandSpec spec) {
             positive(spec, "--files", files);
             return files;
+        }
+    }
+
+    @Command(name = "services", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints each service's CPU cost beside the floor.", "The local platform with default settings, "
+                    + "a warm-up pass of the corpus, then the corpus again: events per CPU-second of ingest-service and "
+                    + "detect-service next to the floor measured in the same run (gunzip + Jackson streaming + a Kafka "
+                    + "producer, in a JVM of its own), CPU per finding of notify-service and remediate-service, and each "
+                    + "service's RSS. --corpus skips files that are not CloudTrail log files."})
+    static final class Services implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        Corpus corpus;
+
+        @Override
+        public Integer call() throws Exception {
+            io.trailwatch.bench.ServicesBench.run(Project.root(), corpus.dir(spec), corpus.files(spec));
+            return 0;
         }
     }
 
@@ -189,7 +209,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "soak", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Runs the local platform for a while and says whether anything grows.",
-                    "A steady rate of log files with storms (one rule in 300 accounts every 5 minutes) and faults (Slack "
+                    "A steady rate of log files with storms (one rule in each of 300 accounts every 5 minutes) and faults (Slack "
                     + "down 90 s, notify-service killed, every 10 minutes) mixed in; every minute each service's RSS, "
                     + "heap after GC, queue depth and consumer lag; at the end a verdict on each series' slope after warm-up."})
     static final class Soak implements Callable<Integer> {

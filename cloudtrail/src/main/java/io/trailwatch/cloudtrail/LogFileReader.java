@@ -43,6 +43,15 @@ public final class LogFileReader {
         void badRecord(int index, String reason, String detail);
     }
 
+    /** Receives each record as written, for publishing it unchanged: see {@link #readRaw}. */
+    public interface RawSink {
+        /** A record: its bytes and the fields read on the way; the sink may keep it. */
+        void record(int index, RawRecord record);
+
+        /** A record that is no CloudTrail record; the file goes on. */
+        void badRecord(int index, String reason, String detail);
+    }
+
     /**
      * What a complete read saw.
      *
@@ -92,11 +101,29 @@ public final class LogFileReader {
      * @throws SourceException        the source failed; retry
      */
     public Summary read(InputStream source, Sink sink) throws UnreadableLogException, SourceException {
+        return read(source, new Trees(sink), false);
+    }
+
+    /**
+     * Reads the whole file as {@link #read} does, but hands out each record as the bytes it was written in, with a few
+     * fields read on the way ({@link RawRecord}), and builds no tree: for publishing records unchanged. A record is
+     * checked to be a JSON object within {@link Caps#maxRecordBytes()}; its fields are not checked. The stream is not
+     * closed. The file must be UTF-8, as CloudTrail writes it.
+     *
+     * @throws UnreadableLogException the file can never be read; records found before the problem were handed out
+     * @throws SourceException        the source failed; retry
+     */
+    public Summary readRaw(InputStream source, RawSink sink) throws UnreadableLogException, SourceException {
+        return read(source, new Raw(sink), true);
+    }
+
+    private Summary read(InputStream source, Records records, boolean retain) throws UnreadableLogException, SourceException {
         var state = new int[2];
         try {
             Gunzip in = Gunzip.open(source, caps.maxDecompressedBytes(), false);
-            try (JsonParser p = json.createParser(in)) {
-                readDocument(p, sink, state);
+            RetainingStream kept = retain ? new RetainingStream(in, caps.maxRecordBytes() + Gunzip.BUFFER) : null;
+            try (JsonParser p = json.createParser(retain ? kept : in)) {
+                readDocument(p, records, kept, state);
             }
             return new Summary(state[0], state[1], in.compressedBytes(), in.decompressedBytes(), in.gzip());
         } catch (Gunzip.SourceFailed e) {
@@ -125,10 +152,13 @@ public final class LogFileReader {
         }
     }
 
-    private void readDocument(JsonParser p, Sink sink, int[] state) throws IOException, UnreadableLogException {
+    private void readDocument(JsonParser p, Records sink, RetainingStream kept, int[] state) throws IOException, UnreadableLogException {
         JsonToken t = p.nextToken();
         if (t == null) {
             throw new UnreadableLogException(UnreadableLogException.NOT_JSON, "empty file", null);
+        }
+        if (kept != null && p.currentTokenLocation().getByteOffset() < 0) {
+            throw new UnreadableLogException(UnreadableLogException.NOT_JSON, "not UTF-8 (CloudTrail writes UTF-8)", null);
         }
         if (t != JsonToken.START_OBJECT) {
             throw new UnreadableLogException(UnreadableLogException.NOT_CLOUDTRAIL,
@@ -140,7 +170,7 @@ public final class LogFileReader {
             t = p.nextToken();
             if ("Records".equals(name) && t == JsonToken.START_ARRAY) {
                 sawRecords = true;
-                readRecords(p, sink, state);
+                readRecords(p, sink, kept, state);
             } else if ("Records".equals(name)) {
                 throw new UnreadableLogException(UnreadableLogException.NOT_CLOUDTRAIL,
                         "Records is not an array but " + t.asString(), null);
@@ -154,7 +184,7 @@ public final class LogFileReader {
         }
     }
 
-    private void readRecords(JsonParser p, Sink sink, int[] state) throws IOException {
+    private void readRecords(JsonParser p, Records sink, RetainingStream kept, int[] state) throws IOException {
         JsonStreamContext records = p.getParsingContext();
         int index = 0;
         JsonToken t;
@@ -168,10 +198,13 @@ public final class LogFileReader {
                 sink.badRecord(index++, RECORD_NOT_OBJECT, "record is not a JSON object but " + t);
                 continue;
             }
-            long limit = p.currentTokenLocation().getByteOffset() + caps.maxRecordBytes();
-            ObjectNode record;
+            long start = p.currentTokenLocation().getByteOffset();
+            long limit = start + caps.maxRecordBytes();
+            if (kept != null) {
+                kept.release(start);
+            }
             try {
-                record = (ObjectNode) readValue(p, t, limit);
+                sink.record(p, index, start, limit, kept);
             } catch (RecordTooLargeException e) {
                 while (p.getParsingContext() != records) {
                     if (p.nextToken() == null) {
@@ -183,7 +216,109 @@ public final class LogFileReader {
                 continue;
             }
             state[0]++;
-            sink.record(index++, record);
+            index++;
+        }
+    }
+
+    /** What is done with each record: a tree, or its bytes. */
+    private interface Records {
+        /** Reads the record whose START_OBJECT the parser stands on, to its END_OBJECT, and hands it out. */
+        void record(JsonParser p, int index, long start, long limit, RetainingStream kept) throws IOException;
+
+        void badRecord(int index, String reason, String detail);
+    }
+
+    private record Trees(Sink sink) implements Records {
+        @Override
+        public void record(JsonParser p, int index, long start, long limit, RetainingStream kept) throws IOException {
+            ObjectNode record = (ObjectNode) readValue(p, JsonToken.START_OBJECT, limit);
+            sink.record(index, record);
+        }
+
+        @Override
+        public void badRecord(int index, String reason, String detail) {
+            sink.badRecord(index, reason, detail);
+        }
+    }
+
+    private record Raw(RawSink sink) implements Records {
+        @Override
+        public void record(JsonParser p, int index, long start, long limit, RetainingStream kept) throws IOException {
+            String eventId = null;
+            String eventTime = null;
+            String eventSource = null;
+            String eventName = null;
+            String awsRegion = null;
+            String recipient = null;
+            String principal = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "eventID" -> eventId = scalar(p, v);
+                    case "eventTime" -> eventTime = scalar(p, v);
+                    case "eventSource" -> eventSource = scalar(p, v);
+                    case "eventName" -> eventName = scalar(p, v);
+                    case "awsRegion" -> awsRegion = scalar(p, v);
+                    case "recipientAccountId" -> recipient = scalar(p, v);
+                    case "userIdentity" -> {
+                        if (v == JsonToken.START_OBJECT) {
+                            principal = accountOf(p);
+                        } else {
+                            scalar(p, v);
+                            principal = null;
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+                checkBudget(p, limit);
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new JsonEOFException(p, null, "end of input inside a record");
+            }
+            long end = p.currentLocation().getByteOffset();
+            byte[] bytes = kept.slice(start, end);
+            kept.release(end);
+            if (bytes == null) {
+                throw new RecordTooLargeException();
+            }
+            sink.record(index, new RawRecord(bytes, eventId, eventTime, eventSource, eventName, awsRegion, recipient, principal));
+        }
+
+        /** {@code accountId} of the object the parser stands on (the last one), read to its end. */
+        private static String accountOf(JsonParser p) throws IOException {
+            String account = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                boolean wanted = "accountId".equals(p.currentName());
+                JsonToken v = p.nextToken();
+                if (wanted) {
+                    account = scalar(p, v);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return account;
+        }
+
+        /** A scalar as text (as a tree's asText() gives it); null for null, objects and arrays (skipped). */
+        private static String scalar(JsonParser p, JsonToken v) throws IOException {
+            if (v == null) {
+                throw new JsonEOFException(p, null, "end of input inside a record");
+            }
+            if (v.isStructStart()) {
+                p.skipChildren();
+                return null;
+            }
+            return switch (v) {
+                case VALUE_NULL -> null;
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> JsonScalars.node(p, v, NODES).asText();
+                default -> p.getText();
+            };
+        }
+
+        @Override
+        public void badRecord(int index, String reason, String detail) {
+            sink.badRecord(index, reason, detail);
         }
     }
 

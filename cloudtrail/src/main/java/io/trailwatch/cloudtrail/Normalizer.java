@@ -79,6 +79,39 @@ public final class Normalizer {
                 record);
     }
 
+    /**
+     * Checks what {@link #normalize} requires of a record read as bytes, without a tree: eventID, eventTime,
+     * eventSource and eventName present, eventTime a date-time.
+     *
+     * @return the event's time
+     * @throws InvalidRecordException as {@link #normalize} would for the same record
+     */
+    public static Instant check(RawRecord record) throws InvalidRecordException {
+        required(record.eventId(), "eventID");
+        required(record.eventTime(), "eventTime");
+        required(record.eventSource(), "eventSource");
+        required(record.eventName(), "eventName");
+        try {
+            return EventTimes.parse(record.eventTime());
+        } catch (DateTimeParseException e) {
+            throw new InvalidRecordException(INVALID_FIELD, "eventTime is not a date-time: '" + clip(record.eventTime()) + "'");
+        }
+    }
+
+    /** The account of a record read as bytes, as {@link #normalize} decides it: recipient, else fallback, else caller's. */
+    public static String account(RawRecord record, String fallbackAccount) {
+        if (record.recipientAccountId() != null) {
+            return record.recipientAccountId();
+        }
+        return fallbackAccount != null ? fallbackAccount : record.principalAccountId();
+    }
+
+    private static void required(String value, String field) throws InvalidRecordException {
+        if (value == null || value.isBlank()) {
+            throw new InvalidRecordException(MISSING_FIELD, "record has no " + field);
+        }
+    }
+
     private static Principal principal(JsonNode identity, JsonNode record) {
         if (identity == null || !identity.isObject()) {
             return null;
@@ -111,9 +144,7 @@ public final class Normalizer {
 
     private static String required(JsonNode record, String field) throws InvalidRecordException {
         String value = text(record, field);
-        if (value == null || value.isBlank()) {
-            throw new InvalidRecordException(MISSING_FIELD, "record has no " + field);
-        }
+        required(value, field);
         return value;
     }
 

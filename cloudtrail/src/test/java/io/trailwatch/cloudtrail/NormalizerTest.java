@@ -175,13 +175,15 @@ class NormalizerTest {
     }
 
     @Test
-    void everyNormalizedFixtureRecord_validatesAgainstTheEventsSchema() throws Exception {
+    void everyNormalizedFixtureRecord_validatesAgainstTheEventSchemas_asWrittenAndNormalized() throws Exception {
         for (ObjectNode record : RECORDS) {
             if (!record.has("eventID")) {
                 continue;
             }
+            assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.EVENTS, 1), JSON.writeValueAsString(record)))
+                    .as(record.get("eventName").asText()).isEmpty();
             String json = JSON.writeValueAsString(Normalizer.normalize(record, null));
-            assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.EVENTS, 1), json))
+            assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.EVENTS_V1, 1), json))
                     .as(record.get("eventName").asText()).isEmpty();
             assertThat(JSON.readValue(json, CloudTrailEvent.class).raw()).isEqualTo(record);
         }

@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -20,6 +22,14 @@ import java.util.concurrent.TimeUnit;
 public final class Service {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * The JVM options of each service run locally, sized from {@code ./trailwatch bench services} (docs/local.md):
+     * the heap starts small and grows as a service needs it (a service's live data is tens of MB; a heap committed
+     * whole at start is resident memory spent on garbage), within a bound. Options in the environment variable
+     * {@code TRAILWATCH_SERVICE_JVM_OPTS} (space-separated, e.g. for profiling) come after these.
+     */
+    public static final List<String> JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m");
 
     private final String name;
     private final Path jar;
@@ -73,7 +83,12 @@ public final class Service {
         if (isAlive()) {
             throw new IllegalStateException(name + " is running");
         }
-        process = ServiceProcess.start(jar, config, log, "-Xmx384m");
+        List<String> options = new ArrayList<>(JVM_OPTIONS);
+        String extra = System.getenv("TRAILWATCH_SERVICE_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        process = ServiceProcess.start(jar, config, log, options.toArray(String[]::new));
     }
 
     /** Waits until the service reports ready on /q/health/ready. */

@@ -94,8 +94,9 @@ class PlatformIT {
         runner.start();
         Awaitility.await().atMost(Duration.ofMinutes(4)).until(() -> Files.exists(state.resolve("ready")) || !runner.isAlive());
         assertThat(state.resolve("ready")).as("the platform started; see " + state.resolve("logs")).exists();
-        events = new Tally(Topics.EVENTS, "eventId");
-        findings = new Tally(Topics.FINDINGS, "findingId");
+        // an event is its record as written: its account is the key, its id the ce_id header
+        events = new Tally(Topics.EVENTS, r -> r.key(), r -> TopicReader.header(r, Headers.CE_ID));
+        findings = new Tally(Topics.FINDINGS, r -> json(r).path("accountId").asText(), r -> json(r).path("findingId").asText());
         engine = new Engine(RulePack.builtIn(), Rule.Exceptions.NONE, new Engine.Context(
                 GeoDb.open(state.resolve("geo/documentation-networks.mmdb")),
                 Map.of("allowed-countries", Set.of("AU"), "trusted-accounts", Set.of("310000000003"))));
@@ -442,11 +443,14 @@ class PlatformIT {
     private final class Tally implements AutoCloseable {
         private final KafkaConsumer<String, String> consumer;
         private final List<TopicPartition> partitions;
-        private final String idField;
+        private final java.util.function.Function<ConsumerRecord<String, String>, String> account;
+        private final java.util.function.Function<ConsumerRecord<String, String>, String> id;
         private final Map<String, Map<String, Integer>> byAccount = new HashMap<>();
 
-        Tally(String topic, String idField) {
-            this.idField = idField;
+        Tally(String topic, java.util.function.Function<ConsumerRecord<String, String>, String> account,
+              java.util.function.Function<ConsumerRecord<String, String>, String> id) {
+            this.account = account;
+            this.id = id;
             consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafka().bootstrapServers(),
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
                     new StringDeserializer(), new StringDeserializer());
@@ -456,18 +460,17 @@ class PlatformIT {
         }
 
         /** Catches up, then: each id of the account's records, with how many times it is on the topic. */
-        synchronized Map<String, Integer> of(String account) throws IOException {
+        synchronized Map<String, Integer> of(String accountId) throws IOException {
             while (true) {
                 var batch = consumer.poll(Duration.ofMillis(300));
                 if (batch.isEmpty()) {
                     break;
                 }
                 for (var r : batch) {
-                    JsonNode v = JSON.readTree(r.value());
-                    byAccount.computeIfAbsent(v.path("accountId").asText(), k -> new HashMap<>()).merge(v.path(idField).asText(), 1, Integer::sum);
+                    byAccount.computeIfAbsent(account.apply(r), k -> new HashMap<>()).merge(id.apply(r), 1, Integer::sum);
                 }
             }
-            return Map.copyOf(byAccount.getOrDefault(account, Map.of()));
+            return Map.copyOf(byAccount.getOrDefault(accountId, Map.of()));
         }
 
         /** The records on the topic, committed or not (cheap). */
@@ -607,6 +610,14 @@ class PlatformIT {
 
     private static Finding only(Map<String, Finding> findings, String ruleId) {
         return findings.values().stream().filter(f -> f.ruleId().equals(ruleId)).findFirst().orElseThrow();
+    }
+
+    private static JsonNode json(ConsumerRecord<String, String> r) {
+        try {
+            return JSON.readTree(r.value());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String name(ConsumerRecord<String, String> r) {

@@ -7,13 +7,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 
 /**
- * One CloudTrail record, normalized: the value of topic {@link Topics#EVENTS} ({@code trailwatch.events.v1}).
+ * One CloudTrail record, normalized: what rules read, and a finding's evidence. On Kafka, topic {@link Topics#EVENTS}
+ * ({@code trailwatch.events.v2}) carries the record itself and its headers, from which this is rebuilt; the first
+ * topic, {@link Topics#EVENTS_V1}, carried this record as JSON.
  *
- * <p><b>Contract.</b> Key: {@link #accountId()} as a UTF-8 string (so one account's events keep their order).
- * Value: this record as JSON, validated by {@code schemas/trailwatch.events.v1/v1.schema.json}. Headers: the
- * CloudEvents Kafka binding ({@code ce_id} = eventID, {@code ce_type} = {@value #CE_TYPE}, {@code ce_source},
- * {@code ce_time}, {@code ce_specversion}), {@code tw_schema_version} = {@value #SCHEMA_VERSION}, and provenance
- * ({@code tw_s3_bucket}, {@code tw_s3_key}, {@code tw_record_index}). Null fields are omitted.
+ * <p><b>Contract of {@code trailwatch.events.v2}.</b> Key: {@link #accountId()} as a UTF-8 string (so one account's
+ * events keep their order). Value: the CloudTrail record exactly as written in its log file (UTF-8 JSON), validated by
+ * {@code schemas/trailwatch.events.v2/v1.schema.json}. Headers: the CloudEvents Kafka binding ({@code ce_id} =
+ * eventID, {@code ce_type} = {@value #CE_TYPE}, {@code ce_source}, {@code ce_time} = eventTime in RFC 3339,
+ * {@code ce_specversion}, {@code content-type}), {@code tw_schema_version} = {@value #SCHEMA_VERSION}, and provenance
+ * ({@code tw_s3_bucket}, {@code tw_s3_key}, {@code tw_record_index}, {@code tw_account_check}).
+ *
+ * <p><b>Contract of {@code trailwatch.events.v1}</b> (no longer published): value this record as JSON, validated by
+ * {@code schemas/trailwatch.events.v1/v1.schema.json}, {@code ce_type} {@value #CE_TYPE_V1}. Null fields are omitted.
  *
  * <p>Compatibility: within v1, fields are only ever added; consumers must ignore fields they do not know. The original
  * record is always in {@link #raw()}, field for field, so nothing CloudTrail adds is ever lost.
@@ -104,10 +110,13 @@ public record CloudTrailEvent(
                 resources, tlsDetails, insightDetails, raw, from);
     }
 
-    /** The CloudEvents type of these events. */
-    public static final String CE_TYPE = "io.trailwatch.cloudtrail.event.v1";
+    /** The CloudEvents type of the events on {@link Topics#EVENTS}. */
+    public static final String CE_TYPE = "io.trailwatch.cloudtrail.event.v2";
 
-    /** The schema version within {@code trailwatch.events.v1}. */
+    /** The CloudEvents type of the events on {@link Topics#EVENTS_V1}. */
+    public static final String CE_TYPE_V1 = "io.trailwatch.cloudtrail.event.v1";
+
+    /** The schema version of the value within {@link Topics#EVENTS}. */
     public static final String SCHEMA_VERSION = "1";
 
     /** The CloudEvents source: {@code /aws/cloudtrail/<accountId>/<awsRegion>} (unknown parts are {@code -}). */

@@ -32,6 +32,12 @@ public final class Headers {
     /** Provenance: the 0-based index of the record in the log file's {@code Records} array. */
     public static final String RECORD_INDEX = "tw_record_index";
 
+    /**
+     * Provenance: whether the record's account was checked against its log file's key, {@link EventOrigin#VERIFIED}
+     * or {@link EventOrigin#UNVERIFIABLE}.
+     */
+    public static final String ACCOUNT_CHECK = "tw_account_check";
+
     /** Dead letters: the machine-readable reason, one of a bounded set (see {@link DeadLetter#reason()}). */
     public static final String DLQ_REASON = "tw_dlq_reason";
     /** Dead letters: the service that dead-lettered the message. */

@@ -9,8 +9,19 @@ package io.trailwatch.model;
  */
 public final class Topics {
 
-    /** Normalized CloudTrail events, one per record. Key: account id. Value: {@link CloudTrailEvent}. */
-    public static final String EVENTS = "trailwatch.events.v1";
+    /**
+     * CloudTrail events, one per record. Key: account id. Value: the record exactly as written in its log file; what
+     * ingest-service read from it in headers ({@link Headers}). Consumers in Java decode it to a {@link CloudTrailEvent}
+     * with {@code io.trailwatch.cloudtrail.EventMessages}.
+     */
+    public static final String EVENTS = "trailwatch.events.v2";
+
+    /**
+     * The first events topic: each record normalized into a {@link CloudTrailEvent}, the record repeated in its
+     * {@code raw}. No longer published; replaced by {@link #EVENTS} (docs/topics.md, "Migrating from
+     * trailwatch.events.v1").
+     */
+    public static final String EVENTS_V1 = "trailwatch.events.v1";
 
     /** Detections. Key: findingId. Value: {@link Finding}. */
     public static final String FINDINGS = "trailwatch.findings.v1";

@@ -26,7 +26,7 @@ class ModelContractTest {
     private static final ObjectMapper JSON = ModelJson.newMapper();
 
     private static final Map<String, Class<?>> TOPICS = Map.of(
-            Topics.EVENTS, CloudTrailEvent.class,
+            Topics.EVENTS_V1, CloudTrailEvent.class,
             Topics.INGEST_LEDGER, IngestedObject.class,
             Topics.FINDINGS, Finding.class,
             Topics.DELIVERIES, Delivery.class,
@@ -51,9 +51,27 @@ class ModelContractTest {
                         })));
     }
 
+    @TestFactory
+    Stream<DynamicTest> goldenRecordsOfTheEventsTopic_areValidCloudTrailRecords() throws Exception {
+        return fixtures(Topics.EVENTS).stream().map(file -> DynamicTest.dynamicTest(file.getFileName().toString(), () ->
+                assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.EVENTS, 1), Files.readString(file))).isEmpty()));
+    }
+
+    @Test
+    void eventsSchema_rejectsARecordWithoutItsIdentity() {
+        String schema = SchemaCheck.schemaPath(Topics.EVENTS, 1);
+
+        assertThat(SchemaCheck.violations(schema, "{\"eventTime\":\"2026-01-01T00:00:00Z\",\"eventSource\":\"s\","
+                + "\"eventName\":\"n\"}")).anySatisfy(v -> assertThat(v).contains("eventID"));
+        assertThat(SchemaCheck.violations(schema, "{\"eventID\":\"e\",\"eventTime\":\"t\",\"eventSource\":\"s\","
+                + "\"eventName\":\"\"}")).isNotEmpty();
+        assertThat(SchemaCheck.violations(schema, "{\"eventID\":\"e\",\"eventTime\":\"t\",\"eventSource\":\"s\","
+                + "\"eventName\":\"n\",\"fromTheFuture\":{\"x\":1}}")).isEmpty();
+    }
+
     @Test
     void schema_rejectsAnEventWithoutItsIdentity() {
-        String schema = SchemaCheck.schemaPath(Topics.EVENTS, 1);
+        String schema = SchemaCheck.schemaPath(Topics.EVENTS_V1, 1);
 
         assertThat(SchemaCheck.violations(schema, "{\"eventTime\":\"2026-01-01T00:00:00Z\",\"eventSource\":\"s\","
                 + "\"eventName\":\"n\",\"raw\":{}}")).anySatisfy(v -> assertThat(v).contains("eventId"));

@@ -3,6 +3,9 @@ package io.trailwatch.detect.engine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trailwatch.cloudtrail.InvalidRecordException;
+import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
@@ -131,8 +134,8 @@ public final class Detector {
             if (bar + 1 < v.length()) {
                 int bar2 = v.indexOf('|', bar + 1);
                 int published = Integer.parseInt(v, bar + 1, bar2, 10);
-                Finding f = read(v.substring(bar2 + 1), Finding.class);
-                if (f.count() > published) {
+                Finding f = held(v.substring(bar2 + 1), null);
+                if (f != null && f.count() > published) {
                     finals.add(f);
                 }
             }
@@ -220,7 +223,7 @@ public final class Detector {
             int bar = stored.indexOf('|');
             int bar2 = stored.indexOf('|', bar + 1);
             published = Integer.parseInt(stored, bar + 1, bar2, 10);
-            Finding old = read(stored.substring(bar2 + 1), Finding.class);
+            Finding old = held(stored.substring(bar2 + 1), rule);
             Finding grown = Findings.add(old, event);
             if (grown == old) {
                 return null;
@@ -230,7 +233,7 @@ public final class Detector {
         boolean publish = stored == null || milestone(f.count());
         Instant remembered = rememberFrom(event).plus(remember);
         Instant until = f.windowEnd().isAfter(remembered) ? f.windowEnd() : remembered;
-        store.put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|" + write(f));
+        store.put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|" + write(hold(f)));
         return publish ? f : null;
     }
 
@@ -397,6 +400,52 @@ public final class Detector {
         public String toString() {
             return start + "|" + lastSeen;
         }
+    }
+
+    /**
+     * A grouped finding as its state holds it: what grows (its count, eventIds and window) and its first event's record
+     * alone. What its rule gives (title, description, category, MITRE, runbook, references) and what its first event
+     * gives (account, region, principal, address, call, time, and the event's normalized fields) are made again when it
+     * is read: half the bytes or less, read and written on every event that grows it.
+     */
+    private static Finding hold(Finding f) {
+        CloudTrailEvent e = f.evidence();
+        if (e == null || e.raw() == null) {
+            return f;
+        }
+        CloudTrailEvent record = new CloudTrailEvent(null, null, null, null, null, null, e.accountId(), null, null, null,
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, e.raw(), e.origin());
+        return new Finding(f.findingId(), f.ruleId(), null, null, f.severity(), null, null, null, null, null, null, null,
+                null, null, f.eventIds(), f.count(), f.windowStart(), f.windowEnd(), record, null, null, f.outcome());
+    }
+
+    /**
+     * The finding a state entry holds ({@link #hold}), whole again; null when its rule left the pack. Entries written
+     * whole (by earlier versions) are read as they are.
+     *
+     * @param rule its rule when known, else looked up by the finding's ruleId
+     */
+    private Finding held(String json, Rule rule) {
+        Finding h = read(json, Finding.class);
+        if (h.title() != null) {
+            return h;
+        }
+        Rule r = rule != null ? rule : engine.rule(h.ruleId());
+        if (r == null) {
+            return null;
+        }
+        if (Finding.DENIED.equals(h.outcome()) && !r.denied() && r.attempts() != null) {
+            r = r.deniedVariant();
+        }
+        CloudTrailEvent e;
+        try {
+            e = Normalizer.normalize((ObjectNode) h.evidence().raw(), h.evidence().accountId()).withOrigin(h.evidence().origin());
+        } catch (InvalidRecordException | RuntimeException ex) {
+            throw new IllegalStateException("held evidence is no longer an event: " + ex.getMessage(), ex);
+        }
+        return new Finding(h.findingId(), h.ruleId(), r.title(), r.description(), h.severity(), r.category(), r.mitre(),
+                e.accountId(), e.awsRegion(), e.principal(), e.sourceIp(), e.eventSource(), e.eventName(), e.eventTime(),
+                h.eventIds(), h.count(), h.windowStart(), h.windowEnd(), e, r.runbook(), r.references(), h.outcome());
     }
 
     private static String write(Object value) {

@@ -29,6 +29,7 @@ public final class Engine {
 
     private final List<Map<String, List<Rule>>> indexes = new ArrayList<>();
     private final List<Rule> unindexed = new ArrayList<>();
+    private final Map<String, Rule> byId = new HashMap<>();
     private final List<Map<String, List<Rule>>> deniedIndexes = new ArrayList<>();
     private final List<Rule> deniedUnindexed = new ArrayList<>();
     private final List<Rule> rules;
@@ -83,6 +84,7 @@ public final class Engine {
         }
         this.rules = List.copyOf(active);
         index(this.rules, indexes, unindexed);
+        this.rules.forEach(r -> byId.put(r.id(), r));
         index(this.rules.stream().filter(r -> r.attempts() != null).map(Rule::deniedVariant).toList(), deniedIndexes, deniedUnindexed);
     }
 
@@ -143,6 +145,11 @@ public final class Engine {
     /** The active rules. */
     public List<Rule> rules() {
         return rules;
+    }
+
+    /** The active rule of that id, or null. */
+    public Rule rule(String id) {
+        return byId.get(id);
     }
 
     /**

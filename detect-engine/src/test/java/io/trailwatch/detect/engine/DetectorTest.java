@@ -391,6 +391,44 @@ class DetectorTest {
         assertThat(detector.flush()).singleElement().satisfies(f -> assertThat(f.count()).isEqualTo(40));
     }
 
+    @Test
+    void aGroupedFindingIsHeldWithoutWhatItsRuleGivesBack_andPublishedWhole_asItWasFirstPublished() throws Exception {
+        StateStore store = StateStore.inMemory();
+        var detector = new Detector(engine(DEDUP), store, java.time.Duration.ofHours(1));
+
+        Finding first = feed(detector, stopByRole("s1", "10:05:00")).get(0);
+        Finding grown = feed(detector, stopByRole("s2", "10:10:00")).get(0);
+        feed(detector, stopByRole("s3", "10:15:00"));
+        String held = store.get("f|" + first.findingId());
+        Finding last = detector.expire(Instant.parse("2026-03-02T12:00:00Z")).get(0);
+
+        var json = io.trailwatch.model.ModelJson.newMapper();
+        assertThat(held.length()).as("held state is much smaller than the finding")
+                .isLessThan(json.writeValueAsString(last).length() * 6 / 10);
+        for (Finding f : List.of(grown, last)) {
+            assertThat(f.title()).isEqualTo(first.title());
+            assertThat(f.description()).isEqualTo(first.description());
+            assertThat(f.mitre()).isEqualTo(first.mitre());
+            assertThat(f.evidence()).as("the first event, its normalized fields made again from its record").isEqualTo(first.evidence());
+            assertThat(f.principal()).isEqualTo(first.principal());
+        }
+        assertThat(grown.count()).isEqualTo(2);
+        assertThat(last.count()).isEqualTo(3);
+        assertThat(last.eventIds()).containsExactly("s1", "s2", "s3");
+    }
+
+    @Test
+    void aFindingHeldForARuleThatLeftThePack_isDroppedAtExpiry_notPublishedHalfEmpty() throws Exception {
+        StateStore store = StateStore.inMemory();
+        feed(new Detector(engine(DEDUP), store, java.time.Duration.ofHours(1)), stop("s1", "10:05:00"), stop("s2", "10:10:00"),
+                stop("s3", "10:15:00"));
+
+        var withoutTheRule = new Detector(engine(FIRST_SERVICE), store, java.time.Duration.ofHours(1));
+
+        assertThat(withoutTheRule.expire(Instant.parse("2026-03-02T12:00:00Z"))).isEmpty();
+        assertThat(keys(store)).noneMatch(k -> k.startsWith("f|"));
+    }
+
     private static List<String> keys(StateStore store) {
         List<String> keys = new ArrayList<>();
         store.scan("", (k, v) -> keys.add(k));
@@ -482,6 +520,25 @@ class DetectorTest {
     private static CloudTrailEvent denied(String id, String ip, String time) {
         return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"2026-03-02T" + time + "Z\",\"errorCode\":\"AccessDenied\","
                 + "\"sourceIPAddress\":\"" + ip + "\"}");
+    }
+
+    /** StopLogging as CloudTrail writes it for an assumed role. */
+    private static CloudTrailEvent stopByRole(String id, String time) {
+        return Events.event("""
+                {"eventVersion":"1.10","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLEROLEID1234:ana",
+                 "arn":"arn:aws:sts::111122223333:assumed-role/Operator/ana","accountId":"111122223333",
+                 "accessKeyId":"ASIAEXAMPLEKEY123456","sessionContext":{"sessionIssuer":{"type":"Role",
+                 "principalId":"AROAEXAMPLEROLEID1234","arn":"arn:aws:iam::111122223333:role/Operator",
+                 "accountId":"111122223333","userName":"Operator"},"attributes":{"creationDate":"2026-03-02T09:00:00Z",
+                 "mfaAuthenticated":"true"}}},"eventTime":"2026-03-02T%sZ","eventSource":"cloudtrail.amazonaws.com",
+                 "eventName":"StopLogging","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.7",
+                 "userAgent":"aws-cli/2.15.30 Python/3.11.8 Linux/5.15 exe/x86_64","requestParameters":{"name":
+                 "arn:aws:cloudtrail:eu-west-1:111122223333:trail/management"},"responseElements":null,
+                 "requestID":"4bd4c5a2-9f0e-4d6b-8c1a-2e3f4a5b6c7d","eventID":"%s","readOnly":false,
+                 "eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333",
+                 "eventCategory":"Management","tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256",
+                 "clientProvidedHostHeader":"cloudtrail.eu-west-1.amazonaws.com"}}
+                """.formatted(time, id));
     }
 
     private static CloudTrailEvent stop(String id, String time) {

@@ -155,8 +155,8 @@ public interface IngestConfig {
         long maxDecompressedBytes();
 
         /**
-         * The most bytes one record may take; a larger record is dead-lettered and its siblings published. Twice this
-         * plus 64 KiB must fit {@code mp.messaging.outgoing.events.max.request.size} (checked at start-up). CloudTrail
+         * The most bytes one record may take; a larger record is dead-lettered and its siblings published. This plus
+         * 64 KiB must fit {@code mp.messaging.outgoing.events.max.request.size} (checked at start-up). CloudTrail
          * itself omits request parameters over about 100 KB, so real records stay far below.
          */
         @WithDefault("1048576")

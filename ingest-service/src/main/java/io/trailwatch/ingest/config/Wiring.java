@@ -66,20 +66,20 @@ public class Wiring {
     }
 
     /**
-     * An event carries its record twice (the normalized fields and the raw copy) plus headers: a record the cap lets
-     * through must fit the producer's request size, or it would be refused on every retry.
+     * An event carries its record as written plus headers: a record the cap lets through must fit the producer's
+     * request size, or it would be refused on every retry.
      */
     static void checkRequestSize(long maxRecordBytes, long maxRequestSize) {
-        long needed = 2 * maxRecordBytes + EVENT_OVERHEAD;
+        long needed = maxRecordBytes + EVENT_OVERHEAD;
         if (maxRequestSize < needed) {
             throw new IllegalArgumentException("trailwatch.ingest.caps.max-record-bytes=" + maxRecordBytes
-                    + " needs mp.messaging.outgoing.events.max.request.size of at least " + needed + " (twice the record, "
-                    + "for its normalized fields and raw copy, plus headers), but it is " + maxRequestSize
+                    + " needs mp.messaging.outgoing.events.max.request.size of at least " + needed + " (the record "
+                    + "plus its headers), but it is " + maxRequestSize
                     + ": lower the cap or raise the request size (and the topic's max.message.bytes)");
         }
     }
 
-    /** Room for an event's headers and envelope beyond its two copies of the record. */
+    /** Room for an event's key, headers and envelope beyond its record. */
     static final long EVENT_OVERHEAD = 64 * 1024;
 
     @Produces

@@ -1,11 +1,12 @@
 package io.trailwatch.ingest.core;
 
-import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.cloudtrail.RawRecord;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.IngestedObject;
 
+import java.time.Instant;
 import java.util.concurrent.CompletionStage;
 
 /** Where ingest-service writes: Kafka in production. Each stage completes when the broker acknowledged. */
@@ -36,12 +37,29 @@ public interface EventSink {
         }
     }
 
+    /** Publishes the events of one log file. */
+    interface FileEvents {
+        /**
+         * Publishes one record as it was written; the stage fails with {@link TooLargeException} when it can never be
+         * published for its size. May block while too many events await acknowledgement, so that a fast reader never
+         * buffers a whole file.
+         *
+         * @param record      the record, checked ({@link io.trailwatch.cloudtrail.Normalizer#check})
+         * @param accountId   its account, the message key
+         * @param eventTime   its time
+         * @param recordIndex its place in the file's Records
+         */
+        CompletionStage<Void> publish(RawRecord record, String accountId, Instant eventTime, int recordIndex);
+    }
+
     /**
-     * Publishes one event; the stage fails with {@link TooLargeException} when the event can never be published
-     * for its size. May block while too many events await acknowledgement, so that a fast reader never
-     * buffers a whole file.
+     * A publisher of the events of one log file: what is the same for every record of a file (its headers) is
+     * prepared once here, not per record.
+     *
+     * @param from         the log file
+     * @param accountCheck {@link io.trailwatch.model.EventOrigin#VERIFIED} or {@link io.trailwatch.model.EventOrigin#UNVERIFIABLE}
      */
-    CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex);
+    FileEvents events(ObjectRef from, String accountCheck);
 
     /** Publishes a dead letter keyed by {@code key} (may be null). */
     CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key);

@@ -1,7 +1,7 @@
 package io.trailwatch.ingest.core;
 
 import io.trailwatch.messaging.ledger.Ledger;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.trailwatch.cloudtrail.RawRecord;
 import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.cloudtrail.LogKey;
 import io.trailwatch.model.IntegrityRecord.Problem;
@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -188,7 +189,7 @@ public final class ObjectIngestor {
             }
             LogFileReader.Summary summary;
             try {
-                summary = reader.read(object.body(), new RecordSink(ref, account, provenance, pending));
+                summary = reader.readRaw(object.body(), new RecordSink(ref, account, provenance, pending));
             } catch (UnreadableLogException e) {
                 LOG.warnf("Log file %s is unreadable (%s): %s", ref.uri(), e.reason(), e.getMessage());
                 if (!pending.await(publishTimeout)) {
@@ -255,44 +256,44 @@ public final class ObjectIngestor {
         return true;
     }
 
-    /** Normalizes and publishes the records of one object as the reader hands them out. */
-    private final class RecordSink implements LogFileReader.Sink {
+    /** Checks and publishes the records of one object, as written, as the reader hands them out. */
+    private final class RecordSink implements LogFileReader.RawSink {
         private final ObjectRef ref;
         private final String account;
         private final Map<String, String> provenance;
         private final Pending pending;
-        private final EventOrigin origin;
+        private final EventSink.FileEvents events;
 
         RecordSink(ObjectRef ref, String account, Map<String, String> provenance, Pending pending) {
             this.ref = ref;
             this.account = account;
             this.provenance = provenance;
             this.pending = pending;
-            this.origin = new EventOrigin(ref.bucket(), ref.key(), account == null ? EventOrigin.UNVERIFIABLE : EventOrigin.VERIFIED);
+            this.events = sink.events(ref, account == null ? EventOrigin.UNVERIFIABLE : EventOrigin.VERIFIED);
         }
 
         @Override
-        public void record(int index, ObjectNode record) {
+        public void record(int index, RawRecord record) {
             if (pending.failed()) {
                 // Kafka already refused a record of this object: the object will be retried whole, so stop reading.
                 throw new PublishFailed();
             }
             try {
-                var event = Normalizer.normalize(record, account).withOrigin(origin);
-                if (account != null && !account.equals(event.accountId())) {
+                Instant eventTime = Normalizer.check(record);
+                String accountId = Normalizer.account(record, account);
+                if (account != null && !account.equals(accountId)) {
                     // Someone who can write the bucket put another account's activity under this account's key.
                     pending.foreign.incrementAndGet();
-                    pending.foreignExample.compareAndSet(null, "record " + index + ", eventID " + event.eventId() + ", recipientAccountId " + event.accountId());
-                    deadLetterRecord(index, Problem.ACCOUNT_MISMATCH, "recipientAccountId " + event.accountId()
-                            + " is not " + account + ", the account in the object's key", record.toString(), event.eventId());
+                    pending.foreignExample.compareAndSet(null, "record " + index + ", eventID " + record.eventId() + ", recipientAccountId " + accountId);
+                    deadLetterRecord(index, Problem.ACCOUNT_MISMATCH, "recipientAccountId " + accountId
+                            + " is not " + account + ", the account in the object's key", text(record), record.eventId());
                     return;
                 }
-                pending.track(sink.publish(event, ref, index), pending.published, error -> tooLarge(error, index, event));
+                pending.track(events.publish(record, accountId, eventTime, index), pending.published, error -> tooLarge(error, index, record));
                 metrics.recordPublished();
             } catch (InvalidRecordException e) {
                 LOG.warnf("Record %d of %s is invalid (%s): %s", index, ref.uri(), e.reason(), e.getMessage());
-                deadLetterRecord(index, e.reason(), e.getMessage(), record.toString(),
-                        record.path("eventID").isTextual() ? record.get("eventID").asText() : null);
+                deadLetterRecord(index, e.reason(), e.getMessage(), text(record), record.eventId());
             }
         }
 
@@ -306,7 +307,7 @@ public final class ObjectIngestor {
          * Dead-letters a record Kafka will never take for its size (without its body), so its file goes on; false for
          * any other failure, which fails the object.
          */
-        private boolean tooLarge(Throwable error, int index, io.trailwatch.model.CloudTrailEvent event) {
+        private boolean tooLarge(Throwable error, int index, RawRecord event) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : error;
             if (!(cause instanceof EventSink.TooLargeException)) {
                 return false;
@@ -315,6 +316,10 @@ public final class ObjectIngestor {
             deadLetterRecord(index, TOO_LARGE_FOR_KAFKA, cause.getMessage() + "; eventID " + event.eventId() + ", "
                     + event.eventSource() + " " + event.eventName(), null, event.eventId());
             return true;
+        }
+
+        private static String text(RawRecord record) {
+            return new String(record.bytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
 
         private void deadLetterRecord(int index, String reason, String detail, String payload, String key) {

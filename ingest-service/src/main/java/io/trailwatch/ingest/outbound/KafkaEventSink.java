@@ -3,6 +3,7 @@ package io.trailwatch.ingest.outbound;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.ingest.config.IngestConfig;
+import io.trailwatch.cloudtrail.EventMessages;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.messaging.DeadLetters;
@@ -19,6 +20,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -27,6 +30,8 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
@@ -50,7 +55,7 @@ public class KafkaEventSink implements EventSink {
     /** Declares the events channel, so SmallRye builds its producer; events are sent through that producer. */
     @Inject
     @Channel(Channels.EVENTS)
-    Emitter<CloudTrailEvent> events;
+    Emitter<byte[]> events;
 
     @Inject
     @Channel(Channels.LEDGER)
@@ -94,19 +99,31 @@ public class KafkaEventSink implements EventSink {
         this.eventsTopic = eventsTopic;
     }
 
+    /** The headers every event has. */
+    private static final Header TYPE = header(Headers.CE_TYPE, CloudTrailEvent.CE_TYPE);
+    private static final Header SPEC_VERSION = header(Headers.CE_SPECVERSION, Headers.CE_SPECVERSION_1_0);
+    private static final Header CONTENT_TYPE = header(Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
+    private static final Header SCHEMA_VERSION = header(Headers.SCHEMA_VERSION, CloudTrailEvent.SCHEMA_VERSION);
+
     @Override
-    public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
-        org.apache.kafka.common.header.Headers headers = new RecordHeaders()
-                .add(Headers.CE_ID, utf8(event.eventId()))
-                .add(Headers.CE_TYPE, utf8(CloudTrailEvent.CE_TYPE))
-                .add(Headers.CE_SOURCE, utf8(event.ceSource()))
-                .add(Headers.CE_TIME, utf8(event.eventTime().toString()))
-                .add(Headers.CE_SPECVERSION, utf8(Headers.CE_SPECVERSION_1_0))
-                .add(Headers.CONTENT_TYPE, utf8(Headers.APPLICATION_JSON))
-                .add(Headers.SCHEMA_VERSION, utf8(CloudTrailEvent.SCHEMA_VERSION))
-                .add(Headers.S3_BUCKET, utf8(from.bucket()))
-                .add(Headers.S3_KEY, utf8(from.key()))
-                .add(Headers.RECORD_INDEX, utf8(String.valueOf(recordIndex)));
+    public FileEvents events(ObjectRef from, String accountCheck) {
+        Header bucket = header(Headers.S3_BUCKET, from.bucket());
+        Header key = header(Headers.S3_KEY, from.key());
+        Header check = header(Headers.ACCOUNT_CHECK, accountCheck);
+        // a log file holds one account and region: its ce_source is made once (a map, for the files that do not)
+        Map<String, Header> sources = new HashMap<>(4);
+        return (record, accountId, eventTime, recordIndex) -> {
+            Header source = sources.computeIfAbsent(accountId + '/' + record.awsRegion(),
+                    k -> header(Headers.CE_SOURCE, EventMessages.ceSource(accountId, record.awsRegion())));
+            var headers = new RecordHeaders(new Header[]{
+                    header(Headers.CE_ID, record.eventId()), TYPE, source,
+                    header(Headers.CE_TIME, eventTime.toString()), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
+                    bucket, key, header(Headers.RECORD_INDEX, Integer.toString(recordIndex)), check});
+            return send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers));
+        };
+    }
+
+    private CompletionStage<Void> send(ProducerRecord<String, Object> record) {
         try {
             unacknowledged.acquire();
         } catch (InterruptedException e) {
@@ -115,7 +132,7 @@ public class KafkaEventSink implements EventSink {
         }
         var acked = new CompletableFuture<Void>();
         try {
-            producer().send(new ProducerRecord<>(eventsTopic, null, null, event.accountId(), event, headers), (meta, error) -> {
+            producer().send(record, (meta, error) -> {
                 unacknowledged.release();
                 if (error == null) {
                     acked.complete(null);
@@ -128,6 +145,10 @@ public class KafkaEventSink implements EventSink {
             acked.completeExceptionally(tooLarge(e));
         }
         return acked;
+    }
+
+    private static Header header(String name, String value) {
+        return new RecordHeader(name, utf8(value));
     }
 
     /** Kafka's refusal for size (producer max.request.size or broker message.max.bytes), as the core's exception. */

@@ -4,7 +4,6 @@ import io.trailwatch.messaging.ledger.Ledger;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.trailwatch.cloudtrail.LogKey;
 import io.trailwatch.cloudtrail.digest.PublicKeys;
-import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.IngestedObject;
@@ -297,7 +296,7 @@ class DigestValidatorTest {
         }
 
         @Override
-        public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
+        public FileEvents events(ObjectRef from, String accountCheck) {
             throw new AssertionError("a digest is never published as events");
         }
 

@@ -277,8 +277,24 @@ class ObjectIngestorTest {
         int attempts;
         String tooLarge;
 
+        /** Decodes what it is given as a consumer of the events topic would. */
         @Override
-        public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
+        public FileEvents events(ObjectRef from, String accountCheck) {
+            Map<String, String> headers = Map.of(io.trailwatch.model.Headers.S3_BUCKET, from.bucket(),
+                    io.trailwatch.model.Headers.S3_KEY, from.key(), io.trailwatch.model.Headers.ACCOUNT_CHECK, accountCheck);
+            return (record, accountId, eventTime, recordIndex) -> {
+                try {
+                    var event = io.trailwatch.cloudtrail.EventMessages.decode(record.bytes(), accountId, headers::get);
+                    assertThat(event.eventTime()).isEqualTo(eventTime);
+                    assertThat(event.accountId()).isEqualTo(accountId);
+                    return publish(event);
+                } catch (io.trailwatch.cloudtrail.InvalidRecordException e) {
+                    throw new AssertionError("a published record is no event", e);
+                }
+            };
+        }
+
+        private CompletionStage<Void> publish(CloudTrailEvent event) {
             if (event.eventId().equals(tooLarge)) {
                 return CompletableFuture.failedFuture(new TooLargeException("The request included a message larger than the max message size the server will accept."));
             }

@@ -13,7 +13,6 @@ import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.ingest.core.ObjectIngestor;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.ingest.core.ObjectSource;
-import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.IngestedObject;
 import io.trailwatch.devkit.SqsServer;
@@ -210,9 +209,11 @@ class SqsPollerIT {
 
     private final class CountingSink implements EventSink {
         @Override
-        public CompletionStage<Void> publish(CloudTrailEvent event, ObjectRef from, int recordIndex) {
-            published.incrementAndGet();
-            return CompletableFuture.completedFuture(null);
+        public FileEvents events(ObjectRef from, String accountCheck) {
+            return (record, accountId, eventTime, recordIndex) -> {
+                published.incrementAndGet();
+                return CompletableFuture.completedFuture(null);
+            };
         }
 
         @Override

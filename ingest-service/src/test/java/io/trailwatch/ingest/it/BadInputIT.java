@@ -118,7 +118,9 @@ class BadInputIT {
             alter(admin, resource, org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET, "150000");
             try {
                 var recs = new CloudTrailLogs(5).records(ACCOUNT, "eu-west-1", Instant.parse("2026-03-02T10:00:00Z"), 3);
-                byte[] noise = new byte[180_000];
+                // larger than the producer's batch.size (128 KiB), so Kafka sends it in a batch of its own: a topic limit
+                // below batch.size makes the producer split and resend batches until they expire (docs/configuration.md)
+                byte[] noise = new byte[150_000];
                 new java.util.Random(5).nextBytes(noise);
                 recs.get(1).putObject("requestParameters").put("policy", java.util.Base64.getEncoder().encodeToString(noise));
                 String bigId = recs.get(1).get("eventID").asText();

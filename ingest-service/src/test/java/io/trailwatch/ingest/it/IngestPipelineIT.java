@@ -7,6 +7,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.trailwatch.ingest.Notifications;
+import io.trailwatch.cloudtrail.EventMessages;
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.Headers;
 import io.trailwatch.model.ModelJson;
@@ -62,13 +63,15 @@ class IngestPipelineIT {
         assertThat(TopicReader.header(first, Headers.CE_SPECVERSION)).isEqualTo("1.0");
         assertThat(TopicReader.header(first, Headers.SCHEMA_VERSION)).isEqualTo("1");
         assertThat(TopicReader.header(first, Headers.S3_BUCKET)).isEqualTo(IngestResources.BUCKET);
+        assertThat(TopicReader.header(first, Headers.S3_KEY)).isEqualTo(key);
         assertThat(TopicReader.header(first, Headers.RECORD_INDEX)).isEqualTo("0");
+        assertThat(TopicReader.header(first, Headers.ACCOUNT_CHECK)).isEqualTo("verified");
         assertThat(events).extracting(e -> TopicReader.header(e, Headers.RECORD_INDEX))
                 .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "9");
     }
 
     @Test
-    void everyPublishedEvent_validatesAgainstItsSchema_andKeepsTheRawRecord() throws Exception {
+    void everyPublishedEvent_isItsRecordAsWritten_validAgainstItsSchema_andDecodesToTheNormalizedEvent() throws Exception {
         byte[] file = fixture("cloudtrail/mixed-event-types.json");
         String key = newKey("eu-west-1");
         upload(key, file);
@@ -76,10 +79,15 @@ class IngestPipelineIT {
         notifyS3("s3-object-created.json", key, file.length);
 
         List<JsonNode> raws = new ArrayList<>();
+        String written = new String(file, java.nio.charset.StandardCharsets.UTF_8);
         for (var event : eventsOf(key, 9)) {
+            assertThat(written).contains(event.value());
             assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.EVENTS, 1), event.value())).isEmpty();
-            CloudTrailEvent parsed = JSON.readValue(event.value(), CloudTrailEvent.class);
+            CloudTrailEvent parsed = EventMessages.decode(event.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    event.key(), h -> TopicReader.header(event, h));
             assertThat(TopicReader.header(event, Headers.CE_ID)).isEqualTo(parsed.eventId());
+            assertThat(TopicReader.header(event, Headers.CE_TIME)).isEqualTo(parsed.eventTime().toString());
+            assertThat(parsed.origin()).isEqualTo(new io.trailwatch.model.EventOrigin(IngestResources.BUCKET, key, "verified"));
             raws.add(parsed.raw());
         }
         List<ObjectNode> originals = records(file);

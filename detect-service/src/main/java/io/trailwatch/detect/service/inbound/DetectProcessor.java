@@ -4,6 +4,8 @@ import io.trailwatch.detect.service.core.DetectMetrics;
 import io.trailwatch.detect.service.outbound.KafkaStateStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trailwatch.cloudtrail.EventMessages;
+import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.detect.engine.Detector;
 import io.trailwatch.detect.engine.Engine;
 import io.trailwatch.messaging.DeadLetters;
@@ -76,19 +78,10 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         metrics.event();
         CloudTrailEvent event;
         try {
-            if (record.value() == null) {
-                throw new IllegalArgumentException("the record has no value");
-            }
-            event = JSON.readValue(record.value(), CloudTrailEvent.class);
-            if (event.eventId() == null || event.eventTime() == null) {
-                throw new IllegalArgumentException("the event has no eventId or eventTime");
-            }
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            String detail = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-            deadLetter(record, null, "invalid-event", "not a trailwatch.events.v1 event: " + detail);
-            return;
-        } catch (java.io.IOException e) {
-            deadLetter(record, null, "invalid-event", "unreadable value: " + e.getMessage());
+            String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            event = EventMessages.decode(record.value(), key, name -> header(record, name));
+        } catch (InvalidRecordException e) {
+            deadLetter(record, null, "invalid-event", "not a trailwatch.events.v2 event: " + e.getMessage());
             return;
         }
         seenAny = true;
@@ -106,6 +99,11 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         for (Finding f : findings) {
             forward(record, f);
         }
+    }
+
+    private static String header(Record<byte[], byte[]> record, String name) {
+        var h = record.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private void forward(Record<byte[], byte[]> in, Finding f) {

@@ -144,7 +144,7 @@ class DetectPipelineIT {
     void undecodableEvents_goToTheDeadLetterTopic_andTheNextEventIsProcessed() throws Exception {
         try (TopicReader dlq = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.DLQ_DETECT_EVENTS)) {
             traffic.sendRaw("100000000004", "{not json");
-            traffic.sendRaw("100000000004", "{\"eventId\":\"no-time\"}");
+            traffic.sendRaw("100000000004", "{\"eventID\":\"no-time\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"ListBuckets\"}");
             traffic.send(Traffic.call("after-poison", "100000000004", "cloudtrail", "DeleteTrail", "eu-west-1", "2026-03-02T10:00:00Z"));
             traffic.flush();
 

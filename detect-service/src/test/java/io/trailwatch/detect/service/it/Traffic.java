@@ -4,17 +4,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trailwatch.cloudtrail.Normalizer;
 import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.Headers;
 import io.trailwatch.model.ModelJson;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Publishes events to the events topic as ingest-service does: normalized, keyed by account. Close it. */
+/** Publishes events to the events topic as ingest-service does: the record as written, keyed by account. Close it. */
 final class Traffic implements AutoCloseable {
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
@@ -49,8 +51,12 @@ final class Traffic implements AutoCloseable {
     }
 
     void send(CloudTrailEvent e) {
+        var headers = new RecordHeaders()
+                .add(Headers.CE_ID, e.eventId().getBytes(StandardCharsets.UTF_8))
+                .add(Headers.CE_TYPE, CloudTrailEvent.CE_TYPE.getBytes(StandardCharsets.UTF_8))
+                .add(Headers.CE_TIME, e.eventTime().toString().getBytes(StandardCharsets.UTF_8));
         try {
-            producer.send(new ProducerRecord<>(topic, e.accountId(), JSON.writeValueAsBytes(e)));
+            producer.send(new ProducerRecord<>(topic, null, e.accountId(), JSON.writeValueAsBytes(e.raw()), headers));
         } catch (Exception ex) {
             throw new IllegalStateException(ex);
         }

@@ -1,0 +1,56 @@
+package io.trailwatch.bench;
+
+import io.trailwatch.local.LocalPlatform;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The local platform as a benchmark runs it: state in a new temporary directory, no sample, the given settings per
+ * service, and stopped on Ctrl-C (the broker and the services too, as {@code ./trailwatch local} stops them).
+ */
+final class BenchPlatform implements AutoCloseable {
+
+    /** Slack at any rate: a benchmark measures Trailwatch, not the local sink's rate limit. */
+    static final Map<String, Map<String, String>> SLACK_UNLIMITED = Map.of("notify", Map.of(
+            "trailwatch.notify.destinations.slack.rate-per-second", "10000",
+            "trailwatch.notify.destinations.slack.burst", "10000"));
+
+    private final LocalPlatform platform;
+    private final Thread stop;
+
+    private BenchPlatform(LocalPlatform platform) {
+        this.platform = platform;
+        this.stop = new Thread(platform::close, "bench-stop");
+    }
+
+    /** Starts the platform; prints where its state is. */
+    static BenchPlatform start(Path root, String name, Map<String, Map<String, String>> config) throws Exception {
+        Path state = Files.createTempDirectory(name);
+        var run = new BenchPlatform(new LocalPlatform(new LocalPlatform.Options(state, null, false, root, config)));
+        Runtime.getRuntime().addShutdownHook(run.stop);
+        System.out.println("starting the platform (state in " + state + ")...");
+        try {
+            run.platform.start();
+        } catch (Exception | Error e) {
+            run.close();
+            throw e;
+        }
+        return run;
+    }
+
+    LocalPlatform platform() {
+        return platform;
+    }
+
+    @Override
+    public void close() {
+        platform.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stop);
+        } catch (IllegalStateException stopping) {
+            // interrupted: the hook is closing the platform already
+        }
+    }
+}

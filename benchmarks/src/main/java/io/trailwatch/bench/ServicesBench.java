@@ -1,0 +1,216 @@
+package io.trailwatch.bench;
+
+import io.trailwatch.local.LocalPlatform;
+import io.trailwatch.local.Service;
+import io.trailwatch.model.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * {@code ./trailwatch bench services [--corpus DIR]}: each service of the local platform ({@code ./trailwatch local}'s
+ * processes, default settings) in events per CPU-second of its own process, beside the floor measured in the same run
+ * on the same broker ({@link ProducerFloor}: gunzip, Jackson streaming and a real producer, in a JVM of its own).
+ * <ol>
+ *     <li>The floor: best of three rounds over the corpus, after a warm-up round.</li>
+ *     <li>A warm-up pass of the whole corpus through the platform (a long-running service is warm).</li>
+ *     <li>The measured pass: the corpus again, under other keys. Each service's CPU (user + system, from /proc) is read
+ *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
+ *     every event ingest published, notify and remediate when they have been idle for five seconds (their CPU per
+ *     finding includes that idle time, which is what a finding costs them at this rate).</li>
+ *     <li>Resident memory (RSS) of each service after the run, and its peak.</li>
+ * </ol>
+ */
+public final class ServicesBench {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
+    private static final String FLOOR_TOPIC = "trailwatch.bench.floor";
+
+    private ServicesBench() {
+    }
+
+    /** What one pass of the corpus cost each service. */
+    record Pass(long events, long findings, Map<String, Double> cpuSeconds, double seconds) {
+    }
+
+    /** The floor's best round. */
+    record Floor(long events, double cpuSeconds, double seconds) {
+        double perCpuSecond() {
+            return events / cpuSeconds;
+        }
+    }
+
+    public static void run(Path root, Path corpusDir, int files) throws Exception {
+        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+        List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
+        long records = corpus.stream().mapToLong(Corpus.File::records).sum();
+        long bytes = corpus.stream().mapToLong(f -> f.bytes().length).sum();
+        System.out.printf(Locale.ROOT, "corpus: %d files, %,d records, %.1f MB compressed (%s)%n", corpus.size(), records,
+                bytes / 1e6, corpusDir == null ? "generated, seed 42" : corpusDir);
+        try (var run = BenchPlatform.start(root, "trailwatch-bench-services", BenchPlatform.SLACK_UNLIMITED)) {
+            LocalPlatform platform = run.platform();
+            Floor floor = floor(platform, corpus, Files.createTempDirectory("trailwatch-floor-corpus"));
+            System.out.printf(Locale.ROOT, "floor: gunzip + Jackson streaming + KafkaProducer (acks=all, idempotent, lz4), own JVM:"
+                    + " %,.0f events/CPU-s  (%,d events, %.2f CPU-s, %.2f s)%n", floor.perCpuSecond(), floor.events(),
+                    floor.cpuSeconds(), floor.seconds());
+            Pass warm = pass(platform, corpus, "warmup/");
+            System.out.printf(Locale.ROOT, "warm-up pass: %,d events, %,d findings in %.1f s%n", warm.events(), warm.findings(), warm.seconds());
+            Pass measured = pass(platform, corpus, "measured/");
+            System.out.printf(Locale.ROOT, "measured pass: %,d events, %,d findings in %.1f s%n%n", measured.events(),
+                    measured.findings(), measured.seconds());
+            print(platform, floor, measured);
+        }
+    }
+
+    private static void print(LocalPlatform platform, Floor floor, Pass pass) {
+        System.out.printf(Locale.ROOT, "%-10s %12s %9s %14s %9s %8s %9s%n", "service", "work", "CPU-s", "per CPU-s", "x floor",
+                "RSS MB", "peak MB");
+        System.out.printf(Locale.ROOT, "%-10s %,12d %9.2f %,14.0f %9s %8s %9s%n", "floor", floor.events(), floor.cpuSeconds(),
+                floor.perCpuSecond(), "1.00", "-", "-");
+        for (String s : SERVICES) {
+            Service service = platform.service(s);
+            double cpu = pass.cpuSeconds().get(s);
+            long pid = service.pid().orElse(-1);
+            boolean events = s.equals("ingest") || s.equals("detect");
+            long work = events ? pass.events() : pass.findings();
+            String perCpu = events ? String.format(Locale.ROOT, "%,14.0f", work / cpu)
+                    : String.format(Locale.ROOT, "%9.2f ms/f", work == 0 ? Double.NaN : cpu * 1000 / work);
+            String ratio = events ? String.format(Locale.ROOT, "%.2f", work / cpu / floor.perCpuSecond()) : "-";
+            System.out.printf(Locale.ROOT, "%-10s %,12d %9.2f %14s %9s %8d %9d%n", s, work, cpu, perCpu.strip(), ratio,
+                    Proc.status(pid, "VmRSS:"), Proc.status(pid, "VmHWM:"));
+        }
+        System.out.println("(work: events for ingest and detect, findings for notify and remediate; ms/f: CPU milliseconds per finding)");
+    }
+
+    /** Runs {@link ProducerFloor} in a JVM of its own against the platform's broker; its best measured round. */
+    private static Floor floor(LocalPlatform platform, List<Corpus.File> corpus, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        for (int i = 0; i < corpus.size(); i++) {
+            Files.write(dir.resolve(String.format("%06d.json.gz", i)), corpus.get(i).bytes());
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafka().bootstrapServers()))) {
+            int partitions = admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames().get().get(Topics.EVENTS).partitions().size();
+            admin.createTopics(List.of(new NewTopic(FLOOR_TOPIC, partitions, (short) 1))).all().get();
+        }
+        // the services' heap settings and collector, so JIT and GC cost the floor what they cost a service
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(Service.JVM_OPTIONS);
+        cmd.addAll(List.of("-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), ProducerFloor.class.getName(),
+                platform.kafka().bootstrapServers(), FLOOR_TOPIC, dir.toString(), "4"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Floor best = null;
+        List<String> output = new ArrayList<>();
+        try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                output.add(line);
+                String[] f = line.split(" ");
+                if (f.length == 8 && f[0].equals("round") && !f[1].equals("0")) {
+                    var round = new Floor(Long.parseLong(f[3]), Long.parseLong(f[5]) / 1e9, Long.parseLong(f[7]) / 1e9);
+                    if (best == null || round.perCpuSecond() > best.perCpuSecond()) {
+                        best = round;
+                    }
+                }
+            }
+        }
+        if (p.waitFor() != 0 || best == null) {
+            throw new IllegalStateException("the floor's JVM failed:\n" + String.join("\n", output));
+        }
+        return best;
+    }
+
+    /** Uploads the corpus under {@code prefix}; returns what it cost each service. */
+    private static Pass pass(LocalPlatform platform, List<Corpus.File> corpus, String prefix) throws Exception {
+        String ingest = platform.service("ingest").managementUrl() + "/q/metrics";
+        String detect = platform.service("detect").managementUrl() + "/q/metrics";
+        Map<String, Long> cpu0 = new LinkedHashMap<>();
+        SERVICES.forEach(s -> cpu0.put(s, Proc.cpuNanos(platform.service(s).pid().orElse(-1))));
+        long objects0 = objectsDone(ingest);
+        long published0 = metric(ingest, "trailwatch_ingest_records_published_total", l -> true);
+        long detected0 = metric(detect, "trailwatch_detect_events_total", l -> true);
+        long findings0 = metric(detect, "trailwatch_detect_findings_total", l -> true);
+        long t0 = System.nanoTime();
+        for (Corpus.File f : corpus) {
+            platform.upload(prefix + f.key(), f.bytes());
+        }
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+        while (objectsDone(ingest) - objects0 < corpus.size()) {
+            check(deadline, "ingest-service did not finish the corpus");
+            Thread.sleep(50);
+        }
+        cpu.put("ingest", seconds(platform, "ingest", cpu0));
+        long events = metric(ingest, "trailwatch_ingest_records_published_total", l -> true) - published0;
+        while (metric(detect, "trailwatch_detect_events_total", l -> true) - detected0 < events) {
+            check(deadline, "detect-service did not read every event");
+            Thread.sleep(50);
+        }
+        cpu.put("detect", seconds(platform, "detect", cpu0));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long findings = metric(detect, "trailwatch_detect_findings_total", l -> true) - findings0;
+        awaitIdle(platform, deadline);
+        cpu.put("notify", seconds(platform, "notify", cpu0));
+        cpu.put("remediate", seconds(platform, "remediate", cpu0));
+        return new Pass(events, findings, cpu, seconds);
+    }
+
+    /** Objects ingest-service is done with, whatever became of them (retries are not done). */
+    private static long objectsDone(String url) throws Exception {
+        return metric(url, "trailwatch_ingest_objects_total", l -> !l.contains("outcome=\"retried\""));
+    }
+
+    /** Waits until notify and remediate have taken no more CPU than idling (less than 2%) for five seconds. */
+    private static void awaitIdle(LocalPlatform platform, long deadline) throws Exception {
+        int quiet = 0;
+        long[] last = {Proc.cpuNanos(platform.service("notify").pid().orElse(-1)), Proc.cpuNanos(platform.service("remediate").pid().orElse(-1))};
+        while (quiet < 5) {
+            check(deadline, "notify-service and remediate-service did not go idle");
+            Thread.sleep(1000);
+            long[] now = {Proc.cpuNanos(platform.service("notify").pid().orElse(-1)), Proc.cpuNanos(platform.service("remediate").pid().orElse(-1))};
+            quiet = now[0] - last[0] < 20_000_000L && now[1] - last[1] < 20_000_000L ? quiet + 1 : 0;
+            last = now;
+        }
+    }
+
+    private static void check(long deadline, String what) {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(what + " within 30 minutes");
+        }
+    }
+
+    private static double seconds(LocalPlatform platform, String service, Map<String, Long> cpu0) {
+        return (Proc.cpuNanos(platform.service(service).pid().orElse(-1)) - cpu0.get(service)) / 1e9;
+    }
+
+    /** A counter's value summed over the series whose line the filter accepts, from a Prometheus endpoint. */
+    static long metric(String url, String name, Predicate<String> filter) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double total = 0;
+        for (String line : body.split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && filter.test(line)) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) total;
+    }
+}

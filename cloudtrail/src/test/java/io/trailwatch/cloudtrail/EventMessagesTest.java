@@ -1,0 +1,82 @@
+package io.trailwatch.cloudtrail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.EventOrigin;
+import io.trailwatch.model.Headers;
+import io.trailwatch.model.ModelJson;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What a consumer of trailwatch.events.v2 reads back: the event a consumer of trailwatch.events.v1 was given. */
+class EventMessagesTest {
+
+    private static final ObjectMapper JSON = ModelJson.newMapper();
+    private static final List<String> GOLDEN = List.of("console-login-iam-user-without-mfa", "insight-api-error-rate",
+            "stop-logging-assumed-role");
+
+    @Test
+    void aV2MessageDecodesToTheEventAV1ConsumerRead() throws Exception {
+        for (String name : GOLDEN) {
+            CloudTrailEvent v1 = JSON.readValue(golden("trailwatch.events.v1", name), CloudTrailEvent.class);
+            byte[] record = golden("trailwatch.events.v2", name);
+
+            CloudTrailEvent decoded = EventMessages.decode(record, v1.accountId(), header -> null);
+
+            assertThat(JSON.readTree(JSON.writeValueAsBytes(decoded))).as(name).isEqualTo(JSON.readTree(JSON.writeValueAsBytes(v1)));
+        }
+    }
+
+    @Test
+    void provenanceHeadersBecomeTheEventsOrigin_andAnUnknownCheckIsNotTakenForVerified() throws Exception {
+        byte[] record = golden("trailwatch.events.v2", "stop-logging-assumed-role");
+        Map<String, String> verified = Map.of(Headers.S3_BUCKET, "trail-bucket", Headers.S3_KEY, "AWSLogs/x.json.gz",
+                Headers.ACCOUNT_CHECK, "verified");
+        Map<String, String> odd = Map.of(Headers.S3_BUCKET, "trail-bucket", Headers.S3_KEY, "AWSLogs/x.json.gz",
+                Headers.ACCOUNT_CHECK, "VERIFIED ");
+
+        assertThat(EventMessages.decode(record, null, verified::get).origin())
+                .isEqualTo(new EventOrigin("trail-bucket", "AWSLogs/x.json.gz", EventOrigin.VERIFIED));
+        assertThat(EventMessages.decode(record, null, odd::get).origin().accountVerified()).isFalse();
+        assertThat(EventMessages.decode(record, null, h -> null).origin()).isNull();
+    }
+
+    @Test
+    void theKeyIsTheAccountOnlyWhenTheRecordNamesNoRecipient() throws Exception {
+        String withRecipient = "{\"eventID\":\"e\",\"eventTime\":\"2026-03-02T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
+                + "\"eventName\":\"ListBuckets\",\"recipientAccountId\":\"111122223333\"}";
+        String without = "{\"eventID\":\"e\",\"eventTime\":\"2026-03-02T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
+                + "\"eventName\":\"ListBuckets\",\"userIdentity\":{\"accountId\":\"444455556666\"}}";
+
+        assertThat(EventMessages.decode(utf8(withRecipient), "999999999999", h -> null).accountId()).isEqualTo("111122223333");
+        assertThat(EventMessages.decode(utf8(without), "999999999999", h -> null).accountId()).isEqualTo("999999999999");
+        assertThat(EventMessages.decode(utf8(without), null, h -> null).accountId()).isEqualTo("444455556666");
+    }
+
+    @Test
+    void aValueThatIsNoRecordIsRefusedWithAReason() {
+        for (String bad : new String[]{"{not json", "[1,2]", "\"text\"", "{\"eventID\":\"e\"}"}) {
+            assertThatThrownBy(() -> EventMessages.decode(utf8(bad), null, h -> null)).as(bad)
+                    .isInstanceOf(InvalidRecordException.class);
+        }
+        assertThatThrownBy(() -> EventMessages.decode(null, null, h -> null)).hasMessageContaining("no value");
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] golden(String topic, String name) throws Exception {
+        try (InputStream in = EventMessagesTest.class.getResourceAsStream("/golden/" + topic + "/v1/" + name + ".json")) {
+            assertThat(in).as("golden fixture " + topic + "/" + name).isNotNull();
+            return in.readAllBytes();
+        }
+    }
+}
