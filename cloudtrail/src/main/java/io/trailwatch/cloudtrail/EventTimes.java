@@ -50,6 +50,18 @@ public final class EventTimes {
     }
 
     /**
+     * {@code instant} as {@link Instant#toString()} writes it (ISO-8601, UTC), given the text it was parsed from: the
+     * text itself when it already is that form ({@code yyyy-MM-ddTHH:mm:ssZ}, as CloudTrail writes it), so the hot path
+     * formats nothing.
+     */
+    public static String isoText(String written, Instant instant) {
+        if (written != null && written.length() == 20 && instant.getNano() == 0 && instant.equals(parseCanonical(written))) {
+            return written;
+        }
+        return instant.toString();
+    }
+
+    /**
      * The form CloudTrail writes nearly always, {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z}, read without the formatter's
      * allocations; null for anything else (which the formatter then reads, or rejects).
      */

@@ -38,4 +38,14 @@ class EventTimesTest {
     void parse_rejectsWhatIsNoDateTime(String text) {
         assertThatThrownBy(() -> EventTimes.parse(text)).isInstanceOf(DateTimeParseException.class);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"2026-03-01T10:15:30Z", "2026-03-01T10:15:30.123Z", "2026-03-01T10:15:30.1Z",
+            "2026-03-01T12:15:30+02:00", "2026-03-01 10:15:30", "2026-03-01t10:15:30z", "0999-01-01T00:00:00Z"})
+    void isoText_isAlwaysWhatInstantToStringWrites_reusingCloudTrailsOwnFormAsWritten(String text) {
+        Instant instant = EventTimes.parse(text);
+        String iso = EventTimes.isoText(text, instant);
+        assertThat(iso).isEqualTo(instant.toString());
+        assertThat(iso == text).isEqualTo(text.length() == 20 && text.equals(instant.toString())); // CloudTrail's own form
+    }
 }

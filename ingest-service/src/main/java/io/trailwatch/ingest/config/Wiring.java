@@ -10,6 +10,10 @@ import io.trailwatch.ingest.core.IngestMetrics;
 import io.quarkus.runtime.Startup;
 import io.smallrye.common.annotation.Identifier;
 import io.trailwatch.messaging.KafkaConnection;
+import io.trailwatch.messaging.NativeCompression;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
 import io.trailwatch.messaging.ledger.Ledger;
 import io.trailwatch.messaging.ledger.LedgerFollower;
 import jakarta.enterprise.inject.Disposes;
@@ -41,6 +45,11 @@ import java.util.regex.PatternSyntaxException;
 public class Wiring {
 
     private static final Logger LOG = Logger.getLogger(Wiring.class);
+
+    /** Events are compressed with lz4 (application.properties): natively, not in Java ({@link NativeCompression}). */
+    void nativeCompression(@Observes @Priority(1) StartupEvent start) {
+        LOG.infof("Events are compressed with %s lz4", NativeCompression.loadLz4());
+    }
 
     @Produces
     @Singleton

@@ -4,6 +4,7 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.trailwatch.ingest.config.IngestConfig;
 import io.trailwatch.cloudtrail.EventMessages;
+import io.trailwatch.cloudtrail.EventTimes;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.messaging.DeadLetters;
@@ -117,7 +118,7 @@ public class KafkaEventSink implements EventSink {
                     k -> header(Headers.CE_SOURCE, EventMessages.ceSource(accountId, record.awsRegion())));
             var headers = new RecordHeaders(new Header[]{
                     header(Headers.CE_ID, record.eventId()), TYPE, source,
-                    header(Headers.CE_TIME, eventTime.toString()), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
+                    header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime)), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
                     bucket, key, header(Headers.RECORD_INDEX, Integer.toString(recordIndex)), check});
             return send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers));
         };

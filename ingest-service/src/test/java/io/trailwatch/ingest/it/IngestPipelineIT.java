@@ -71,6 +71,13 @@ class IngestPipelineIT {
     }
 
     @Test
+    void eventsAreCompressedWithNativeLz4_evenThoughQuarkusLoadsTheLibraryWithItsOwnClassLoader() {
+        // lz4-java only picks its native build by itself under the system class loader; a Quarkus application's is not
+        assertThat(net.jpountz.lz4.LZ4Factory.class.getClassLoader()).isNotSameAs(ClassLoader.getSystemClassLoader());
+        assertThat(io.trailwatch.messaging.NativeCompression.lz4()).isEqualTo("JNI");
+    }
+
+    @Test
     void everyPublishedEvent_isItsRecordAsWritten_validAgainstItsSchema_andDecodesToTheNormalizedEvent() throws Exception {
         byte[] file = fixture("cloudtrail/mixed-event-types.json");
         String key = newKey("eu-west-1");

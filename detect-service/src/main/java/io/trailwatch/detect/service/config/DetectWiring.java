@@ -10,6 +10,7 @@ import io.trailwatch.detect.engine.Rule;
 import io.trailwatch.detect.engine.RuleParseException;
 import io.trailwatch.detect.engine.RulePack;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.trailwatch.messaging.NativeCompression;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -67,6 +68,7 @@ public class DetectWiring {
     @Singleton
     Topology topology(Engine engine, DetectConfig config, DetectMetrics metrics) {
         io.trailwatch.detect.service.outbound.BoundedRocksDb.bytes(config.stateMemory().asLongValue()); // fails the start when too small
+        LOG.infof("lz4 (the events topic's compression) decompresses with %s", NativeCompression.loadLz4());
         return DetectTopology.build(engine, config.topics(), config.remember(), config.forget(), config.expireEvery(), config.maxClockSkew(), metrics);
     }
 

@@ -69,6 +69,13 @@ class DetectPipelineIT {
     }
 
     @Test
+    void lz4Events_areDecompressedNatively_evenThoughQuarkusLoadsTheLibraryWithItsOwnClassLoader() {
+        // lz4-java only picks its native build by itself under the system class loader; a Quarkus application's is not
+        assertThat(net.jpountz.lz4.LZ4Factory.class.getClassLoader()).isNotSameAs(ClassLoader.getSystemClassLoader());
+        assertThat(io.trailwatch.messaging.NativeCompression.lz4()).isEqualTo("JNI");
+    }
+
+    @Test
     void aRedeliveredEvent_givesNoSecondFinding() throws Exception {
         var delete = Traffic.call("pipe-redeliver-1", "100000000002", "cloudtrail", "DeleteTrail", "eu-west-1", "2026-03-02T10:00:00Z");
         traffic.send(delete);
