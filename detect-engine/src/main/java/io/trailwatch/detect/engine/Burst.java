@@ -89,6 +89,11 @@ public record Burst(List<Instant> recentTimes, List<String> recent, Finding open
         return new Burst(recentTimes, recent, open, history, open == null ? 0 : open.count(), recentValues);
     }
 
+    /** This state, its open finding as the detector holds it (the same finding, less what it can make again). */
+    public Burst holding(Finding held) {
+        return new Burst(recentTimes, recent, held, history, published, recentValues);
+    }
+
     /** The last moment this state matters: after it, it is as good as {@link #EMPTY}. */
     public Instant expiry(Rule.Threshold t) {
         Instant end = Instant.EPOCH;

@@ -3,6 +3,7 @@ package io.trailwatch.detect.engine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trailwatch.cloudtrail.InvalidRecordException;
 import io.trailwatch.cloudtrail.Normalizer;
@@ -50,8 +51,14 @@ public final class Detector {
     /** How often, in stream time, first-seen state is swept for what was not seen for {@code forget}. */
     private static final long SWEEP_EVERY = Duration.ofHours(1).toMillis();
 
-    private static final ObjectMapper JSON = ModelJson.newMapper();
+    /**
+     * State is written with instants as numbers (seconds.nanoseconds), read back without a date-time parser; entries
+     * written with instants as text by earlier versions read the same.
+     */
+    private static final ObjectMapper JSON = ModelJson.newMapper().enable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final Instant FAR = Instant.ofEpochMilli(Long.MAX_VALUE);
+    /** The key prefix of a grouped finding's evidence, apart from its hot entry ({@link #hold}). */
+    private static final String EVIDENCE = "e|";
 
     private final Engine engine;
     private final StateStore store;
@@ -134,10 +141,11 @@ public final class Detector {
             if (bar + 1 < v.length()) {
                 int bar2 = v.indexOf('|', bar + 1);
                 int published = Integer.parseInt(v, bar + 1, bar2, 10);
-                Finding f = held(v.substring(bar2 + 1), null);
-                if (f != null && f.count() > published) {
-                    finals.add(f);
+                Finding h = read(v.substring(bar2 + 1), Finding.class);
+                if (h.count() > published) {
+                    add(finals, whole(h, null));
                 }
+                store.delete(EVIDENCE + h.findingId());
             }
             store.delete(k);
         });
@@ -147,8 +155,11 @@ public final class Detector {
                 return;
             }
             Burst b = read(v.substring(bar + 1), Burst.class);
-            if (b.open() != null && b.open().count() > b.published()) {
-                finals.add(b.open());
+            if (b.open() != null) {
+                if (b.open().count() > b.published()) {
+                    add(finals, whole(b.open(), null));
+                }
+                store.delete(EVIDENCE + b.open().findingId());
             }
             store.delete(k);
         });
@@ -223,7 +234,7 @@ public final class Detector {
             int bar = stored.indexOf('|');
             int bar2 = stored.indexOf('|', bar + 1);
             published = Integer.parseInt(stored, bar + 1, bar2, 10);
-            Finding old = held(stored.substring(bar2 + 1), rule);
+            Finding old = read(stored.substring(bar2 + 1), Finding.class);
             Finding grown = Findings.add(old, event);
             if (grown == old) {
                 return null;
@@ -233,8 +244,9 @@ public final class Detector {
         boolean publish = stored == null || milestone(f.count());
         Instant remembered = rememberFrom(event).plus(remember);
         Instant until = f.windowEnd().isAfter(remembered) ? f.windowEnd() : remembered;
+        Finding whole = publish ? whole(f, rule) : null; // before hold: a first version carries its evidence whole
         store.put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|" + write(hold(f)));
-        return publish ? f : null;
+        return whole;
     }
 
     private void threshold(Rule rule, CloudTrailEvent event, List<Finding> out) {
@@ -246,19 +258,23 @@ public final class Detector {
         Burst state = step.state();
         Finding f = step.finding();
         Finding closed = burst.open();
-        if (closed != null && closed.count() > burst.published()
-                && (state.open() == null || !state.open().findingId().equals(closed.findingId()))) {
-            out.add(closed);
+        if (closed != null && (state.open() == null || !state.open().findingId().equals(closed.findingId()))) {
+            if (closed.count() > burst.published()) {
+                add(out, whole(closed, rule));
+            }
+            store.delete(EVIDENCE + closed.findingId());
         }
         boolean started = f != null && (burst.open() == null || !burst.open().findingId().equals(f.findingId()));
         boolean publish = f != null && (started || milestone(f.count()));
         if (publish) {
             state = state.publishedNow();
         }
-        store.put(key, state.expiry(rule.threshold()).toEpochMilli() + "|" + write(state));
-        if (publish) {
-            out.add(f);
+        Finding whole = publish ? whole(f, rule) : null; // before hold: a new burst carries its evidence whole
+        if (state.open() != null) {
+            state = state.holding(hold(state.open()));
         }
+        store.put(key, state.expiry(rule.threshold()).toEpochMilli() + "|" + write(state));
+        add(out, whole);
     }
 
     private void firstSeen(Rule rule, CloudTrailEvent event, List<Finding> out) {
@@ -403,30 +419,34 @@ public final class Detector {
     }
 
     /**
-     * A grouped finding as its state holds it: what grows (its count, eventIds and window) and its first event's record
-     * alone. What its rule gives (title, description, category, MITRE, runbook, references) and what its first event
-     * gives (account, region, principal, address, call, time, and the event's normalized fields) are made again when it
-     * is read: half the bytes or less, read and written on every event that grows it.
+     * A grouped finding (deduplicated, or a burst) as its state entry holds it: only what grows (its count, eventIds and
+     * window). What its rule gives (title, description, category, MITRE, runbook, references) and what its first event
+     * gives (account, region, principal, address, call, time, the normalized event) are made again from the rule and the
+     * evidence's record, which is written once, under {@value #EVIDENCE} and the findingId, when the finding is new, and
+     * read only when the finding is published. The entry read and written on every event that grows a finding is a few
+     * hundred bytes, not the record.
      */
-    private static Finding hold(Finding f) {
+    private Finding hold(Finding f) {
         CloudTrailEvent e = f.evidence();
-        if (e == null || e.raw() == null) {
-            return f;
+        if (e != null && e.raw() != null) {
+            CloudTrailEvent record = new CloudTrailEvent(null, null, null, null, null, null, e.accountId(), null, null, null,
+                    null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, e.raw(), e.origin());
+            store.put(EVIDENCE + f.findingId(), write(record));
+        } else if (f.title() != null) {
+            return f; // an entry written whole by an earlier version, with no record to make it again from
         }
-        CloudTrailEvent record = new CloudTrailEvent(null, null, null, null, null, null, e.accountId(), null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, e.raw(), e.origin());
         return new Finding(f.findingId(), f.ruleId(), null, null, f.severity(), null, null, null, null, null, null, null,
-                null, null, f.eventIds(), f.count(), f.windowStart(), f.windowEnd(), record, null, null, f.outcome());
+                null, null, f.eventIds(), f.count(), f.windowStart(), f.windowEnd(), null, null, null, f.outcome());
     }
 
     /**
-     * The finding a state entry holds ({@link #hold}), whole again; null when its rule left the pack. Entries written
-     * whole (by earlier versions) are read as they are.
+     * The finding a state entry holds ({@link #hold}), whole again; null when its rule left the pack or its evidence is
+     * gone. Entries written whole by earlier versions are taken as they are, and entries that held their record within
+     * are read with it.
      *
      * @param rule its rule when known, else looked up by the finding's ruleId
      */
-    private Finding held(String json, Rule rule) {
-        Finding h = read(json, Finding.class);
+    private Finding whole(Finding h, Rule rule) {
         if (h.title() != null) {
             return h;
         }
@@ -437,15 +457,29 @@ public final class Detector {
         if (Finding.DENIED.equals(h.outcome()) && !r.denied() && r.attempts() != null) {
             r = r.deniedVariant();
         }
+        CloudTrailEvent held = h.evidence();
+        if (held == null) {
+            String stored = store.get(EVIDENCE + h.findingId());
+            if (stored == null) {
+                return null;
+            }
+            held = read(stored, CloudTrailEvent.class);
+        }
         CloudTrailEvent e;
         try {
-            e = Normalizer.normalize((ObjectNode) h.evidence().raw(), h.evidence().accountId()).withOrigin(h.evidence().origin());
+            e = Normalizer.normalize((ObjectNode) held.raw(), held.accountId()).withOrigin(held.origin());
         } catch (InvalidRecordException | RuntimeException ex) {
             throw new IllegalStateException("held evidence is no longer an event: " + ex.getMessage(), ex);
         }
         return new Finding(h.findingId(), h.ruleId(), r.title(), r.description(), h.severity(), r.category(), r.mitre(),
                 e.accountId(), e.awsRegion(), e.principal(), e.sourceIp(), e.eventSource(), e.eventName(), e.eventTime(),
                 h.eventIds(), h.count(), h.windowStart(), h.windowEnd(), e, r.runbook(), r.references(), h.outcome());
+    }
+
+    private static void add(List<Finding> out, Finding f) {
+        if (f != null) {
+            out.add(f);
+        }
     }
 
     private static String write(Object value) {

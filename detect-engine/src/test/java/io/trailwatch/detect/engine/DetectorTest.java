@@ -403,8 +403,10 @@ class DetectorTest {
         Finding last = detector.expire(Instant.parse("2026-03-02T12:00:00Z")).get(0);
 
         var json = io.trailwatch.model.ModelJson.newMapper();
+        assertThat(held).as("the entry read and written as the finding grows holds no record").doesNotContain("AROAEXAMPLEROLEID1234");
         assertThat(held.length()).as("held state is much smaller than the finding")
-                .isLessThan(json.writeValueAsString(last).length() * 6 / 10);
+                .isLessThan(json.writeValueAsString(last).length() / 4);
+        assertThat(keys(store)).as("the evidence is dropped with the finding").noneMatch(k -> k.startsWith("e|"));
         for (Finding f : List.of(grown, last)) {
             assertThat(f.title()).isEqualTo(first.title());
             assertThat(f.description()).isEqualTo(first.description());
@@ -415,6 +417,50 @@ class DetectorTest {
         assertThat(grown.count()).isEqualTo(2);
         assertThat(last.count()).isEqualTo(3);
         assertThat(last.eventIds()).containsExactly("s1", "s2", "s3");
+    }
+
+    @Test
+    void aBurstIsHeldWithoutItsRecord_andEachPublishedVersionIsWhole_andItsEvidenceGoesWithIt() throws Exception {
+        StateStore store = StateStore.inMemory();
+        var detector = new Detector(engine(BURST), store, java.time.Duration.ofHours(1));
+        List<Finding> published = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            published.addAll(detector.process(denied("d" + i, "198.51.100.7", "10:00:%02d".formatted(i))));
+        }
+        List<String> held = new ArrayList<>();
+        store.scan("b|", (k, v) -> held.add(v));
+
+        assertThat(held).singleElement().satisfies(v -> assertThat(v).doesNotContain("AccessDenied"));
+        published.addAll(detector.flush());
+        assertThat(published).extracting(Finding::count).containsExactly(3, 4, 8, 9);
+        assertThat(published).allSatisfy(f -> {
+            assertThat(f.title()).isEqualTo(published.get(0).title());
+            assertThat(f.evidence()).isEqualTo(published.get(0).evidence());
+            assertThat(f.sourceIp()).isEqualTo("198.51.100.7");
+        });
+        assertThat(keys(store)).noneMatch(k -> k.startsWith("e|") || k.startsWith("b|"));
+    }
+
+    @Test
+    void aGroupedFindingWrittenWholeByAnEarlierVersion_growsAndIsPublishedWhole_thenHeldLikeAnyOther() throws Exception {
+        StateStore store = StateStore.inMemory();
+        var detector = new Detector(engine(DEDUP), store, java.time.Duration.ofHours(1));
+        Finding first = feed(detector, stopByRole("w1", "10:05:00")).get(0);
+        String key = "f|" + first.findingId();
+        String entry = store.get(key);
+        // the entry as versions before the held form wrote it: the finding whole, evidence and all
+        store.put(key, entry.substring(0, entry.indexOf('|', entry.indexOf('|') + 1) + 1)
+                + io.trailwatch.model.ModelJson.newMapper().writeValueAsString(first));
+        store.delete("e|" + first.findingId());
+
+        Finding grown = feed(detector, stopByRole("w2", "10:10:00")).get(0);
+
+        assertThat(grown.count()).isEqualTo(2);
+        assertThat(grown.title()).isEqualTo(first.title());
+        assertThat(grown.evidence()).isEqualTo(first.evidence());
+        assertThat(store.get(key)).doesNotContain("AROAEXAMPLEROLEID1234");
+        assertThat(feed(detector, stopByRole("w3", "10:15:00"), stopByRole("w4", "10:20:00"))).singleElement()
+                .satisfies(f -> assertThat(f.evidence()).isEqualTo(first.evidence()));
     }
 
     @Test
