@@ -33,6 +33,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -52,6 +53,11 @@ import java.util.concurrent.CompletionStage;
  * every outcome is audited on the deliveries topic and the final one written to the ledger. A delivery whose
  * destination is down is put off on the deferred topic ({@link Deferral}) and tried again later, never dropped: the
  * finding's offset moves on, so an outage of hours neither holds memory nor trips the unprocessed-record limit.
+ *
+ * <p>The emitters buffer without a bound of their own: what they hold is bounded by {@code max-in-flight} (the findings
+ * under way, each a few messages per destination), and a bound of its own below that (SmallRye's default is 128) made a
+ * storm's findings fail with "Insufficient downstream requests" and go to the dead-letter topic instead of their
+ * destinations.
  */
 @ApplicationScoped
 @Startup // built at start, so a misconfiguration stops the start, not the first finding
@@ -88,21 +94,27 @@ public class Notifier {
     String groupedTopic;
     @Inject
     @Channel("deliveries")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Delivery> deliveries;
     @Inject
     @Channel("ledger")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Delivery> ledgerOut;
     @Inject
     @Channel("dlq-deliveries")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<DeadLetter> deadLetters;
     @Inject
     @Channel("dlq-findings")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<DeadLetter> invalidFindings;
     @Inject
     @Channel("grouped")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Finding> groupedOut;
     @Inject
     @Channel("deferred-out")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Finding> deferredOut;
 
     private FindingConsumer<Delivery> consumer;

@@ -32,6 +32,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -54,6 +55,11 @@ import java.util.concurrent.CompletionStage;
  * comes back through the same consumer {@code recheck-every} later, planned again for that remediation alone, until
  * it runs or its wait is over. The finding's offset is committed once its deferral is on Kafka, so nothing waits in
  * memory and a crash loses nothing.
+ *
+ * <p>The emitters buffer without a bound of their own: what they hold is bounded by {@code max-in-flight} (the findings
+ * under way, each a few messages per remediation), and a bound of its own below that (SmallRye's default is 128) made a
+ * storm's findings fail with "Insufficient downstream requests" and go to the dead-letter topic instead of being
+ * remediated.
  */
 @ApplicationScoped
 @Startup // built at start, so a misconfiguration stops the start, not the first finding
@@ -76,15 +82,19 @@ public class Remediator {
     MeterRegistry registry;
     @Inject
     @Channel("remediations")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Remediation> remediations;
     @Inject
     @Channel("ledger")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Remediation> ledgerOut;
     @Inject
     @Channel("dlq-findings")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<DeadLetter> deadLetters;
     @Inject
     @Channel("deferred-out")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER) // bounded by max-in-flight: see the class comment
     Emitter<Finding> deferredOut;
     @Inject
     LogFileVerdicts digests;
