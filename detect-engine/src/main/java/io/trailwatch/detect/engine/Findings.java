@@ -15,8 +15,14 @@ import java.util.Locale;
 
 /**
  * Builds findings with stable ids. Without dedup a finding is one event: its id derives from the rule and the
- * eventID. With dedup, events of the same rule whose key fields have the same values within the same period (tumbling
- * windows on event time) are one finding: its id derives from the rule, the key values and the window.
+ * eventID. With dedup, events of the same rule and account whose key fields have the same values within the same
+ * period (tumbling windows on event time) are one finding: its id derives from the rule, the account, the key values
+ * and the window.
+ *
+ * <p>Grouped findings (dedup, threshold) are always per account, whatever their key: events are partitioned by
+ * account, so one account's events are counted together wherever its partition is, and two accounts' are never
+ * counted together (one source IP guessing passwords in two accounts is two bursts, with two findingIds, wherever the
+ * accounts' partitions are processed), as the offline detector counts them.
  */
 public final class Findings {
 
@@ -36,7 +42,7 @@ public final class Findings {
             long start = Math.floorDiv(event.eventTime().toEpochMilli(), period) * period;
             windowStart = Instant.ofEpochMilli(start);
             windowEnd = Instant.ofEpochMilli(start + period);
-            identity = rule.id() + "|" + keyValues(rule.dedup().key(), event) + "|" + windowStart;
+            identity = rule.id() + "|" + account(event) + keyValues(rule.dedup().key(), event) + "|" + windowStart;
         } else {
             identity = rule.id() + "|" + event.eventId();
         }
@@ -97,9 +103,14 @@ public final class Findings {
                 Instant.ofEpochMilli(end), last, f.runbook(), f.references());
     }
 
-    /** The group key of a threshold rule for an event: the values of its groupBy fields. */
+    /** The group key of a threshold rule for an event: its account and the values of its groupBy fields. */
     public static String groupKey(Rule rule, CloudTrailEvent event) {
-        return keyValues(rule.threshold().groupBy(), event);
+        return account(event) + keyValues(rule.threshold().groupBy(), event);
+    }
+
+    /** The account part of a grouped finding's key: {@code @<account>;} ({@code @-;} for an event without one). */
+    private static String account(CloudTrailEvent event) {
+        return "@" + (event.accountId() == null ? "-" : event.accountId()) + ";";
     }
 
     /**

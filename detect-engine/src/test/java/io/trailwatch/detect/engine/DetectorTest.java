@@ -42,6 +42,31 @@ class DetectorTest {
     }
 
     @Test
+    void groupedFindings_arePerAccount_soOneIpInTwoAccounts_isTwoFindingsWithTwoIds_asItIsOnTwoPartitions() throws Exception {
+        var detector = detector(BURST);
+        List<Finding> findings = new ArrayList<>();
+        for (String account : List.of("111122223333", "444455556666")) {
+            findings.addAll(feed(detector, deniedIn(account, account + "-1", "10:00:00"), deniedIn(account, account + "-2", "10:01:00")));
+        }
+        assertThat(findings).as("two denied calls in each account: no burst of three").isEmpty();
+        findings.addAll(feed(detector, deniedIn("111122223333", "111122223333-3", "10:02:00")));
+        findings.addAll(feed(detector, deniedIn("444455556666", "444455556666-3", "10:02:00")));
+
+        assertThat(findings).extracting(Finding::accountId, Finding::count)
+                .containsExactly(tuple("111122223333", 3), tuple("444455556666", 3));
+        assertThat(findings.get(0).findingId()).isNotEqualTo(findings.get(1).findingId());
+
+        var dedup = detector(DEDUP.replace("key: [recipientAccountId]", "key: [sourceIPAddress]"));
+        List<Finding> stops = feed(dedup, Events.event("{\"eventID\":\"s1\",\"eventTime\":\"2026-03-02T10:00:00Z\","
+                        + "\"eventName\":\"StopLogging\",\"sourceIPAddress\":\"198.51.100.1\",\"recipientAccountId\":\"111122223333\"}"),
+                Events.event("{\"eventID\":\"s2\",\"eventTime\":\"2026-03-02T10:01:00Z\",\"eventName\":\"StopLogging\","
+                        + "\"sourceIPAddress\":\"198.51.100.1\",\"recipientAccountId\":\"444455556666\"}"));
+        assertThat(stops).extracting(Finding::accountId, Finding::count)
+                .containsExactly(tuple("111122223333", 1), tuple("444455556666", 1));
+        assertThat(stops.get(0).findingId()).isNotEqualTo(stops.get(1).findingId());
+    }
+
+    @Test
     void threshold_matchesSpreadWiderThanTheWindow_doNotCount() throws Exception {
         var detector = detector(BURST);
 
@@ -566,6 +591,11 @@ class DetectorTest {
     private static CloudTrailEvent denied(String id, String ip, String time) {
         return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"2026-03-02T" + time + "Z\",\"errorCode\":\"AccessDenied\","
                 + "\"sourceIPAddress\":\"" + ip + "\"}");
+    }
+
+    private static CloudTrailEvent deniedIn(String account, String id, String time) {
+        return Events.event("{\"eventID\":\"" + id + "\",\"eventTime\":\"2026-03-02T" + time + "Z\",\"errorCode\":\"AccessDenied\","
+                + "\"sourceIPAddress\":\"198.51.100.1\",\"recipientAccountId\":\"" + account + "\"}");
     }
 
     /** StopLogging as CloudTrail writes it for an assumed role. */
