@@ -95,9 +95,17 @@ final class BenchCommand implements Callable<Integer> {
         @Mixin
         Corpus corpus;
 
+        @Option(names = "--replicas", paramLabel = "N", defaultValue = "1",
+                description = "Processes of ingest-service and of detect-service, sharing the work (1 to 6; default: ${DEFAULT-VALUE}).")
+        int replicas;
+
         @Override
         public Integer call() throws Exception {
-            io.trailwatch.bench.ServicesBench.run(Project.root(), corpus.dir(spec), corpus.files(spec));
+            if (replicas < 1 || replicas > io.trailwatch.local.LocalPlatform.PARTITIONS) {
+                throw new ParameterException(spec.commandLine(), "--replicas must be 1 to " + io.trailwatch.local.LocalPlatform.PARTITIONS
+                        + " (the events topic's partitions), not " + replicas);
+            }
+            io.trailwatch.bench.ServicesBench.run(Project.root(), corpus.dir(spec), corpus.files(spec), replicas);
             return 0;
         }
     }

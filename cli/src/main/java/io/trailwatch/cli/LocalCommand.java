@@ -29,11 +29,24 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--no-sample", description = "Do not replay the sample trails.")
     boolean noSample;
 
+    @Option(names = "--replicas", paramLabel = "SERVICE=N", mapFallbackValue = "2",
+            description = "Run N processes of a service (ingest, detect, notify, remediate; 1 to 6), which share the "
+                    + "work as replicas in Kubernetes do: e.g. --replicas ingest=2 --replicas detect=2.")
+    Map<String, Integer> replicas = new java.util.LinkedHashMap<>();
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        try {
+            LocalPlatform.checkReplicas(replicas);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--replicas: " + e.getMessage());
+        }
         Path root = Project.root();
         Path dir = state == null ? root.resolve(".trailwatch") : state.toAbsolutePath();
         return LocalPlatform.runInForeground(new LocalPlatform.Options(dir, watch == null ? null : watch.toAbsolutePath(),
-                !noSample, root, Map.of()));
+                !noSample, root, Map.of(), replicas));
     }
 }

@@ -89,6 +89,29 @@ class CommandLineTest {
     }
 
     @Test
+    void localAndBenchServices_refuseReplicasOfAnUnknownService_orMoreThanThePartitions_beforeStartingAnything() {
+        assertThat(run("local", "--replicas", "ingest=2", "--replicas", "detector=2")).isEqualTo(2);
+        assertThat(stderr()).contains("--replicas: no service 'detector' (one of ingest, detect, notify, remediate)")
+                .contains("Usage: trailwatch local");
+
+        err.reset();
+        assertThat(run("local", "--replicas", "detect=7")).isEqualTo(2);
+        assertThat(stderr()).contains("--replicas: detect runs 1 to 6 replicas (the events topic's partitions), not 7");
+
+        err.reset();
+        assertThat(run("local", "--replicas", "detect=0")).isEqualTo(2);
+        assertThat(stderr()).contains("not 0");
+
+        err.reset();
+        assertThat(run("local", "--replicas", "detect=two")).isEqualTo(2);
+        assertThat(stderr()).contains("'two'");
+
+        err.reset();
+        assertThat(run("bench", "services", "--replicas", "9")).isEqualTo(2);
+        assertThat(stderr()).contains("--replicas must be 1 to 6 (the events topic's partitions), not 9");
+    }
+
+    @Test
     void backfill_refusesATimeThatIsNoRfc3339Instant_beforeCallingAnything() {
         assertThat(run("backfill", "--bucket", "b", "--from", "yesterday", "--to", "2026-03-08T00:00:00Z")).isEqualTo(2);
         assertThat(stderr()).contains("'yesterday' is no RFC 3339 time");

@@ -53,6 +53,11 @@ public final class LocalPlatform implements AutoCloseable {
     public static final List<String> ALLOWED_ACCOUNTS = List.of("310000000001", "310000000002", "310000000003",
             "111122223333", "444455556666", "123456789012");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The services, in the order they start. */
+    public static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
+    /** Partitions of the events and findings topics locally: no more replicas of a service than that do work. */
+    public static final int PARTITIONS = 6;
+    static final int MAX_REPLICAS = PARTITIONS;
 
     /**
      * How to run.
@@ -61,11 +66,19 @@ public final class LocalPlatform implements AutoCloseable {
      * @param watch  a directory whose CloudTrail files are uploaded, or null
      * @param sample whether to replay the sample recording
      * @param root   the checkout, where the services' packaged jars are
-     * @param config per service (ingest, detect, notify, remediate): properties on top of the local ones
+     * @param config   per service (ingest, detect, notify, remediate): properties on top of the local ones
+     * @param replicas per service: how many processes run it (1 when absent), each with ports, a log and, for
+     *                 detect, a state directory of its own; they share the work as a Deployment's pods do
      */
-    public record Options(Path state, Path watch, boolean sample, Path root, Map<String, Map<String, String>> config) {
+    public record Options(Path state, Path watch, boolean sample, Path root, Map<String, Map<String, String>> config,
+                          Map<String, Integer> replicas) {
         public Options {
             config = Map.copyOf(config);
+            replicas = checkReplicas(replicas);
+        }
+
+        public Options(Path state, Path watch, boolean sample, Path root, Map<String, Map<String, String>> config) {
+            this(state, watch, sample, root, config, Map.of());
         }
 
         public static Options of(Path state) {
@@ -73,9 +86,30 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
+    /**
+     * Replicas per service, checked: only the four services, each 1 to {@link #PARTITIONS} (a replica more than the
+     * partitions would have nothing to do).
+     *
+     * @throws IllegalArgumentException naming the service and what is wrong
+     */
+    public static Map<String, Integer> checkReplicas(Map<String, Integer> replicas) {
+        replicas.forEach((service, n) -> {
+            if (!SERVICES.contains(service)) {
+                throw new IllegalArgumentException("no service '" + service + "' (one of " + String.join(", ", SERVICES) + ")");
+            }
+            if (n == null || n < 1 || n > MAX_REPLICAS) {
+                throw new IllegalArgumentException(service + " runs 1 to " + MAX_REPLICAS + " replicas (the events topic's partitions), not " + n);
+            }
+        });
+        return Map.copyOf(replicas);
+    }
+
     private final Options options;
     private final List<AutoCloseable> started = new ArrayList<>();
-    private final Map<String, Service> services = new LinkedHashMap<>();
+    /** Every running replica by name: {@code ingest}, then {@code ingest-2}, ... */
+    private volatile Map<String, Service> services = Map.of(); // replaced whole when a replica is added: the run loop reads it
+    /** Each service's configuration, which its replicas share (but for their ports, log and state). */
+    private final Map<String, Map<String, String>> configs = new LinkedHashMap<>();
     /** The management API's users under {@code ./trailwatch local}. */
     public static final String OPERATOR = "local-operator";
     public static final String VIEWER = "local-viewer";
@@ -147,7 +181,7 @@ public final class LocalPlatform implements AutoCloseable {
                 kafkaUsers.put(service, Map.of("user", user, "password", password));
             }
         }
-        kafka.createTopics(6, Topics.EVENTS, Topics.FINDINGS);
+        kafka.createTopics(PARTITIONS, Topics.EVENTS, Topics.FINDINGS);
         kafka.createTopics(Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS,
                 Topics.DLQ_DETECT_EVENTS, Topics.DELIVERIES, Topics.DLQ_NOTIFY_DELIVERIES, Topics.DLQ_NOTIFY_FINDINGS,
                 Topics.REMEDIATIONS, Topics.INTEGRITY);
@@ -175,10 +209,15 @@ public final class LocalPlatform implements AutoCloseable {
         Path publicKeys = writeCloudTrailKey(state.resolve("cloudtrail-public-keys.json"));
         say("CloudTrail key    " + publicKeys + "  (signs the local digests; ingest-service verifies them)");
 
-        add("ingest", "ingest-service", ingestConfig(publicKeys));
-        add("detect", "detect-service", detectConfig(geo));
-        add("notify", "notify-service", notifyConfig());
-        add("remediate", "remediate-service", remediateConfig());
+        configs.put("ingest", ingestConfig(publicKeys));
+        configs.put("detect", detectConfig(geo));
+        configs.put("notify", notifyConfig());
+        configs.put("remediate", remediateConfig());
+        for (String service : SERVICES) {
+            for (int i = 0; i < options.replicas().getOrDefault(service, 1); i++) {
+                replica(service);
+            }
+        }
         for (Service s : services.values()) {
             s.start();
         }
@@ -337,7 +376,6 @@ public final class LocalPlatform implements AutoCloseable {
         kafkaIdentity(c, "detect", "kafka.");
         kafkaIdentity(c, "detect", "kafka-streams.");
         c.put("quarkus.kafka-streams.bootstrap-servers", kafka.saslBootstrapServers()); // detect uses SCRAM
-        c.put("kafka-streams.state.dir", options.state().resolve("detect").toString());
         c.put("trailwatch.detect.geo-database", geo.toString());
         c.put("trailwatch.detect.lists.allowed-countries", "AU");
         c.put("trailwatch.detect.lists.trusted-accounts", "310000000003");
@@ -386,12 +424,55 @@ public final class LocalPlatform implements AutoCloseable {
         return c;
     }
 
-    private void add(String name, String module, Map<String, String> config) {
+    /**
+     * A new replica of a service (not started): the service's configuration with ports, a log and, for detect, a
+     * Kafka Streams state directory of its own, as a pod of the chart's Deployment has.
+     */
+    private synchronized Service replica(String service) {
+        Map<String, String> config = configs.get(service);
+        if (config == null) {
+            throw new IllegalArgumentException("no service " + service);
+        }
+        int n = replicas(service).size() + 1;
+        String name = n == 1 ? service : service + "-" + n;
         Map<String, String> merged = new LinkedHashMap<>(config);
-        merged.putAll(options.config().getOrDefault(name, Map.of()));
-        Path jar = options.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        services.put(name, new Service(name + "-service", jar, Ports.free(), Ports.free(), merged,
-                options.state().resolve("logs/" + name + ".log")));
+        merged.putAll(options.config().getOrDefault(service, Map.of()));
+        if (service.equals("detect")) {
+            merged.put("kafka-streams.state.dir", options.state().resolve("detect").resolve(name).toString());
+        }
+        Path jar = options.root().resolve(service + "-service").resolve("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        Service s = new Service(service + "-service" + (n == 1 ? "" : "-" + n), jar, Ports.free(), Ports.free(), merged,
+                options.state().resolve("logs/" + name + ".log"));
+        Map<String, Service> next = new LinkedHashMap<>(services);
+        next.put(name, s);
+        services = java.util.Collections.unmodifiableMap(next);
+        return s;
+    }
+
+    /**
+     * Starts one more replica of a running service and waits until it is ready: it takes its share of the work as
+     * Kafka (the events topic's partitions, with their detector state) and SQS (the notifications) hand it over.
+     */
+    public Service addReplica(String service, Duration timeout) throws Exception {
+        if (kafka == null || !Files.exists(options.state().resolve("ready"))) {
+            throw new IllegalStateException("the platform is not running");
+        }
+        Service s = replica(service);
+        s.start();
+        s.awaitReady(timeout);
+        say(String.format(Locale.ROOT, "%-17s %s  management %s  (log: %s)", s.name(), s.url(), s.managementUrl(), s.log()));
+        return s;
+    }
+
+    /** The replicas of a service, in the order they were added. */
+    public List<Service> replicas(String service) {
+        List<Service> out = new ArrayList<>();
+        services.forEach((name, s) -> {
+            if (name.equals(service) || name.startsWith(service + "-")) {
+                out.add(s);
+            }
+        });
+        return out;
     }
 
     /** Watches, prints findings and progress, until stopped. */
@@ -585,7 +666,7 @@ public final class LocalPlatform implements AutoCloseable {
         return sinks;
     }
 
-    /** ingest, detect, notify or remediate. */
+    /** ingest, detect, notify or remediate (its first replica), or a replica by name: detect-2. */
     public Service service(String name) {
         Service s = services.get(name);
         if (s == null) {

@@ -427,6 +427,129 @@ class PlatformIT {
         }
     }
 
+    /**
+     * Scale-out as in Kubernetes: a second replica of ingest and of detect join the running platform. Every account
+     * below lands on a partition of its own, so each detect replica owns some of them. A burst of failed console
+     * sign-ins in every account is split over three steps: three before the replicas join, one after (on partitions
+     * that moved, with their state), one after the second detect replica is killed (its partitions move back, with
+     * their state). The burst is found once in every account only if each partition's count followed it.
+     */
+    @Test
+    @Order(10)
+    void twoReplicasOfIngestAndDetect_shareTheWork_partitionsMoveWithTheirState_andNothingIsRepeated() throws Exception {
+        // After every event of the sample and the other cases: a partition's time is the latest event time it has seen,
+        // and the burst's window must not close on it between the steps
+        Instant later = Instant.parse("2026-09-01T10:00:00Z");
+        List<Scenario> accounts = new ArrayList<>();
+        for (String account : accountsOnEveryPartition("2200000000", LocalPlatform.PARTITIONS)) {
+            accounts.add(new Scenario("scale-" + account.substring(10), account, later));
+        }
+        long started = System.nanoTime();
+        // 1. one replica of each service: the first three failures
+        for (Scenario s : accounts) {
+            s.file(2_000, "atk-10-console-failure-00", "atk-10-console-failure-01", "atk-10-console-failure-02");
+        }
+        uploadLast(accounts);
+        for (Scenario s : accounts) {
+            assertThat(s.expected(engine).values()).extracting(Finding::ruleId).doesNotContain("console-auth-failure-burst");
+        }
+        awaitDelivered(accounts, Duration.ofMinutes(3));
+        assertThat(detectMembers()).as("detect's consumer group: member -> events partitions").hasSize(1)
+                .allSatisfy((member, partitions) -> assertThat(partitions).hasSize(LocalPlatform.PARTITIONS));
+
+        // 2. a second replica of each: the fourth failure lands where the count may have moved
+        Service ingest2 = platform.addReplica("ingest", Duration.ofMinutes(2));
+        Service detect2 = platform.addReplica("detect", Duration.ofMinutes(2));
+        long movedAt = System.nanoTime();
+        Awaitility.await("detect's partitions shared by its two replicas").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
+                    Map<String, Set<Integer>> group = detectMembers();
+                    return group.size() == 2 && group.values().stream().noneMatch(Set::isEmpty)
+                            && group.values().stream().mapToInt(Set::size).sum() == LocalPlatform.PARTITIONS;
+                });
+        System.out.printf(Locale.ROOT, "detect's partitions after %.1f s: %s%n", (System.nanoTime() - movedAt) / 1e9, detectMembers());
+        for (Scenario s : accounts) {
+            s.file(2_000, "atk-10-console-failure-03", "atk-13-root-console-login");
+        }
+        uploadLast(accounts);
+        awaitDelivered(accounts, Duration.ofMinutes(3));
+        long detect2Events = metric(detect2, "trailwatch_detect_events_total", "");
+        assertThat(detect2Events).as("events detect-service-2 read").isPositive();
+
+        // 3. the second detect replica killed mid-stream: its partitions go back to the first, with their state
+        for (Scenario s : accounts) {
+            s.file(10_000, "atk-10-console-failure-04");
+            assertThat(s.expected(engine).values()).as(s.name + ": five failures in fifteen minutes").extracting(Finding::ruleId)
+                    .containsOnlyOnce("console-auth-failure-burst");
+        }
+        uploadLast(accounts);
+        Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> metric(detect2, "trailwatch_detect_events_total", "") > detect2Events);
+        detect2.kill();
+        List<Observed> seen = awaitDelivered(accounts, Duration.ofMinutes(4));
+        for (int i = 0; i < accounts.size(); i++) {
+            row(accounts.get(i), seen.get(i), accounts.get(i).expected(engine), started);
+        }
+        assertThat(detectMembers()).as("detect's consumer group after the kill").hasSize(1)
+                .allSatisfy((member, partitions) -> assertThat(partitions).hasSize(LocalPlatform.PARTITIONS));
+        long ingested2 = metric(ingest2, "trailwatch_ingest_objects_total", "outcome=\"ingested\"");
+        assertThat(ingested2).as("of the 12 files after it joined, those ingest-service-2 ingested").isBetween(1L, 11L);
+    }
+
+    /** Uploads the last file of each scenario, all at once, as accounts deliver their files independently. */
+    private void uploadLast(List<Scenario> scenarios) {
+        for (Scenario s : scenarios) {
+            int last = s.files.size() - 1;
+            platform.upload(s.key(last), s.bytes(last));
+        }
+    }
+
+    /**
+     * Twelve-digit accounts starting with {@code prefix}, one for each partition of a topic keyed by account (Kafka's
+     * default partitioner: murmur2 of the key's bytes).
+     */
+    private static List<String> accountsOnEveryPartition(String prefix, int partitions) {
+        String[] byPartition = new String[partitions];
+        int found = 0;
+        for (int i = 0; found < partitions; i++) {
+            String account = prefix + String.format(Locale.ROOT, "%02d", i);
+            int p = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                    account.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+            if (byPartition[p] == null) {
+                byPartition[p] = account;
+                found++;
+            }
+        }
+        return List.of(byPartition);
+    }
+
+    /** detect-service's consumer group (its Kafka Streams application id): each member's events partitions. */
+    private Map<String, Set<Integer>> detectMembers() throws Exception {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafka().bootstrapServers()))) {
+            var group = admin.describeConsumerGroups(List.of("trailwatch-detect")).all().get().get("trailwatch-detect");
+            Map<String, Set<Integer>> out = new java.util.TreeMap<>();
+            for (var member : group.members()) {
+                out.put(member.consumerId(), member.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(Topics.EVENTS))
+                        .map(TopicPartition::partition).collect(Collectors.toCollection(TreeSet::new)));
+            }
+            return out;
+        }
+    }
+
+    /** A counter of a service replica, summed over its series whose labels contain {@code label}. */
+    private static long metric(Service service, String name, String label) throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(service.managementUrl() + "/q/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        double total = 0;
+        for (String line : response.body().split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(label)) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) total;
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     private static void deleteRecursively(Path dir) throws IOException {
@@ -497,10 +620,38 @@ class PlatformIT {
      * for a quiet while, and checks that each finding and notification is there exactly once.
      */
     private Observed awaitDelivered(Scenario s, Map<String, Finding> expected, Duration timeout) throws Exception {
-        Set<String> mailed = expected.values().stream().filter(f -> Set.of("high", "critical").contains(f.severity()))
+        awaitArrived(s, expected, timeout);
+        Thread.sleep(SETTLE.toMillis());
+        return checkDeliveredOnce(s, expected);
+    }
+
+    /** {@link #awaitDelivered} for several scenarios at once (one quiet while for all); what each observed. */
+    private List<Observed> awaitDelivered(List<Scenario> scenarios, Duration timeout) throws Exception {
+        for (Scenario s : scenarios) {
+            awaitArrived(s, s.expected(engine), timeout);
+        }
+        Thread.sleep(SETTLE.toMillis());
+        List<Observed> out = new ArrayList<>();
+        for (Scenario s : scenarios) {
+            out.add(checkDeliveredOnce(s, s.expected(engine)));
+        }
+        return out;
+    }
+
+    private static Set<String> mailed(Map<String, Finding> expected) {
+        return expected.values().stream().filter(f -> Set.of("high", "critical").contains(f.severity()))
                 .map(Finding::findingId).collect(Collectors.toSet());
-        Set<String> invoked = expected.values().stream().filter(f -> f.ruleId().equals("cloudtrail-stop-logging"))
+    }
+
+    private static Set<String> invoked(Map<String, Finding> expected) {
+        return expected.values().stream().filter(f -> f.ruleId().equals("cloudtrail-stop-logging"))
                 .map(Finding::findingId).collect(Collectors.toSet());
+    }
+
+    /** Waits until every event, expected finding and notification of the scenario arrived (once or more). */
+    private void awaitArrived(Scenario s, Map<String, Finding> expected, Duration timeout) throws Exception {
+        Set<String> mailed = mailed(expected);
+        Set<String> invoked = invoked(expected);
         Observed[] last = new Observed[1];
         try {
             Awaitility.await().atMost(timeout).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
@@ -516,7 +667,12 @@ class PlatformIT {
                     + ", slack " + (o == null ? "?" : o.slack.keySet()) + ", mail " + (o == null ? "?" : o.mail.keySet())
                     + ", lambda " + (o == null ? "?" : o.lambda.keySet()) + "; logs in " + state.resolve("logs"), e);
         }
-        Thread.sleep(SETTLE.toMillis());
+    }
+
+    /** Checks that each event of the scenario is on the topic, and each expected finding and notification there once. */
+    private Observed checkDeliveredOnce(Scenario s, Map<String, Finding> expected) throws Exception {
+        Set<String> mailed = mailed(expected);
+        Set<String> invoked = invoked(expected);
         Observed o = observe(s);
         assertThat(o.events.keySet()).as(s.name + ": eventIDs on the events topic").containsAll(s.eventIds());
         assertThat(o.findings).as(s.name + ": findings (findingId: times on the topic)")
