@@ -27,8 +27,14 @@ final class BenchPlatform implements AutoCloseable {
 
     /** Starts the platform; prints where its state is. */
     static BenchPlatform start(Path root, String name, Map<String, Map<String, String>> config) throws Exception {
+        return start(root, name, config, Map.of());
+    }
+
+    /** Starts the platform with the given replicas per service; prints where its state is. */
+    static BenchPlatform start(Path root, String name, Map<String, Map<String, String>> config, Map<String, Integer> replicas)
+            throws Exception {
         Path state = Files.createTempDirectory(name);
-        var run = new BenchPlatform(new LocalPlatform(new LocalPlatform.Options(state, null, false, root, config)));
+        var run = new BenchPlatform(new LocalPlatform(new LocalPlatform.Options(state, null, false, root, config, replicas)));
         Runtime.getRuntime().addShutdownHook(run.stop);
         System.out.println("starting the platform (state in " + state + ")...");
         try {

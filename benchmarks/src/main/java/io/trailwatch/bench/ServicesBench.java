@@ -37,6 +37,9 @@ import java.util.function.Predicate;
  *     finding includes that idle time, which is what a finding costs them at this rate).</li>
  *     <li>Resident memory (RSS) of each service after the run, and its peak.</li>
  * </ol>
+ * With {@code --replicas N}, ingest-service and detect-service run N processes each, as N pods would: each replica's
+ * row gives its own share of the work and CPU, and the service's row their sum; the wall-clock rate of the measured
+ * pass shows what the second replica adds on this machine.
  */
 public final class ServicesBench {
 
@@ -52,8 +55,15 @@ public final class ServicesBench {
     private ServicesBench() {
     }
 
-    /** What one pass of the corpus cost each service. */
-    record Pass(long events, long findings, Map<String, Double> cpuSeconds, double seconds) {
+    /**
+     * What one pass of the corpus cost each replica.
+     *
+     * @param events     events ingest published (all replicas)
+     * @param cpuSeconds CPU seconds per replica, by its name
+     * @param work       per replica of ingest and detect: the events it published or read
+     * @param seconds    from the first upload until detect had read every event
+     */
+    record Pass(long events, long findings, Map<String, Double> cpuSeconds, Map<String, Long> work, double seconds) {
     }
 
     /** The floor's best round. */
@@ -64,6 +74,11 @@ public final class ServicesBench {
     }
 
     public static void run(Path root, Path corpusDir, int files) throws Exception {
+        run(root, corpusDir, files, 1);
+    }
+
+    /** The bench with {@code replicas} processes of ingest-service and of detect-service. */
+    public static void run(Path root, Path corpusDir, int files, int replicas) throws Exception {
         System.out.printf(Locale.ROOT, "machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
@@ -71,7 +86,8 @@ public final class ServicesBench {
         long bytes = corpus.stream().mapToLong(f -> f.bytes().length).sum();
         System.out.printf(Locale.ROOT, "corpus: %d files, %,d records, %.1f MB compressed (%s)%n", corpus.size(), records,
                 bytes / 1e6, corpusDir == null ? "generated, seed 42" : corpusDir);
-        try (var run = BenchPlatform.start(root, "trailwatch-bench-services", BenchPlatform.SLACK_UNLIMITED)) {
+        try (var run = BenchPlatform.start(root, "trailwatch-bench-services", BenchPlatform.SLACK_UNLIMITED,
+                Map.of("ingest", replicas, "detect", replicas))) {
             LocalPlatform platform = run.platform();
             Floor floor = floor(platform, corpus, Files.createTempDirectory("trailwatch-floor-corpus"));
             System.out.printf(Locale.ROOT, "floor: gunzip + Jackson streaming + KafkaProducer (acks=all, idempotent, lz4), own JVM:"
@@ -80,8 +96,9 @@ public final class ServicesBench {
             Pass warm = pass(platform, corpus, "warmup/");
             System.out.printf(Locale.ROOT, "warm-up pass: %,d events, %,d findings in %.1f s%n", warm.events(), warm.findings(), warm.seconds());
             Pass measured = pass(platform, corpus, "measured/");
-            System.out.printf(Locale.ROOT, "measured pass: %,d events, %,d findings in %.1f s%n%n", measured.events(),
-                    measured.findings(), measured.seconds());
+            System.out.printf(Locale.ROOT, "measured pass: %,d events, %,d findings in %.1f s: %,.0f events/s with %d replica%s of"
+                    + " ingest and detect%n%n", measured.events(), measured.findings(), measured.seconds(),
+                    measured.events() / measured.seconds(), replicas, replicas == 1 ? "" : "s");
             print(platform, floor, warm, measured);
         }
     }
@@ -91,25 +108,42 @@ public final class ServicesBench {
      * repeats the warm-up's events and so finds little that is new.
      */
     private static void print(LocalPlatform platform, Floor floor, Pass warm, Pass pass) {
-        System.out.printf(Locale.ROOT, "%-10s %12s %9s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "per CPU-s", "x floor",
+        System.out.printf(Locale.ROOT, "%-20s %12s %9s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "per CPU-s", "x floor",
                 "RSS MB", "peak MB", "dead letters");
-        System.out.printf(Locale.ROOT, "%-10s %,12d %9.2f %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
+        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
                 floor.perCpuSecond(), "1.00", "-", "-", "-");
         for (String s : SERVICES) {
-            Service service = platform.service(s);
+            List<Service> replicas = platform.replicas(s);
             boolean events = s.equals("ingest") || s.equals("detect");
-            double cpu = events ? pass.cpuSeconds().get(s) : warm.cpuSeconds().get(s) + pass.cpuSeconds().get(s);
-            long pid = service.pid().orElse(-1);
+            double cpu = 0;
+            long rss = 0;
+            long peak = 0;
+            long dead = 0;
+            for (Service r : replicas) {
+                long pid = r.pid().orElse(-1);
+                double replicaCpu = events ? pass.cpuSeconds().get(r.name()) : warm.cpuSeconds().get(r.name()) + pass.cpuSeconds().get(r.name());
+                cpu += replicaCpu;
+                rss += Proc.status(pid, "VmRSS:");
+                peak += Proc.status(pid, "VmHWM:");
+                dead += deadLetters(r, s);
+                if (replicas.size() > 1) {
+                    long work = pass.work().get(r.name());
+                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work, replicaCpu,
+                            work / replicaCpu, String.format(Locale.ROOT, "%.2f", work / replicaCpu / floor.perCpuSecond()),
+                            Proc.status(pid, "VmRSS:"), Proc.status(pid, "VmHWM:"), deadLetters(r, s));
+                }
+            }
             long work = events ? pass.events() : warm.findings() + pass.findings();
             String perCpu = events ? String.format(Locale.ROOT, "%,14.0f", work / cpu)
                     : String.format(Locale.ROOT, "%9.2f ms/f", work == 0 ? Double.NaN : cpu * 1000 / work);
             String ratio = events ? String.format(Locale.ROOT, "%.2f", work / cpu / floor.perCpuSecond()) : "-";
-            System.out.printf(Locale.ROOT, "%-10s %,12d %9.2f %14s %9s %8d %9d %,13d%n", s, work, cpu, perCpu.strip(), ratio,
-                    Proc.status(pid, "VmRSS:"), Proc.status(pid, "VmHWM:"), deadLetters(service, s));
+            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " (" + replicas.size()
+                    + " replicas)" : ""), work, cpu, perCpu.strip(), ratio, rss, peak, dead);
         }
-        System.out.println("(work: events of the measured pass for ingest and detect; findings of both passes for notify and"
-                + " remediate, ms/f: CPU milliseconds per finding; dead letters: written by the service in the whole run, none"
-                + " expected from a generated corpus)");
+        System.out.println("(work: events of the measured pass for ingest and detect, per replica what it published or read;"
+                + " findings of both passes for notify and remediate, ms/f: CPU milliseconds per finding; RSS and peak of"
+                + " several replicas: their sum; dead letters: written by the service in the whole run, none expected from a"
+                + " generated corpus)");
     }
 
     /** Dead letters the service wrote since it started ({@code trailwatch_<service>_dead_letters_total}); -1 if unknown. */
@@ -158,16 +192,17 @@ public final class ServicesBench {
         return best;
     }
 
-    /** Uploads the corpus under {@code prefix}; returns what it cost each service. */
+    /** Uploads the corpus under {@code prefix}; returns what it cost each replica. */
     private static Pass pass(LocalPlatform platform, List<Corpus.File> corpus, String prefix) throws Exception {
-        String ingest = platform.service("ingest").managementUrl() + "/q/metrics";
-        String detect = platform.service("detect").managementUrl() + "/q/metrics";
+        List<Service> ingest = platform.replicas("ingest");
+        List<Service> detect = platform.replicas("detect");
         Map<String, Long> cpu0 = new LinkedHashMap<>();
-        SERVICES.forEach(s -> cpu0.put(s, Proc.cpuNanos(platform.service(s).pid().orElse(-1))));
+        SERVICES.forEach(s -> platform.replicas(s).forEach(r -> cpu0.put(r.name(), Proc.cpuNanos(r.pid().orElse(-1)))));
+        Map<String, Long> work0 = work(ingest, detect);
         long objects0 = objectsDone(ingest);
-        long published0 = metric(ingest, "trailwatch_ingest_records_published_total", l -> true);
-        long detected0 = metric(detect, "trailwatch_detect_events_total", l -> true);
-        long findings0 = metric(detect, "trailwatch_detect_findings_total", l -> true);
+        long published0 = sum(ingest, "trailwatch_ingest_records_published_total");
+        long detected0 = sum(detect, "trailwatch_detect_events_total");
+        long findings0 = sum(detect, "trailwatch_detect_findings_total");
         long t0 = System.nanoTime();
         for (Corpus.File f : corpus) {
             platform.upload(prefix + f.key(), f.bytes());
@@ -178,24 +213,52 @@ public final class ServicesBench {
             check(deadline, "ingest-service did not finish the corpus");
             Thread.sleep(POLL);
         }
-        cpu.put("ingest", seconds(platform, "ingest", cpu0));
-        long events = metric(ingest, "trailwatch_ingest_records_published_total", l -> true) - published0;
-        while (metric(detect, "trailwatch_detect_events_total", l -> true) - detected0 < events) {
+        ingest.forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
+        long events = sum(ingest, "trailwatch_ingest_records_published_total") - published0;
+        while (sum(detect, "trailwatch_detect_events_total") - detected0 < events) {
             check(deadline, "detect-service did not read every event");
             Thread.sleep(POLL);
         }
-        cpu.put("detect", seconds(platform, "detect", cpu0));
+        detect.forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        long findings = metric(detect, "trailwatch_detect_findings_total", l -> true) - findings0;
+        long findings = sum(detect, "trailwatch_detect_findings_total") - findings0;
+        Map<String, Long> work = work(ingest, detect);
+        work.replaceAll((name, n) -> n - work0.get(name));
         awaitIdle(platform, deadline);
-        cpu.put("notify", seconds(platform, "notify", cpu0));
-        cpu.put("remediate", seconds(platform, "remediate", cpu0));
-        return new Pass(events, findings, cpu, seconds);
+        for (String s : List.of("notify", "remediate")) {
+            platform.replicas(s).forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
+        }
+        return new Pass(events, findings, cpu, work, seconds);
     }
 
-    /** Objects ingest-service is done with, whatever became of them (retries are not done). */
-    private static long objectsDone(String url) throws Exception {
-        return metric(url, "trailwatch_ingest_objects_total", l -> !l.contains("outcome=\"retried\""));
+    /** Per replica: the events each ingest replica published and each detect replica read. */
+    private static Map<String, Long> work(List<Service> ingest, List<Service> detect) throws Exception {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Service r : ingest) {
+            out.put(r.name(), sum(List.of(r), "trailwatch_ingest_records_published_total"));
+        }
+        for (Service r : detect) {
+            out.put(r.name(), sum(List.of(r), "trailwatch_detect_events_total"));
+        }
+        return out;
+    }
+
+    /** A counter summed over replicas. */
+    private static long sum(List<Service> replicas, String name) throws Exception {
+        long total = 0;
+        for (Service r : replicas) {
+            total += metric(r.managementUrl() + "/q/metrics", name, l -> true);
+        }
+        return total;
+    }
+
+    /** Objects ingest-service's replicas are done with, whatever became of them (retries are not done). */
+    private static long objectsDone(List<Service> ingest) throws Exception {
+        long total = 0;
+        for (Service r : ingest) {
+            total += metric(r.managementUrl() + "/q/metrics", "trailwatch_ingest_objects_total", l -> !l.contains("outcome=\"retried\""));
+        }
+        return total;
     }
 
     /** Waits until notify and remediate have taken no more CPU than idling (less than 5%, a profiler included) for five seconds. */
@@ -217,8 +280,8 @@ public final class ServicesBench {
         }
     }
 
-    private static double seconds(LocalPlatform platform, String service, Map<String, Long> cpu0) {
-        return (Proc.cpuNanos(platform.service(service).pid().orElse(-1)) - cpu0.get(service)) / 1e9;
+    private static double seconds(Service replica, Map<String, Long> cpu0) {
+        return (Proc.cpuNanos(replica.pid().orElse(-1)) - cpu0.get(replica.name())) / 1e9;
     }
 
     /** A counter's value summed over the series whose line the filter accepts, from a Prometheus endpoint. */
