@@ -254,7 +254,7 @@ class ChartTest {
         assertThat(named(objects, "Deployment", "tw-trailwatch-detect").toString()).contains("\"mountPath\":\"/etc/trailwatch/rules\"");
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-notify").at("/data/application.properties").asText()).contains(
                 "trailwatch.notify.routes.urgent.min-severity=high", "trailwatch.notify.routes.everything.destinations=secops,siem",
-                "trailwatch.notify.destinations.oncall-mail.to=oncall@example.com");
+                "trailwatch.notify.destinations.oncall-mail.to=oncall@example.com", "trailwatch.notify.destinations.siem.concurrency=8");
         assertThat(named(objects, "ConfigMap", "tw-trailwatch-remediate").at("/data/application.properties").asText()).contains(
                 "trailwatch.remediate.enabled=true", "trailwatch.remediate.allowed-accounts=111122223333",
                 "trailwatch.remediate.remediations.restart-logging.function=trailwatch-restart-logging",

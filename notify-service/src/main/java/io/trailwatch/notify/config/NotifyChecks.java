@@ -24,6 +24,11 @@ public final class NotifyChecks {
         config.destinations().forEach((name, d) -> {
             String key = PREFIX + "destinations." + name + ".";
             String type = d.type().name().toLowerCase(Locale.ROOT);
+            d.concurrency().ifPresent(n -> {
+                if (n < 1 || n > 64) {
+                    problems.add(key + "concurrency must be 1 to 64, not " + n);
+                }
+            });
             switch (d.type()) {
                 case SLACK, WEBHOOK -> {
                     if (blank(d.url())) {

@@ -96,6 +96,18 @@ public interface NotifyConfig {
         @WithDefault("10s")
         @DurationMin(millis = 1)
         Duration timeout();
+
+        /**
+         * Deliveries under way at once (1 to 64), within the rate: a slow answer holds up one of them, not the queue.
+         * Slack asks for one message at a time per webhook (and keeps them in order), so 1 there by default.
+         */
+        @io.quarkus.runtime.annotations.ConfigDocDefault("1 for slack, 4 for webhook, email and ses")
+        java.util.OptionalInt concurrency();
+
+        /** {@link #concurrency()}, or the type's default. */
+        default int concurrencyOrDefault() {
+            return concurrency().orElse(type() == Type.SLACK ? 1 : 4);
+        }
     }
 
     /** The kinds of destination. */

@@ -101,7 +101,7 @@ public class NotifyWiring {
         Map<String, Courier> couriers = new LinkedHashMap<>();
         config.destinations().forEach((name, d) -> couriers.put(name, new Courier(destination(config, name, d, mailer, html,
                 text, ses), retry.initialBackoff(), retry.maxBackoff(), retry.budget(), d.ratePerSecond(), d.burst(),
-                config.circuitBreaker().openFor())));
+                config.circuitBreaker().openFor(), d.concurrencyOrDefault())));
         return couriers;
     }
 

@@ -15,12 +15,15 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * Delivers to one destination, on its own thread, so one broken destination never holds up another: most severe
+ * Delivers to one destination, on threads of its own, so one broken destination never holds up another: most severe
  * first (a critical or high finding overtakes lower ones still queued; within a severity, in order), paced
  * ({@code ratePerSecond}, {@code burst}), each retried with back-off and the server's Retry-After until accepted,
  * refused for good, or its budget is spent. Pacing and retries are SmallRye Fault Tolerance's ({@link Pacer},
@@ -31,6 +34,10 @@ import java.util.function.Supplier;
  * Outcome#down} (the caller puts them off, it does not drop them), so a queue never waits on a dead destination. Every
  * {@code probeEvery} one job goes through as a probe, with a single attempt: delivered, the circuit closes and the
  * destination is back; failed, it stays open.
+ * <p>
+ * {@code concurrency} deliveries go at once where the destination takes them in parallel (a webhook receiver, an SMTP
+ * server, SES): a slow answer then holds up one thread, not the queue. The rate and the circuit are the destination's,
+ * shared by its threads; with more than one, deliveries start in priority order but may finish out of it.
  */
 public final class Courier implements AutoCloseable {
 
@@ -71,9 +78,9 @@ public final class Courier implements AutoCloseable {
     private volatile java.time.Instant downSince;
     private final PriorityBlockingQueue<Job> queue = new PriorityBlockingQueue<>();
     private final AtomicLong sequence = new AtomicLong();
-    private final Thread thread;
+    private final List<Thread> threads;
     private volatile long lastBeat = System.nanoTime();
-    private volatile boolean busy;
+    private final AtomicInteger busy = new AtomicInteger();
     private volatile boolean closed;
     private volatile boolean stopping;
 
@@ -92,6 +99,17 @@ public final class Courier implements AutoCloseable {
      */
     public Courier(Destination destination, Duration initialBackoff, Duration maxBackoff, Duration budget, double ratePerSecond,
                    int burst, Duration probeEvery) {
+        this(destination, initialBackoff, maxBackoff, budget, ratePerSecond, burst, probeEvery, 1);
+    }
+
+    /**
+     * @param concurrency deliveries under way at once, each on a thread of the courier's (at least 1)
+     */
+    public Courier(Destination destination, Duration initialBackoff, Duration maxBackoff, Duration budget, double ratePerSecond,
+                   int burst, Duration probeEvery, int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("courier " + destination.name() + ": concurrency must be at least 1, not " + concurrency);
+        }
         this.destination = destination;
         this.breaker = Guards.circuitBreaker("courier " + destination.name(), 1, probeEvery, state -> {
             circuit = state;
@@ -108,9 +126,14 @@ public final class Courier implements AutoCloseable {
         this.budget = budget;
         this.pacer = new Pacer("courier " + destination.name(), ratePerSecond, burst);
         this.retrying = Guards.retrying(Attempt.class, "courier " + destination.name(), initialBackoff, maxBackoff, budget);
-        this.thread = new Thread(this::work, "courier-" + destination.name());
-        this.thread.setDaemon(true);
-        this.thread.start();
+        List<Thread> started = new ArrayList<>(concurrency);
+        for (int i = 0; i < concurrency; i++) {
+            Thread t = new Thread(this::work, "courier-" + destination.name() + (concurrency == 1 ? "" : "-" + (i + 1)));
+            t.setDaemon(true);
+            started.add(t);
+        }
+        this.threads = List.copyOf(started);
+        this.threads.forEach(Thread::start);
     }
 
     private void work() {
@@ -139,9 +162,12 @@ public final class Courier implements AutoCloseable {
         }
     }
 
-    /** Whether its thread is alive and took a job or looked for one within {@code quiet} (or is busy delivering one). */
+    /**
+     * Whether its threads are alive and one took a job or looked for one within {@code quiet} (or one is busy
+     * delivering).
+     */
     public boolean alive(Duration quiet) {
-        return thread.isAlive() && (busy || System.nanoTime() - lastBeat < quiet.toNanos());
+        return threads.stream().allMatch(Thread::isAlive) && (busy.get() > 0 || System.nanoTime() - lastBeat < quiet.toNanos());
     }
 
     /** Whether the destination is down (its circuit open or half open): deliveries are put off until a probe gets through. */
@@ -161,11 +187,11 @@ public final class Courier implements AutoCloseable {
             return result;
         }
         queue.add(new Job(rank(severity), sequence.incrementAndGet(), () -> {
-            busy = true;
+            busy.incrementAndGet();
             try {
                 return work.get();
             } finally {
-                busy = false;
+                busy.decrementAndGet();
                 lastBeat = System.nanoTime();
             }
         }, result));
@@ -268,9 +294,12 @@ public final class Courier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        threads.forEach(Thread::interrupt);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         try {
-            thread.join(5000);
+            for (Thread t : threads) {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -27,6 +27,7 @@ class NotifyConfigTest {
         assertThat(secops.ratePerSecond()).isEqualTo(1.0);
         assertThat(secops.burst()).isEqualTo(3);
         assertThat(secops.timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(secops.concurrencyOrDefault()).as("Slack: one message at a time per webhook").isEqualTo(1);
         assertThat(config.routes().get("all").minSeverity()).isEqualTo(Severity.INFO);
         assertThat(config.retry().budget()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.grouping().window()).isEqualTo(Duration.ofMinutes(5));
@@ -43,6 +44,23 @@ class NotifyConfigTest {
                 .hasMessageContaining(D + "secops.rate-per-second")
                 .hasMessageContaining(D + "secops.burst")
                 .hasMessageContaining("trailwatch.notify.retry.budget");
+    }
+
+    @Test
+    void concurrency_is4ForDestinationsThatTakeDeliveriesInParallel_andOutside1To64IsRefused() {
+        NotifyConfig config = load(Map.of(D + "siem.type", "webhook", D + "siem.url", "https://siem.example.com/in",
+                D + "siem.hmac-key", "k", D + "mail.type", "email", D + "mail.to", "soc@example.com",
+                D + "chat.type", "slack", D + "chat.url", "https://hooks.slack.com/x", D + "chat.concurrency", "2",
+                R + "all.destinations", "siem,mail,chat"));
+        assertThat(config.destinations().get("siem").concurrencyOrDefault()).isEqualTo(4);
+        assertThat(config.destinations().get("mail").concurrencyOrDefault()).isEqualTo(4);
+        assertThat(config.destinations().get("chat").concurrencyOrDefault()).as("set").isEqualTo(2);
+        assertThat(NotifyChecks.problems(config)).isEmpty();
+
+        assertThat(NotifyChecks.problems(load(Map.of(D + "chat.type", "slack", D + "chat.url", "https://hooks.slack.com/x",
+                D + "chat.concurrency", "0", D + "siem.type", "webhook", D + "siem.url", "https://siem.example.com/in",
+                D + "siem.hmac-key", "k", D + "siem.concurrency", "65", R + "all.destinations", "chat,siem"))))
+                .containsExactlyInAnyOrder(D + "chat.concurrency must be 1 to 64, not 0", D + "siem.concurrency must be 1 to 64, not 65");
     }
 
     @Test

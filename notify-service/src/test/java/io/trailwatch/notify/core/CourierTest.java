@@ -165,6 +165,61 @@ class CourierTest {
     }
 
     @Test
+    void withConcurrency_aSlowAnswerHoldsUpOneDelivery_theOthersGoPastIt_withinTheRate() throws Exception {
+        var slow = new java.util.concurrent.CountDownLatch(1);
+        var atOnce = new java.util.concurrent.atomic.AtomicInteger();
+        var most = new java.util.concurrent.atomic.AtomicInteger();
+        Destination receiver = answering("receiver", f -> {
+            most.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+            try {
+                if (f.findingId().equals("slow")) {
+                    slow.await(); // an answer that takes its time
+                }
+                return new Attempt.Delivered(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Attempt.Retry(null, null, "interrupted");
+            } finally {
+                atOnce.decrementAndGet();
+            }
+        });
+        try (Courier c = new Courier(receiver, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofSeconds(5), 1000, 10,
+                Duration.ofMinutes(1), 4)) {
+            var held = c.deliver(TestFindings.finding("slow", "r", "high", "c", "111", "eu-west-1"));
+            List<java.util.concurrent.CompletableFuture<Courier.Outcome>> others = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                others.add(c.deliver(TestFindings.finding("f-" + i, "r", "low", "c", "111", "eu-west-1")));
+            }
+            for (var f : others) {
+                assertThat(f.get(5, java.util.concurrent.TimeUnit.SECONDS).delivered()).as("delivered while the slow one waits").isTrue();
+            }
+            assertThat(held).isNotDone();
+            slow.countDown();
+            assertThat(held.get(5, java.util.concurrent.TimeUnit.SECONDS).delivered()).isTrue();
+        }
+        assertThat(most.get()).as("deliveries under way at once").isBetween(2, 4);
+
+        var one = new java.util.concurrent.CountDownLatch(1);
+        Destination gated = answering("gated", f -> {
+            try {
+                one.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new Attempt.Delivered(200);
+        });
+        try (Courier c = courier(gated, Duration.ofSeconds(5))) {
+            var first = c.deliver(TestFindings.finding("a", "r", "high", "c", "111", "eu-west-1"));
+            var second = c.deliver(TestFindings.finding("b", "r", "high", "c", "111", "eu-west-1"));
+            Thread.sleep(200);
+            assertThat(second).as("one at a time by default: the second waits for the first").isNotDone();
+            one.countDown();
+            assertThat(first.get(5, java.util.concurrent.TimeUnit.SECONDS).delivered()).isTrue();
+            assertThat(second.get(5, java.util.concurrent.TimeUnit.SECONDS).delivered()).isTrue();
+        }
+    }
+
+    @Test
     void anErrorThrownWhileDelivering_failsThatDelivery_andTheCourierGoesOnAlive() throws Exception {
         var answers = new java.util.concurrent.atomic.AtomicInteger();
         Destination erratic = answering("erratic", f -> {
