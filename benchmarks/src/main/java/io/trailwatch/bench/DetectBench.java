@@ -23,7 +23,10 @@ import java.util.Locale;
  * {@code ./trailwatch bench detect [--events N] [--passes N]}: events per second through the engine on one thread,
  * with the built-in pack:
  * <ol>
- *   <li>stateless rules alone (the pack less its threshold and first-seen rules), events already parsed;</li>
+ *   <li>the engine alone ({@link Engine#matches}: which rules an event matches, no findings, no state) with the
+ *   stateless rules, events already parsed;</li>
+ *   <li>stateless rules alone (the pack less its threshold and first-seen rules) through the detector (findings, the
+ *   state that remembers them), events already parsed;</li>
  *   <li>the full pack, stateful rules included, state in memory;</li>
  *   <li>the full pack from the bytes on the events topic: JSON to event, then the detector (detect-service's
  *   per-event work, less Kafka).</li>
@@ -55,6 +58,7 @@ public final class DetectBench {
         System.out.printf(Locale.ROOT, "index: %.2f rules tested per event on average (of %d)%n", candidates(full, corpus),
                 full.rules().size());
 
+        reportEngine("engine alone, stateless rules   ", statelessOnly, corpus, passes);
         report("stateless rules, parsed events", statelessOnly, corpus, passes, false);
         report("full pack, parsed events       ", full, corpus, passes, false);
         report("full pack, from topic bytes    ", full, corpus, passes, true);
@@ -106,6 +110,37 @@ public final class DetectBench {
     }
 
     record Result(double wallSeconds, double cpuSeconds, long findings) {
+    }
+
+    /** {@link Engine#matches} over parsed events (parsed a chunk at a time, untimed): the rules' conditions alone. */
+    private static void reportEngine(String label, Engine engine, List<byte[]> corpus, int passes) throws Exception {
+        double best = 0;
+        double bestCpu = 0;
+        long matches = 0;
+        for (int p = 0; p <= passes; p++) { // the first warms up
+            long wall = 0;
+            long cpu = 0;
+            matches = 0;
+            for (int from = 0; from < corpus.size(); from += CHUNK) {
+                List<CloudTrailEvent> parsed = new ArrayList<>(CHUNK);
+                for (byte[] b : corpus.subList(from, Math.min(corpus.size(), from + CHUNK))) {
+                    parsed.add(decode(b));
+                }
+                long w0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
+                for (CloudTrailEvent e : parsed) {
+                    matches += engine.matches(e).size();
+                }
+                cpu += THREADS.getCurrentThreadCpuTime() - c0;
+                wall += System.nanoTime() - w0;
+            }
+            if (p > 0) {
+                best = Math.max(best, corpus.size() / (wall / 1e9));
+                bestCpu = Math.max(bestCpu, corpus.size() / (cpu / 1e9));
+            }
+        }
+        System.out.printf(Locale.ROOT, "%s 1 thread: %,10.0f events/s  %,10.0f events/CPU-s  (%,d rule matches per pass)%n",
+                label, best, bestCpu, matches);
     }
 
     static Result run(Engine engine, List<byte[]> corpus, boolean fromBytes) throws Exception {
