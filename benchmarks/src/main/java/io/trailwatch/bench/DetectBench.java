@@ -95,59 +95,68 @@ public final class DetectBench {
     }
 
     private static void report(String label, Engine engine, List<byte[]> corpus, int passes, boolean fromBytes) throws Exception {
-        run(engine, corpus, fromBytes);
+        report(label, "findings published", () -> detecting(engine), corpus, passes, fromBytes);
+    }
+
+    /** {@link Engine#matches} over parsed events: the rules' conditions alone, no findings, no state. */
+    private static void reportEngine(String label, Engine engine, List<byte[]> corpus, int passes) throws Exception {
+        report(label, "rule matches", () -> e -> engine.matches(e).size(), corpus, passes, false);
+    }
+
+    /** A warm-up pass, then the best of {@code passes}. */
+    private static void report(String label, String counted, java.util.function.Supplier<Work> work, List<byte[]> corpus, int passes,
+                               boolean fromBytes) throws Exception {
+        run(work.get(), corpus, fromBytes);
         double best = 0;
         double bestCpu = 0;
-        long findings = 0;
+        long count = 0;
         for (int p = 0; p < passes; p++) {
-            Result r = run(engine, corpus, fromBytes);
+            Result r = run(work.get(), corpus, fromBytes);
             best = Math.max(best, corpus.size() / r.wallSeconds);
             bestCpu = Math.max(bestCpu, corpus.size() / r.cpuSeconds);
-            findings = r.findings;
+            count = r.findings;
         }
-        System.out.printf(Locale.ROOT, "%s 1 thread: %,10.0f events/s  %,10.0f events/CPU-s  (%,d findings published per pass)%n",
-                label, best, bestCpu, findings);
+        System.out.printf(Locale.ROOT, "%s 1 thread: %,10.0f events/s  %,10.0f events/CPU-s  (%,d %s per pass)%n",
+                label, best, bestCpu, count, counted);
     }
 
     record Result(double wallSeconds, double cpuSeconds, long findings) {
     }
 
-    /** {@link Engine#matches} over parsed events (parsed a chunk at a time, untimed): the rules' conditions alone. */
-    private static void reportEngine(String label, Engine engine, List<byte[]> corpus, int passes) throws Exception {
-        double best = 0;
-        double bestCpu = 0;
-        long matches = 0;
-        for (int p = 0; p <= passes; p++) { // the first warms up
-            long wall = 0;
-            long cpu = 0;
-            matches = 0;
-            for (int from = 0; from < corpus.size(); from += CHUNK) {
-                List<CloudTrailEvent> parsed = new ArrayList<>(CHUNK);
-                for (byte[] b : corpus.subList(from, Math.min(corpus.size(), from + CHUNK))) {
-                    parsed.add(decode(b));
-                }
-                long w0 = System.nanoTime();
-                long c0 = THREADS.getCurrentThreadCpuTime();
-                for (CloudTrailEvent e : parsed) {
-                    matches += engine.matches(e).size();
-                }
-                cpu += THREADS.getCurrentThreadCpuTime() - c0;
-                wall += System.nanoTime() - w0;
-            }
-            if (p > 0) {
-                best = Math.max(best, corpus.size() / (wall / 1e9));
-                bestCpu = Math.max(bestCpu, corpus.size() / (cpu / 1e9));
-            }
+    /** What a pass does with each event and at its end; each returns how many things it produced. */
+    interface Work {
+        long event(CloudTrailEvent e);
+
+        default long end() {
+            return 0;
         }
-        System.out.printf(Locale.ROOT, "%s 1 thread: %,10.0f events/s  %,10.0f events/CPU-s  (%,d rule matches per pass)%n",
-                label, best, bestCpu, matches);
+    }
+
+    /** A fresh detector: findings per event, and those its flush releases at the end. */
+    private static Work detecting(Engine engine) {
+        var detector = new Detector(engine);
+        return new Work() {
+            @Override
+            public long event(CloudTrailEvent e) {
+                return detector.process(e).size();
+            }
+
+            @Override
+            public long end() {
+                return detector.flush().size();
+            }
+        };
     }
 
     static Result run(Engine engine, List<byte[]> corpus, boolean fromBytes) throws Exception {
-        var detector = new Detector(engine);
+        return run(detecting(engine), corpus, fromBytes);
+    }
+
+    /** One pass, events parsed untimed a chunk at a time (unless {@code fromBytes}: then parsing is timed too). */
+    private static Result run(Work work, List<byte[]> corpus, boolean fromBytes) throws Exception {
         long wall = 0;
         long cpu = 0;
-        long findings = 0;
+        long produced = 0;
         for (int from = 0; from < corpus.size(); from += CHUNK) {
             List<byte[]> chunk = corpus.subList(from, Math.min(corpus.size(), from + CHUNK));
             List<CloudTrailEvent> parsed = new ArrayList<>(chunk.size());
@@ -160,17 +169,17 @@ public final class DetectBench {
             long c0 = THREADS.getCurrentThreadCpuTime();
             if (fromBytes) {
                 for (byte[] b : chunk) {
-                    findings += detector.process(decode(b)).size();
+                    produced += work.event(decode(b));
                 }
             } else {
                 for (CloudTrailEvent e : parsed) {
-                    findings += detector.process(e).size();
+                    produced += work.event(e);
                 }
             }
             cpu += THREADS.getCurrentThreadCpuTime() - c0;
             wall += System.nanoTime() - w0;
         }
-        findings += detector.flush().size();
-        return new Result(wall / 1e9, cpu / 1e9, findings);
+        produced += work.end();
+        return new Result(wall / 1e9, cpu / 1e9, produced);
     }
 }

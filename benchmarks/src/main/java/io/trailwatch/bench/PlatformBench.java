@@ -9,6 +9,7 @@ import io.trailwatch.detect.engine.Engine;
 import io.trailwatch.detect.engine.Rule;
 import io.trailwatch.detect.engine.RulePack;
 import io.trailwatch.local.LocalPlatform;
+import io.trailwatch.local.Service;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.Topics;
 import io.trailwatch.devkit.CloudTrailLogs;
@@ -19,10 +20,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.ByteArrayInputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,8 +117,8 @@ public final class PlatformBench {
 
     /** Uploads the corpus with its notifications; times the events topic and detect-service's count reaching it. */
     private static void pipeline(LocalPlatform platform, List<Corpus.File> corpus, long expected) throws Exception {
-        String detectMetrics = platform.service("detect").managementUrl() + "/q/metrics";
-        long detectBefore = metric(detectMetrics, "trailwatch_detect_events_total");
+        Service detectService = platform.service("detect");
+        long detectBefore = detectService.counter("trailwatch_detect_events_total", l -> true);
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 platform.kafka().bootstrapServers()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(Topics.EVENTS).stream().map(p -> new TopicPartition(Topics.EVENTS, p.partition())).toList();
@@ -137,7 +134,7 @@ public final class PlatformBench {
                 if (Double.isNaN(ingestSeconds) && sum(consumer.endOffsets(partitions)) - before >= expected) {
                     ingestSeconds = (System.nanoTime() - t0) / 1e9;
                 }
-                if (Double.isNaN(detectSeconds) && metric(detectMetrics, "trailwatch_detect_events_total") - detectBefore >= expected) {
+                if (Double.isNaN(detectSeconds) && detectService.counter("trailwatch_detect_events_total", l -> true) - detectBefore >= expected) {
                     detectSeconds = (System.nanoTime() - t0) / 1e9;
                 }
                 Thread.sleep(100);
@@ -201,8 +198,8 @@ public final class PlatformBench {
 
     /** Waits (at most ten minutes) until detect-service has read every event and notify-service sends nothing more. */
     private static void awaitIdle(LocalPlatform platform) throws Exception {
-        String detect = platform.service("detect").managementUrl() + "/q/metrics";
-        String notify = platform.service("notify").managementUrl() + "/q/metrics";
+        Service detect = platform.service("detect");
+        Service notify = platform.service("notify");
         long t0 = System.nanoTime();
         long deadline = t0 + Duration.ofMinutes(10).toNanos();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -211,8 +208,8 @@ public final class PlatformBench {
             long lastDeliveries = -1;
             int quiet = 0;
             while (System.nanoTime() < deadline && quiet < 5) {
-                long deliveries = metric(notify, "trailwatch_notify_deliveries_total");
-                boolean detected = metric(detect, "trailwatch_detect_events_total") >= sum(consumer.endOffsets(partitions));
+                long deliveries = notify.counter("trailwatch_notify_deliveries_total", l -> true);
+                boolean detected = detect.counter("trailwatch_detect_events_total", l -> true) >= sum(consumer.endOffsets(partitions));
                 quiet = detected && deliveries == lastDeliveries ? quiet + 1 : 0;
                 lastDeliveries = deliveries;
                 Thread.sleep(1000);
@@ -230,19 +227,5 @@ public final class PlatformBench {
 
     private static long sum(Map<TopicPartition, Long> offsets) {
         return offsets.values().stream().mapToLong(Long::longValue).sum();
-    }
-
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    /** A counter's value summed over its series, from a service's Prometheus endpoint. */
-    private static long metric(String url, String name) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
-        double total = 0;
-        for (String line : body.split("\n")) {
-            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return (long) total;
     }
 }

@@ -9,10 +9,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * {@code ./trailwatch bench services [--corpus DIR]}: each service of the local platform ({@code ./trailwatch local}'s
@@ -43,7 +38,6 @@ import java.util.function.Predicate;
  */
 public final class ServicesBench {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
     private static final String FLOOR_TOPIC = "trailwatch.bench.floor";
     /**
@@ -122,15 +116,18 @@ public final class ServicesBench {
             for (Service r : replicas) {
                 long pid = r.pid().orElse(-1);
                 double replicaCpu = events ? pass.cpuSeconds().get(r.name()) : warm.cpuSeconds().get(r.name()) + pass.cpuSeconds().get(r.name());
+                long replicaRss = Proc.status(pid, "VmRSS:");
+                long replicaPeak = Proc.status(pid, "VmHWM:");
+                long replicaDead = deadLetters(r, s);
                 cpu += replicaCpu;
-                rss += Proc.status(pid, "VmRSS:");
-                peak += Proc.status(pid, "VmHWM:");
-                dead += deadLetters(r, s);
+                rss += replicaRss;
+                peak += replicaPeak;
+                dead += replicaDead;
                 if (replicas.size() > 1) {
                     long work = pass.work().get(r.name());
                     System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work, replicaCpu,
                             work / replicaCpu, String.format(Locale.ROOT, "%.2f", work / replicaCpu / floor.perCpuSecond()),
-                            Proc.status(pid, "VmRSS:"), Proc.status(pid, "VmHWM:"), deadLetters(r, s));
+                            replicaRss, replicaPeak, replicaDead);
                 }
             }
             long work = events ? pass.events() : warm.findings() + pass.findings();
@@ -149,7 +146,7 @@ public final class ServicesBench {
     /** Dead letters the service wrote since it started ({@code trailwatch_<service>_dead_letters_total}); -1 if unknown. */
     private static long deadLetters(Service service, String name) {
         try {
-            return metric(service.managementUrl() + "/q/metrics", "trailwatch_" + name + "_dead_letters_total", l -> true);
+            return service.counter("trailwatch_" + name + "_dead_letters_total", l -> true);
         } catch (Exception e) {
             return -1;
         }
@@ -247,7 +244,7 @@ public final class ServicesBench {
     private static long sum(List<Service> replicas, String name) throws Exception {
         long total = 0;
         for (Service r : replicas) {
-            total += metric(r.managementUrl() + "/q/metrics", name, l -> true);
+            total += r.counter(name, l -> true);
         }
         return total;
     }
@@ -256,7 +253,7 @@ public final class ServicesBench {
     private static long objectsDone(List<Service> ingest) throws Exception {
         long total = 0;
         for (Service r : ingest) {
-            total += metric(r.managementUrl() + "/q/metrics", "trailwatch_ingest_objects_total", l -> !l.contains("outcome=\"retried\""));
+            total += r.counter("trailwatch_ingest_objects_total", l -> !l.contains("outcome=\"retried\""));
         }
         return total;
     }
@@ -282,18 +279,5 @@ public final class ServicesBench {
 
     private static double seconds(Service replica, Map<String, Long> cpu0) {
         return (Proc.cpuNanos(replica.pid().orElse(-1)) - cpu0.get(replica.name())) / 1e9;
-    }
-
-    /** A counter's value summed over the series whose line the filter accepts, from a Prometheus endpoint. */
-    static long metric(String url, String name, Predicate<String> filter) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        double total = 0;
-        for (String line : body.split("\n")) {
-            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && filter.test(line)) {
-                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return (long) total;
     }
 }

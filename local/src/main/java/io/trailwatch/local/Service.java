@@ -111,6 +111,22 @@ public final class Service {
         throw new IllegalStateException(name + " not ready after " + timeout.toSeconds() + " s; see " + log);
     }
 
+    /**
+     * A counter of this service, summed over its series whose line {@code series} accepts (e.g. a label), from the
+     * Prometheus text its management interface serves at {@code /q/metrics}.
+     */
+    public long counter(String name, java.util.function.Predicate<String> series) throws IOException, InterruptedException {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double total = 0;
+        for (String line : body.split("\n")) {
+            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && series.test(line)) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) total;
+    }
+
     /** SIGKILL, as a crash or an OOM kill would. */
     public synchronized void kill() throws InterruptedException {
         if (process != null) {

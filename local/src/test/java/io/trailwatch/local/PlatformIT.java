@@ -473,7 +473,7 @@ class PlatformIT {
         }
         uploadLast(accounts);
         awaitDelivered(accounts, Duration.ofMinutes(3));
-        long detect2Events = metric(detect2, "trailwatch_detect_events_total", "");
+        long detect2Events = detect2.counter("trailwatch_detect_events_total", l -> true);
         assertThat(detect2Events).as("events detect-service-2 read").isPositive();
 
         // 3. the second detect replica killed mid-stream: its partitions go back to the first, with their state
@@ -484,7 +484,7 @@ class PlatformIT {
         }
         uploadLast(accounts);
         Awaitility.await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                .until(() -> metric(detect2, "trailwatch_detect_events_total", "") > detect2Events);
+                .until(() -> detect2.counter("trailwatch_detect_events_total", l -> true) > detect2Events);
         detect2.kill();
         List<Observed> seen = awaitDelivered(accounts, Duration.ofMinutes(4));
         for (int i = 0; i < accounts.size(); i++) {
@@ -492,7 +492,7 @@ class PlatformIT {
         }
         assertThat(detectMembers()).as("detect's consumer group after the kill").hasSize(1)
                 .allSatisfy((member, partitions) -> assertThat(partitions).hasSize(LocalPlatform.PARTITIONS));
-        long ingested2 = metric(ingest2, "trailwatch_ingest_objects_total", "outcome=\"ingested\"");
+        long ingested2 = ingest2.counter("trailwatch_ingest_objects_total", l -> l.contains("outcome=\"ingested\""));
         assertThat(ingested2).as("of the 12 files after it joined, those ingest-service-2 ingested").isBetween(1L, 11L);
     }
 
@@ -535,19 +535,6 @@ class PlatformIT {
             }
             return out;
         }
-    }
-
-    /** A counter of a service replica, summed over its series whose labels contain {@code label}. */
-    private static long metric(Service service, String name, String label) throws Exception {
-        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(service.managementUrl() + "/q/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        double total = 0;
-        for (String line : response.body().split("\n")) {
-            if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && line.contains(label)) {
-                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return (long) total;
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -211,7 +211,8 @@ class CourierTest {
         try (Courier c = courier(gated, Duration.ofSeconds(5))) {
             var first = c.deliver(TestFindings.finding("a", "r", "high", "c", "111", "eu-west-1"));
             var second = c.deliver(TestFindings.finding("b", "r", "high", "c", "111", "eu-west-1"));
-            Thread.sleep(200);
+            // a delivery that does not start cannot signal it: the second stays undone while the first is held
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !second.isDone());
             assertThat(second).as("one at a time by default: the second waits for the first").isNotDone();
             one.countDown();
             assertThat(first.get(5, java.util.concurrent.TimeUnit.SECONDS).delivered()).isTrue();
