@@ -99,14 +99,15 @@ public interface NotifyConfig {
 
         /**
          * Deliveries under way at once (1 to 64), within the rate: a slow answer holds up one of them, not the queue.
-         * Slack asks for one message at a time per webhook (and keeps them in order), so 1 there by default.
+         * 1 by default: in order, one at a time (Slack asks for that per webhook); raise it for a receiver that takes
+         * deliveries in parallel.
          */
-        @io.quarkus.runtime.annotations.ConfigDocDefault("1 for slack, 4 for webhook, email and ses")
+        @io.quarkus.runtime.annotations.ConfigDocDefault("1")
         java.util.OptionalInt concurrency();
 
-        /** {@link #concurrency()}, or the type's default. */
+        /** {@link #concurrency()}, or 1. */
         default int concurrencyOrDefault() {
-            return concurrency().orElse(type() == Type.SLACK ? 1 : 4);
+            return concurrency().orElse(1);
         }
     }
 

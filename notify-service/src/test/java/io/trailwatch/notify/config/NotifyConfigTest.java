@@ -47,13 +47,13 @@ class NotifyConfigTest {
     }
 
     @Test
-    void concurrency_is4ForDestinationsThatTakeDeliveriesInParallel_andOutside1To64IsRefused() {
+    void concurrency_is1UnlessSet_andOutside1To64IsRefused() {
         NotifyConfig config = load(Map.of(D + "siem.type", "webhook", D + "siem.url", "https://siem.example.com/in",
                 D + "siem.hmac-key", "k", D + "mail.type", "email", D + "mail.to", "soc@example.com",
                 D + "chat.type", "slack", D + "chat.url", "https://hooks.slack.com/x", D + "chat.concurrency", "2",
                 R + "all.destinations", "siem,mail,chat"));
-        assertThat(config.destinations().get("siem").concurrencyOrDefault()).isEqualTo(4);
-        assertThat(config.destinations().get("mail").concurrencyOrDefault()).isEqualTo(4);
+        assertThat(config.destinations().get("siem").concurrencyOrDefault()).isEqualTo(1);
+        assertThat(config.destinations().get("mail").concurrencyOrDefault()).isEqualTo(1);
         assertThat(config.destinations().get("chat").concurrencyOrDefault()).as("set").isEqualTo(2);
         assertThat(NotifyChecks.problems(config)).isEmpty();
 
