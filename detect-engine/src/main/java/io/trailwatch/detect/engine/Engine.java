@@ -27,11 +27,11 @@ public final class Engine {
             "UnauthorizedOperation", "Client.AccessDenied", "AuthorizationError", "AuthorizationErrorException",
             "UnauthorizedAccess", "Forbidden", "ForbiddenException", "Client.AuthFailure", "AuthFailure");
 
-    private final List<Map<String, List<Rule>>> indexes = new ArrayList<>();
-    private final List<Rule> unindexed = new ArrayList<>();
+    private final List<Map<String, List<Candidate>>> indexes = new ArrayList<>();
+    private final List<Candidate> unindexed = new ArrayList<>();
     private final Map<String, Rule> byId = new HashMap<>();
-    private final List<Map<String, List<Rule>>> deniedIndexes = new ArrayList<>();
-    private final List<Rule> deniedUnindexed = new ArrayList<>();
+    private final List<Map<String, List<Candidate>>> deniedIndexes = new ArrayList<>();
+    private final List<Candidate> deniedUnindexed = new ArrayList<>();
     private final List<Rule> rules;
     private final Rule.Exceptions extra;
     private final Context context;
@@ -88,20 +88,29 @@ public final class Engine {
         index(this.rules.stream().filter(r -> r.attempts() != null).map(Rule::deniedVariant).toList(), deniedIndexes, deniedUnindexed);
     }
 
-    private static void index(List<Rule> rules, List<Map<String, List<Rule>>> indexes, List<Rule> unindexed) {
+    /**
+     * A rule as the index hands it out: with what is left to test of its condition once the index chose it (the
+     * condition less the test on the indexed field, which the lookup has already made).
+     */
+    private record Candidate(Rule rule, Condition rest) {
+    }
+
+    private static void index(List<Rule> rules, List<Map<String, List<Candidate>>> indexes, List<Candidate> unindexed) {
         INDEX_FIELDS.forEach(f -> indexes.add(new HashMap<>()));
         for (Rule r : rules) {
             boolean indexed = false;
             for (int i = 0; i < INDEX_FIELDS.size() && !indexed; i++) {
-                Set<String> values = Index.required(r.match(), INDEX_FIELDS.get(i));
+                String field = INDEX_FIELDS.get(i);
+                Set<String> values = Index.required(r.match(), field);
                 if (values != null) {
                     var index = indexes.get(i);
-                    values.forEach(v -> index.computeIfAbsent(v, k -> new ArrayList<>()).add(r));
+                    var candidate = new Candidate(r, Index.rest(r.match(), field));
+                    values.forEach(v -> index.computeIfAbsent(v, k -> new ArrayList<>()).add(candidate));
                     indexed = true;
                 }
             }
             if (!indexed) {
-                unindexed.add(r);
+                unindexed.add(new Candidate(r, r.match()));
             }
         }
     }
@@ -129,14 +138,19 @@ public final class Engine {
 
     /** The rules unindexed: they run for every event. */
     public List<Rule> unindexed() {
-        return unindexed;
+        return unindexed.stream().map(Candidate::rule).toList();
     }
 
-    private static String indexValue(CloudTrailEvent e, int field) {
+    /**
+     * The event's value of an index field: the normalized field, which is the record's own value as text when that is
+     * a single value (and null when it is not), so a rule found under it meets its test on that field. A call seen as
+     * if allowed has no error code.
+     */
+    private static String indexValue(CloudTrailEvent e, int field, boolean asIfAllowed) {
         return switch (field) {
             case 0 -> e.eventName();
             case 1 -> e.eventSource();
-            case 2 -> e.errorCode();
+            case 2 -> asIfAllowed ? null : e.errorCode();
             case 3 -> e.eventType();
             default -> e.principal() == null ? null : e.principal().type();
         };
@@ -160,19 +174,22 @@ public final class Engine {
     public List<Rule> matches(CloudTrailEvent event) {
         var view = new EventView(event, context);
         List<Rule> out = new ArrayList<>(2);
-        test(indexes, unindexed, event, view, out);
+        test(indexes, unindexed, event, view, false, out);
         if (event.errorCode() != null && DENIALS.contains(event.errorCode())) {
-            test(deniedIndexes, deniedUnindexed, event, view.asIfAllowed(), out);
+            test(deniedIndexes, deniedUnindexed, event, view.asIfAllowed(), true, out);
         }
         return out;
     }
 
-    private void test(List<Map<String, List<Rule>>> indexes, List<Rule> unindexed, CloudTrailEvent event, EventView view,
-                      List<Rule> out) {
+    private void test(List<Map<String, List<Candidate>>> indexes, List<Candidate> unindexed, CloudTrailEvent event,
+                      EventView view, boolean asIfAllowed, List<Rule> out) {
         for (int i = 0; i < indexes.size(); i++) {
-            String v = indexValue(event, i);
+            String v = indexValue(event, i, asIfAllowed);
             if (v != null) {
-                test(indexes.get(i).getOrDefault(v, List.of()), view, out);
+                List<Candidate> candidates = indexes.get(i).get(v);
+                if (candidates != null) {
+                    test(candidates, view, out);
+                }
             }
         }
         test(unindexed, view, out);
@@ -191,7 +208,7 @@ public final class Engine {
     public int candidates(CloudTrailEvent event) {
         int n = unindexed.size();
         for (int i = 0; i < indexes.size(); i++) {
-            String v = indexValue(event, i);
+            String v = indexValue(event, i, false);
             if (v != null) {
                 n += indexes.get(i).getOrDefault(v, List.of()).size();
             }
@@ -205,10 +222,11 @@ public final class Engine {
         return rule.match().test(view) && !excepted(rule.exceptions(), event) && !excepted(extra, event);
     }
 
-    private void test(List<Rule> candidates, EventView view, List<Rule> out) {
-        for (Rule r : candidates) {
-            if (r.match().test(view) && !excepted(r.exceptions(), view.event()) && !excepted(extra, view.event())) {
-                out.add(r);
+    private void test(List<Candidate> candidates, EventView view, List<Rule> out) {
+        for (int i = 0; i < candidates.size(); i++) {
+            Candidate c = candidates.get(i);
+            if (c.rest().test(view) && !excepted(c.rule().exceptions(), view.event()) && !excepted(extra, view.event())) {
+                out.add(c.rule());
             }
         }
     }
@@ -245,7 +263,39 @@ public final class Engine {
 
     /** Finds the values a condition requires of a top-level field, to index on. */
     static final class Index {
+
+        /** The condition that always holds (all of none). */
+        static final Condition ALWAYS = new Condition.All(List.of());
+
         private Index() {
+        }
+
+        /**
+         * What is left of a condition to test once the index found the field's value among those {@link #required}
+         * gives: the condition without the test that required them, when it is the condition or a part every match
+         * needs (a part of an {@code all}); else the whole condition (the values of an {@code any} are a union, so no
+         * one part is known to hold).
+         */
+        static Condition rest(Condition c, String field) {
+            if (c instanceof Condition.Field && required(c, field) != null) {
+                return ALWAYS;
+            }
+            if (c instanceof Condition.All all) {
+                List<Condition> parts = all.conditions();
+                for (int i = 0; i < parts.size(); i++) {
+                    if (required(parts.get(i), field) != null) {
+                        List<Condition> rest = new ArrayList<>(parts);
+                        Condition part = rest(parts.get(i), field);
+                        if (part == ALWAYS) {
+                            rest.remove(i);
+                        } else {
+                            rest.set(i, part);
+                        }
+                        return rest.isEmpty() ? ALWAYS : rest.size() == 1 ? rest.get(0) : new Condition.All(List.copyOf(rest));
+                    }
+                }
+            }
+            return c;
         }
 
         /** The values the field must take for the condition to hold, or null when it is not so constrained. */

@@ -52,4 +52,25 @@ class EngineTest {
         assertThat(deployment.matches(Events.event("{\"sourceIPAddress\":\"198.51.100.7\"}"))).isEmpty();
         assertThat(deployment.matches(Events.event("{\"sourceIPAddress\":\"203.0.113.7\"}"))).hasSize(1);
     }
+
+    @Test
+    void aRuleFoundByTheIndex_isTestedOnWhatTheLookupDidNotDecide() throws Exception {
+        // indexed by eventName {GetRole, ListRoles}: the lookup decides neither branch of the any, so both stay tested
+        Rule either = RuleParser.parse("a.yaml", Events.rule("a", "{any: [{all: [{field: eventName, equals: GetRole}, "
+                + "{field: userIdentity.type, equals: Root}]}, {field: eventName, equals: ListRoles}]}"));
+        // indexed by eventName inside an all of an all: the rest (the caller's type) is still tested
+        Rule nested = RuleParser.parse("b.yaml", Events.rule("b", "{all: [{all: [{field: eventName, equals: GetRole}, "
+                + "{field: userIdentity.type, equals: AssumedRole}]}, {field: eventSource, equals: iam.amazonaws.com}]}"));
+        var engine = new Engine(List.of(either, nested), Rule.Exceptions.NONE);
+
+        assertThat(engine.matches(Events.event("{\"eventName\":\"GetRole\",\"userIdentity\":{\"type\":\"IAMUser\"}}"))).isEmpty();
+        assertThat(engine.matches(Events.event("{\"eventName\":\"GetRole\",\"userIdentity\":{\"type\":\"Root\"}}")))
+                .extracting(Rule::id).containsExactly("a");
+        assertThat(engine.matches(Events.event("{\"eventName\":\"ListRoles\",\"userIdentity\":{\"type\":\"IAMUser\"}}")))
+                .extracting(Rule::id).containsExactly("a");
+        assertThat(engine.matches(Events.event("{\"eventName\":\"GetRole\",\"userIdentity\":{\"type\":\"AssumedRole\"}}")))
+                .extracting(Rule::id).containsExactly("b");
+        assertThat(engine.matches(Events.event("{\"eventName\":\"GetRole\",\"eventSource\":\"sts.amazonaws.com\","
+                + "\"userIdentity\":{\"type\":\"AssumedRole\"}}"))).isEmpty();
+    }
 }
