@@ -15,7 +15,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The engine plus state: feed events (in event-time order where thresholds and first use matter), get findings.
@@ -66,8 +68,16 @@ public final class Detector {
     private final Clock clock;
     private final Duration maxSkew;
     private final Duration forget;
+    private final Map<String, Decoded> decoded;
     private long sweptAt = Long.MIN_VALUE;
     private Instant latest = Instant.EPOCH; // the stream's time: the latest event time processed, at most now + maxSkew
+
+    /** How many state entries a detector keeps decoded, the most recently used: a group's burst as it grows. */
+    static final int DECODED = 128;
+
+    /** A state entry as stored and what it decodes to. */
+    private record Decoded(String stored, Object value) {
+    }
 
     /** A detector with its state in memory. */
     public Detector(Engine engine) {
@@ -87,6 +97,18 @@ public final class Detector {
      *                 believe every window has closed and expire everyone's state
      */
     public Detector(Engine engine, StateStore store, Duration remember, Duration forget, Clock clock, Duration maxSkew) {
+        this(engine, store, remember, forget, clock, maxSkew, DECODED);
+    }
+
+    /** As above, keeping up to {@code decodedEntries} state entries decoded ({@link #decoded}; 0: none). */
+    Detector(Engine engine, StateStore store, Duration remember, Duration forget, Clock clock, Duration maxSkew,
+             int decodedEntries) {
+        this.decoded = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Decoded> eldest) {
+                return size() > decodedEntries;
+            }
+        };
         this.engine = engine;
         this.store = store;
         this.remember = remember;
@@ -234,7 +256,7 @@ public final class Detector {
             int bar = stored.indexOf('|');
             int bar2 = stored.indexOf('|', bar + 1);
             published = Integer.parseInt(stored, bar + 1, bar2, 10);
-            Finding old = read(stored.substring(bar2 + 1), Finding.class);
+            Finding old = decoded(key, stored, bar2 + 1, Finding.class);
             Finding grown = Findings.add(old, event);
             if (grown == old) {
                 return null;
@@ -245,7 +267,8 @@ public final class Detector {
         Instant remembered = rememberFrom(event).plus(remember);
         Instant until = f.windowEnd().isAfter(remembered) ? f.windowEnd() : remembered;
         Finding whole = publish ? whole(f, rule) : null; // before hold: a first version carries its evidence whole
-        store.put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|" + write(hold(f)));
+        Finding held = hold(f);
+        put(key, until.toEpochMilli() + "|" + (publish ? f.count() : published) + "|", held, held.title() == null);
         return whole;
     }
 
@@ -253,7 +276,7 @@ public final class Detector {
         String group = Findings.groupKey(rule, event);
         String key = "b|" + rule.id() + "|" + group;
         String stored = store.get(key);
-        Burst burst = stored == null ? Burst.EMPTY : read(stored.substring(stored.indexOf('|') + 1), Burst.class);
+        Burst burst = stored == null ? Burst.EMPTY : decoded(key, stored, stored.indexOf('|') + 1, Burst.class);
         Burst.Step step = burst.next(rule, group, event);
         Burst state = step.state();
         Finding f = step.finding();
@@ -273,7 +296,7 @@ public final class Detector {
         if (state.open() != null) {
             state = state.holding(hold(state.open()));
         }
-        store.put(key, state.expiry(rule.threshold()).toEpochMilli() + "|" + write(state));
+        put(key, state.expiry(rule.threshold()).toEpochMilli() + "|", state, state.open() == null || state.open().title() == null);
         add(out, whole);
     }
 
@@ -479,6 +502,35 @@ public final class Detector {
     private static void add(List<Finding> out, Finding f) {
         if (f != null) {
             out.add(f);
+        }
+    }
+
+    /**
+     * The value of a state entry from its JSON after {@code from}: the value last read or written under the key when
+     * the entry is still what it was then, so the state of a group that grows with every event (a burst, a
+     * deduplicated finding and its eventIds) is not parsed again from the JSON just written.
+     */
+    private <T> T decoded(String key, String stored, int from, Class<T> type) {
+        Decoded d = decoded.get(key);
+        if (d != null && type.isInstance(d.value()) && d.stored().equals(stored)) {
+            return type.cast(d.value());
+        }
+        T value = read(stored.substring(from), type);
+        decoded.put(key, new Decoded(stored, value));
+        return value;
+    }
+
+    /**
+     * Writes a state entry: {@code prefix} then the value as JSON. The value is kept decoded when {@code readsBack} says
+     * it reads back from that JSON as it is (a held finding; not an entry whole from an earlier version).
+     */
+    private void put(String key, String prefix, Object value, boolean readsBack) {
+        String stored = prefix + write(value);
+        store.put(key, stored);
+        if (readsBack) {
+            decoded.put(key, new Decoded(stored, value));
+        } else {
+            decoded.remove(key);
         }
     }
 

@@ -500,6 +500,51 @@ class DetectorTest {
         assertThat(keys(store)).noneMatch(k -> k.startsWith("f|"));
     }
 
+    @Test
+    void stateKeptDecoded_givesWhatParsingTheStoredStateGives_findingsAndStateAlike() throws Exception {
+        Engine engine = engine(BURST, DEDUP, BASELINED, Events.rule("probing", "{field: errorCode, equals: AccessDenied}")
+                .replace("tests:", "threshold: {count: 3, window: 10m, groupBy: [userIdentity.arn], distinct: eventName}\ntests:"));
+        StateStore kept = StateStore.inMemory();
+        StateStore parsed = StateStore.inMemory();
+        var clock = java.time.Clock.fixed(Instant.parse("2026-03-03T00:00:00Z"), java.time.ZoneOffset.UTC);
+        var keeping = new Detector(engine, kept, Detector.REMEMBER, Detector.FORGET, clock, Detector.MAX_CLOCK_SKEW, 2);
+        var parsing = new Detector(engine, parsed, Detector.REMEMBER, Detector.FORGET, clock, Detector.MAX_CLOCK_SKEW, 0);
+        var random = new java.util.Random(7);
+        String[] calls = {"GetObject", "ListUsers", "ListRoles", "GetSecretValue", "StopLogging"};
+        List<Finding> fromKept = new ArrayList<>();
+        List<Finding> fromParsed = new ArrayList<>();
+        List<CloudTrailEvent> seen = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            // a few principals and addresses failing in bursts over three hours, some logging stops, redeliveries
+            CloudTrailEvent e = i > 0 && random.nextInt(10) == 0 ? seen.get(random.nextInt(seen.size()))
+                    : Events.event(("{\"eventID\":\"e%d\",\"eventTime\":\"2026-03-02T%02d:%02d:%02dZ\",\"eventName\":\"%s\","
+                    + "\"errorCode\":\"AccessDenied\",\"sourceIPAddress\":\"198.51.100.%d\",\"recipientAccountId\":\"11112222333%d\","
+                    + "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/u%d\"}}").formatted(i,
+                    8 + i / 1000, i % 1000 * 60 / 1000, i % 17 * 3, calls[random.nextInt(calls.length)], random.nextInt(4),
+                    random.nextInt(2), random.nextInt(5)));
+            seen.add(e);
+            fromKept.addAll(keeping.process(e));
+            fromParsed.addAll(parsing.process(e));
+            if (i % 250 == 249) {
+                fromKept.addAll(keeping.expire(keeping.streamTime()));
+                fromParsed.addAll(parsing.expire(parsing.streamTime()));
+            }
+        }
+        assertThat(entries(kept)).isEqualTo(entries(parsed)).hasSizeGreaterThan(20);
+        fromKept.addAll(keeping.flush());
+        fromParsed.addAll(parsing.flush());
+
+        assertThat(fromParsed).hasSizeGreaterThan(100);
+        assertThat(fromKept).containsExactlyElementsOf(fromParsed);
+        assertThat(entries(kept)).isEqualTo(entries(parsed));
+    }
+
+    private static java.util.Map<String, String> entries(StateStore store) {
+        java.util.Map<String, String> entries = new java.util.TreeMap<>();
+        store.scan("", entries::put);
+        return entries;
+    }
+
     private static List<String> keys(StateStore store) {
         List<String> keys = new ArrayList<>();
         store.scan("", (k, v) -> keys.add(k));
