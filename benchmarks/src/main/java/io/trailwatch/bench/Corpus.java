@@ -49,6 +49,26 @@ final class Corpus {
     }
 
     /**
+     * {@code files} small log files (one record each, the generated mix), so that what a service does once per file
+     * (the notification, the object's fetch, the ledger) has run as often as in a service up for hours before a pass is
+     * measured.
+     */
+    static List<File> small(int files, long seed) {
+        var logs = new CloudTrailLogs(seed);
+        String[] accounts = {"111122223333", "444455556666", "777788889999"};
+        List<File> out = new ArrayList<>();
+        Instant t = Instant.parse("2026-02-02T00:00:00Z");
+        for (int i = 0; i < files; i++) {
+            String account = accounts[i % accounts.length];
+            String region = CloudTrailLogs.region(i / accounts.length);
+            out.add(new File(CloudTrailLogs.key(account, region, t, String.format("warm%08d", i)),
+                    CloudTrailLogs.file(logs.records(account, region, t, 1), true), 1));
+            t = t.plusSeconds(1);
+        }
+        return out;
+    }
+
+    /**
      * The CloudTrail log files under {@code dir}, with their record counts. Every other file (a manifest, a digest, a
      * README, a damaged log) is skipped with a line saying why, so a corpus copied from a bucket or a dataset is usable
      * as it is.

@@ -36,8 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Long-polls the SQS queue and hands each announced object to the {@link ObjectIngestor}, at most
  * {@code concurrency} objects at once. A message is deleted only when every object in it is done (ingested, skipped,
- * refused or dead-lettered, all acknowledged by Kafka); while its objects are processed its visibility timeout is kept
- * extended; when one failed transiently the message becomes visible again after the retry delay.
+ * refused or dead-lettered, all acknowledged by Kafka), up to ten to a request ({@link SqsDeletions}); while its
+ * objects are processed its visibility timeout is kept extended; when one failed transiently the message becomes
+ * visible again after the retry delay.
  *
  * <p>SQS has no SmallRye connector that resolves here, so this is the one hand-written poll loop of the service. An
  * unexpected throwable in the poll loop or the visibility extender is logged and the loop goes on (after a pause);
@@ -56,6 +57,7 @@ public class SqsPoller {
     private final IngestMetrics metrics;
     private final Ledger ledger;
     private final Semaphore slots;
+    private final SqsDeletions deletions;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final AtomicReference<String> lastSqsError = new AtomicReference<>("not polled yet");
     private volatile boolean running;
@@ -76,6 +78,7 @@ public class SqsPoller {
         this.metrics = metrics;
         this.ledger = ledger;
         this.slots = new Semaphore(config.concurrency());
+        this.deletions = new SqsDeletions(sqs, metrics);
     }
 
     void start(@Observes StartupEvent ignored) {
@@ -92,6 +95,8 @@ public class SqsPoller {
         long every = Math.max(1, config.sqs().visibilityTimeout().toMillis() / 3);
         extendEvery = Duration.ofMillis(every);
         extender.scheduleWithFixedDelay(this::extendVisibilitySafely, every, every, TimeUnit.MILLISECONDS);
+        extender.scheduleWithFixedDelay(this::flushDeletionsSafely, SqsDeletions.LINGER_MILLIS, SqsDeletions.LINGER_MILLIS,
+                TimeUnit.MILLISECONDS);
         poller = named("sqs-poller").newThread(() -> pollLoop(queue));
         poller.start();
         LOG.infof("Polling %s with %d objects in flight", queue, config.concurrency());
@@ -115,6 +120,7 @@ public class SqsPoller {
         if (extender != null) {
             extender.shutdownNow();
         }
+        deletions.flush();
     }
 
     /** Null when the last SQS call succeeded (or polling is off), else what went wrong. */
@@ -286,12 +292,18 @@ public class SqsPoller {
     }
 
     private void delete(String queue, Message message) {
+        deletions.delete(queue, message);
+    }
+
+    /** One turn of the deletions' flush: anything it throws is logged, never the end of the schedule. */
+    private void flushDeletionsSafely() {
         try {
-            sqs.deleteMessage(b -> b.queueUrl(queue).receiptHandle(message.receiptHandle()));
-        } catch (SdkException e) {
+            deletions.flush();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
             metrics.sqsError("delete");
-            LOG.warnf("Deleting SQS message %s failed; its redelivery will find the objects in the ledger: %s",
-                    message.messageId(), e.getMessage());
+            LOG.error("Unexpected failure deleting SQS messages; going on", e);
         }
     }
 
