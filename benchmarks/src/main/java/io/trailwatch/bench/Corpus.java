@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.function.IntSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -32,20 +33,7 @@ final class Corpus {
 
     static List<File> generate(int files, long seed) {
         var random = new Random(seed);
-        var logs = new CloudTrailLogs(seed);
-        String[] accounts = {"111122223333", "444455556666", "777788889999"};
-        List<File> out = new ArrayList<>();
-        Instant t = Instant.parse("2026-03-02T00:00:00Z");
-        for (int i = 0; i < files; i++) {
-            String account = accounts[i % accounts.length];
-            String region = CloudTrailLogs.region(i / accounts.length);
-            int n = 100 + random.nextInt(4901);
-            var records = logs.records(account, region, t, n);
-            out.add(new File(CloudTrailLogs.key(account, region, t, String.format("bench%08d", i)),
-                    CloudTrailLogs.file(records, true), n));
-            t = t.plusSeconds(300);
-        }
-        return out;
+        return generate(files, seed, Instant.parse("2026-03-02T00:00:00Z"), 300, "bench", () -> 100 + random.nextInt(4901));
     }
 
     /**
@@ -54,16 +42,22 @@ final class Corpus {
      * measured.
      */
     static List<File> small(int files, long seed) {
+        return generate(files, seed, Instant.parse("2026-02-02T00:00:00Z"), 1, "warm", () -> 1);
+    }
+
+    /** Files of three accounts in turn, a region after another, {@code stepSeconds} apart, of {@code records} records. */
+    private static List<File> generate(int files, long seed, Instant start, long stepSeconds, String name, IntSupplier records) {
         var logs = new CloudTrailLogs(seed);
         String[] accounts = {"111122223333", "444455556666", "777788889999"};
         List<File> out = new ArrayList<>();
-        Instant t = Instant.parse("2026-02-02T00:00:00Z");
+        Instant t = start;
         for (int i = 0; i < files; i++) {
             String account = accounts[i % accounts.length];
             String region = CloudTrailLogs.region(i / accounts.length);
-            out.add(new File(CloudTrailLogs.key(account, region, t, String.format("warm%08d", i)),
-                    CloudTrailLogs.file(logs.records(account, region, t, 1), true), 1));
-            t = t.plusSeconds(1);
+            int n = records.getAsInt();
+            out.add(new File(CloudTrailLogs.key(account, region, t, String.format("%s%08d", name, i)),
+                    CloudTrailLogs.file(logs.records(account, region, t, n), true), n));
+            t = t.plusSeconds(stepSeconds);
         }
         return out;
     }

@@ -241,13 +241,13 @@ public class SqsPoller {
             }
             metrics.deadLetter(EventSink.DeadLetterChannel.NOTIFICATIONS.id(), e.reason());
             metrics.notification(e.envelope(), "dead-lettered");
-            delete(queue, message);
+            deletions.delete(queue, message);
             return;
         }
         if (notification.objects().isEmpty()) {
             LOG.infof("SQS message %s needs no ingestion: %s", message.messageId(), notification.ignored());
             metrics.notification(notification.envelope(), "ignored");
-            delete(queue, message);
+            deletions.delete(queue, message);
             return;
         }
         metrics.notification(notification.envelope(), "accepted");
@@ -277,7 +277,7 @@ public class SqsPoller {
     private void finished(InFlight flight) {
         inFlight.remove(flight.message.receiptHandle());
         if (flight.retry.get() == 0) {
-            delete(flight.queue, flight.message);
+            deletions.delete(flight.queue, flight.message);
         } else {
             int delay = (int) config.sqs().retryDelay().toSeconds();
             try {
@@ -289,10 +289,6 @@ public class SqsPoller {
                         flight.message.messageId(), e.getMessage());
             }
         }
-    }
-
-    private void delete(String queue, Message message) {
-        deletions.delete(queue, message);
     }
 
     /** One turn of the deletions' flush: anything it throws is logged, never the end of the schedule. */
