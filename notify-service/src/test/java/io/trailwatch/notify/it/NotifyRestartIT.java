@@ -59,11 +59,10 @@ class NotifyRestartIT {
         http.stubFor(post("/hook").willReturn(ok().withFixedDelay(150)));
 
         Process first = start("first", restarting());
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (var producer = producer()) {
             for (int i = 0; i < COUNT; i++) {
-                var f = TestFindings.finding("restart-" + i, "it-restart", "high", "c", "40000000" + String.format("%04d", i), "eu-west-1");
-                producer.send(new ProducerRecord<>(FINDINGS, f.findingId(), ModelJson.newMapper().writeValueAsBytes(f)));
+                publish(producer, FINDINGS, TestFindings.finding("restart-" + i, "it-restart", "high", "c",
+                        "40000000" + String.format("%04d", i), "eu-west-1"));
             }
         }
         await().atMost(Duration.ofSeconds(120)).until(() -> delivered().size() >= 8);
