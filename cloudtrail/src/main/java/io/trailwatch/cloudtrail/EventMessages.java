@@ -62,10 +62,13 @@ public final class EventMessages {
             throw new InvalidRecordException(Normalizer.INVALID_FIELD, "the value is no JSON object");
         }
         CloudTrailEvent event = Normalizer.normalize(record, key == null || key.isEmpty() ? null : key);
+        String check = EventOrigin.VERIFIED.equals(headers.apply(Headers.ACCOUNT_CHECK)) ? EventOrigin.VERIFIED : EventOrigin.UNVERIFIABLE;
+        if (EventOrigin.VIA_EVENTBRIDGE.equals(headers.apply(Headers.VIA))) {
+            return event.withOrigin(EventOrigin.eventBridge(headers.apply(Headers.EVENTBRIDGE_ID), check));
+        }
         String bucket = headers.apply(Headers.S3_BUCKET);
         String objectKey = headers.apply(Headers.S3_KEY);
         if (bucket != null && objectKey != null) {
-            String check = EventOrigin.VERIFIED.equals(headers.apply(Headers.ACCOUNT_CHECK)) ? EventOrigin.VERIFIED : EventOrigin.UNVERIFIABLE;
             event = event.withOrigin(new EventOrigin(bucket, objectKey, check));
         }
         return event;

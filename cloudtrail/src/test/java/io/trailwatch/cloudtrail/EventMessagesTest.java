@@ -49,6 +49,20 @@ class EventMessagesTest {
     }
 
     @Test
+    void anEventThatCameThroughEventBridge_hasThatOrigin_withItsEventBridgeId_andNoLogFile() throws Exception {
+        byte[] record = golden("trailwatch.events.v2", "stop-logging-assumed-role");
+        Map<String, String> headers = Map.of(Headers.VIA, "eventbridge", Headers.EVENTBRIDGE_ID, "0b3c7e1a-eb00-4c5d-9e0f-000000000001",
+                Headers.ACCOUNT_CHECK, "verified");
+
+        EventOrigin origin = EventMessages.decode(record, null, headers::get).origin();
+
+        assertThat(origin).isEqualTo(EventOrigin.eventBridge("0b3c7e1a-eb00-4c5d-9e0f-000000000001", EventOrigin.VERIFIED));
+        assertThat(origin.viaEventBridge()).isTrue();
+        assertThat(origin.bucket()).isNull();
+        assertThat(new EventOrigin("b", "k", EventOrigin.VERIFIED).via()).isEqualTo(EventOrigin.VIA_LOG_FILE);
+    }
+
+    @Test
     void theKeyIsTheAccountOnlyWhenTheRecordNamesNoRecipient() throws Exception {
         String withRecipient = "{\"eventID\":\"e\",\"eventTime\":\"2026-03-02T10:00:00Z\",\"eventSource\":\"s3.amazonaws.com\","
                 + "\"eventName\":\"ListBuckets\",\"recipientAccountId\":\"111122223333\"}";

@@ -38,6 +38,14 @@ public final class Headers {
      */
     public static final String ACCOUNT_CHECK = "tw_account_check";
 
+    /**
+     * Provenance: how the event came, {@link EventOrigin#VIA_LOG_FILE} or {@link EventOrigin#VIA_EVENTBRIDGE}. The
+     * same event (the same {@link #CE_ID}) may come both ways: see docs/topics.md, "Two copies of an event".
+     */
+    public static final String VIA = "tw_via";
+    /** Provenance: the {@code id} of the EventBridge event an event came in. */
+    public static final String EVENTBRIDGE_ID = "tw_eventbridge_id";
+
     /** Dead letters: the machine-readable reason, one of a bounded set (see {@link DeadLetter#reason()}). */
     public static final String DLQ_REASON = "tw_dlq_reason";
     /** Dead letters: the service that dead-lettered the message. */

@@ -24,6 +24,13 @@ public interface IngestConfig {
     /** The SQS queue S3 notifications arrive on. */
     Sqs sqs();
 
+    /**
+     * CloudTrail events through EventBridge, the near-real-time path. They are taken from whichever queue they arrive
+     * on; this names a queue of their own, polled apart from the S3 notifications so that a backlog of log files never
+     * holds them up.
+     */
+    NearRealTime nearRealTime();
+
     /** AWS access. */
     Aws aws();
 
@@ -88,6 +95,22 @@ public interface IngestConfig {
         /** How soon a message whose objects failed transiently becomes visible again. */
         @WithDefault("30s")
         Duration retryDelay();
+    }
+
+    interface NearRealTime {
+        /**
+         * The queue an EventBridge rule sends CloudTrail events to, when it is not {@code sqs.queue-url}. Polled without
+         * waiting for object slots, ten messages at a time.
+         */
+        Optional<String> queueUrl();
+
+        /**
+         * The largest CloudTrail record to take from an EventBridge event; a larger one is dead-lettered
+         * ({@code event-too-large}). EventBridge itself sends at most 256 KiB per event.
+         */
+        @WithDefault("262144")
+        @Min(1024)
+        long maxEventBytes();
     }
 
     interface Aws {

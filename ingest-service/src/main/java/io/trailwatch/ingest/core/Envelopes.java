@@ -19,6 +19,10 @@ import java.util.List;
  *   <li>the same inside an SNS envelope ({@code {"Type":"Notification","Message":"..."}}); with SNS raw message
  *   delivery the body is the S3 notification itself;</li>
  *   <li>EventBridge "Object Created" events ({@code {"detail-type":"Object Created","source":"aws.s3",...}});</li>
+ *   <li>CloudTrail events through EventBridge ({@code {"detail-type":"AWS API Call via CloudTrail","source":"aws.iam",
+ *   "account":"...","detail":{...}}}, every detail type ending in " via CloudTrail"): the detail is the CloudTrail
+ *   record. Other EventBridge events are foreign: a dead letter, as is a CloudTrail detail type from a source that is
+ *   not {@code aws.*} (EventBridge accepts those from AWS services only, so such an event is someone's forgery);</li>
  *   <li>CloudTrail's own SNS delivery notifications ({@code {"s3Bucket":"...","s3ObjectKey":["..."]}}), raw or in SNS;</li>
  *   <li>{@code s3:TestEvent}, sent when a notification is configured: acknowledged and ignored.</li>
  * </ul>
@@ -26,7 +30,13 @@ import java.util.List;
  */
 public final class Envelopes {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Numbers as written (a record's 1.10 stays 1.10), since an EventBridge event's detail is published as read. */
+    private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(com.fasterxml.jackson.databind.node.JsonNodeFactory.withExactBigDecimals(true))
+            .build();
+    /** What every CloudTrail detail type ends with. */
+    static final String VIA_CLOUDTRAIL = " via CloudTrail";
 
     private Envelopes() {
     }
@@ -85,8 +95,17 @@ public final class Envelopes {
         if (root.has("s3Bucket") && root.has("s3ObjectKey")) {
             return parseCloudTrailSns(root, via + "cloudtrail-sns");
         }
-        if ("aws.s3".equals(text(root, "source")) && root.has("detail-type")) {
-            return parseEventBridge(root, via + "eventbridge");
+        if (root.has("detail-type") && root.has("source")) {
+            String detailType = text(root, "detail-type");
+            if (detailType != null && detailType.endsWith(VIA_CLOUDTRAIL)) {
+                return parseCloudTrailEvent(root, via + "eventbridge-cloudtrail");
+            }
+            if ("aws.s3".equals(text(root, "source"))) {
+                return parseEventBridge(root, via + "eventbridge");
+            }
+            throw new InvalidNotificationException(InvalidNotificationException.FOREIGN_EVENT, via + "eventbridge-other",
+                    "an EventBridge event of source '" + clip(text(root, "source")) + "', detail-type '" + clip(detailType)
+                            + "': neither CloudTrail's nor an S3 Object Created; the EventBridge rule matches more than it should");
         }
         List<String> fields = new ArrayList<>();
         root.fieldNames().forEachRemaining(fields::add);
@@ -164,6 +183,45 @@ public final class Envelopes {
         return Notification.objects(envelope, List.of(new ObjectRef(bucket, urlDecode(key, envelope),
                 object.path("size").asLong(-1), text(object, "etag"), text(object, "version-id"),
                 instant(text(root, "time")))));
+    }
+
+    private static Notification parseCloudTrailEvent(JsonNode root, String envelope) throws InvalidNotificationException {
+        String source = text(root, "source");
+        String detailType = text(root, "detail-type");
+        if (source == null || !source.startsWith("aws.")) {
+            throw new InvalidNotificationException(InvalidNotificationException.FOREIGN_EVENT, envelope,
+                    "detail-type '" + clip(detailType) + "' from source '" + clip(source) + "': EventBridge takes aws.* sources"
+                            + " from AWS services only, so a CloudTrail event from any other source was put there by someone");
+        }
+        String id = text(root, "id");
+        String account = text(root, "account");
+        JsonNode detail = root.get("detail");
+        if (id == null || id.isBlank()) {
+            throw new InvalidNotificationException(InvalidNotificationException.MALFORMED_ENVELOPE, envelope,
+                    "EventBridge event without an id");
+        }
+        if (account == null || !account.matches("\\d{12}")) {
+            throw new InvalidNotificationException(InvalidNotificationException.MALFORMED_ENVELOPE, envelope,
+                    "EventBridge event " + clip(id) + " without a 12-digit account: '" + clip(account) + "'");
+        }
+        if (detail == null || !detail.isObject()) {
+            throw new InvalidNotificationException(InvalidNotificationException.MALFORMED_ENVELOPE, envelope,
+                    "EventBridge event " + clip(id) + " has no detail object, so no CloudTrail record");
+        }
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(detail);
+        } catch (JsonProcessingException e) {
+            throw new InvalidNotificationException(InvalidNotificationException.MALFORMED_ENVELOPE, envelope,
+                    "EventBridge event " + clip(id) + ": its detail does not serialize: " + e.getOriginalMessage());
+        }
+        return Notification.events(envelope, List.of(new BridgedEvent(id, detailType, source, account, text(root, "region"),
+                detail, bytes)));
+    }
+
+    /** A value from a hostile message, short enough for a log line and a dead letter's detail. */
+    private static String clip(String s) {
+        return s == null ? null : s.length() > 100 ? s.substring(0, 100) + "..." : s;
     }
 
     /** S3 URL-encodes keys in notifications the form way: a space is '+', '+' is %2B. */

@@ -61,6 +61,18 @@ public interface EventSink {
      */
     FileEvents events(ObjectRef from, String accountCheck);
 
+    /**
+     * Publishes one CloudTrail record that came through EventBridge ({@code tw_via} {@code eventbridge}); the stage
+     * fails with {@link TooLargeException} when it can never be published for its size.
+     *
+     * @param record        the record, checked ({@link io.trailwatch.cloudtrail.Normalizer#check})
+     * @param accountId     its account, the message key
+     * @param eventTime     its time
+     * @param eventBridgeId the EventBridge event's id
+     * @param accountCheck  {@link io.trailwatch.model.EventOrigin#VERIFIED}: its account is the EventBridge event's
+     */
+    CompletionStage<Void> bridged(RawRecord record, String accountId, Instant eventTime, String eventBridgeId, String accountCheck);
+
     /** Publishes a dead letter keyed by {@code key} (may be null). */
     CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key);
 

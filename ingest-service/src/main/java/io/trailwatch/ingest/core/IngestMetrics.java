@@ -24,12 +24,15 @@ public final class IngestMetrics {
     public static final String INTEGRITY_PROBLEMS = "trailwatch.ingest.integrity.problems";
     public static final String INTEGRITY_LOG_FILES = "trailwatch.ingest.integrity.log.files";
     public static final String INTEGRITY_NOT_CHECKED = "trailwatch.ingest.integrity.not.checked";
+    public static final String EVENTBRIDGE_EVENTS = "trailwatch.ingest.eventbridge.events";
+    public static final String EVENTBRIDGE_LAG = "trailwatch.ingest.eventbridge.lag";
 
     private final MeterRegistry registry;
     private final Counter recordsPublished;
     private final Counter compressedBytes;
     private final Counter decompressedBytes;
     private final Timer lag;
+    private final Timer bridgedLag;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public IngestMetrics(MeterRegistry registry) {
@@ -42,7 +45,24 @@ public final class IngestMetrics {
                 .register(registry);
         this.lag = Timer.builder(OBJECT_LAG).description("From an object's LastModified to its ingestion's end")
                 .publishPercentiles(0.5, 0.99).register(registry);
+        this.bridgedLag = Timer.builder(EVENTBRIDGE_LAG).description("From a CloudTrail event's eventTime to its publication,"
+                + " for events that came through EventBridge").publishPercentiles(0.5, 0.99).register(registry);
         registry.gauge(OBJECTS_IN_FLIGHT, inFlight);
+    }
+
+    /**
+     * A CloudTrail event that came through EventBridge: outcome {@code published}, {@code dead-lettered},
+     * {@code refused} or {@code retried}, with a bounded reason.
+     */
+    public void bridged(String outcome, String reason) {
+        registry.counter(EVENTBRIDGE_EVENTS, "outcome", outcome, "reason", reason).increment();
+    }
+
+    /** From an EventBridge event's eventTime to its publication. */
+    public void bridgedLag(Duration d) {
+        if (!d.isNegative()) {
+            bridgedLag.record(d);
+        }
     }
 
     /** A notification, by envelope and outcome ({@code accepted}, {@code ignored}, {@code dead-lettered}). */

@@ -7,6 +7,8 @@ public final class InvalidNotificationException extends Exception {
     public static final String NOT_JSON = "not-json";
     public static final String UNKNOWN_ENVELOPE = "unknown-envelope";
     public static final String MALFORMED_ENVELOPE = "malformed-envelope";
+    /** An EventBridge event that is not CloudTrail's (nor an S3 Object Created), or CloudTrail's from a foreign source. */
+    public static final String FOREIGN_EVENT = "foreign-event";
 
     private final String reason;
     private final String envelope;

@@ -3,6 +3,8 @@ package io.trailwatch.ingest.inbound;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.trailwatch.ingest.config.IngestConfig;
+import io.trailwatch.ingest.core.BridgedEvent;
+import io.trailwatch.ingest.core.BridgedEvents;
 import io.trailwatch.ingest.core.Envelopes;
 import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.IngestMetrics;
@@ -20,10 +22,12 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,6 +62,7 @@ public class SqsPoller {
     private final Ledger ledger;
     private final Semaphore slots;
     private final SqsDeletions deletions;
+    private final BridgedEvents bridged;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final AtomicReference<String> lastSqsError = new AtomicReference<>("not polled yet");
     private volatile boolean running;
@@ -68,6 +73,7 @@ public class SqsPoller {
     private ScheduledExecutorService extender;
     private Duration extendEvery = Duration.ZERO;
     private Thread poller;
+    private Thread eventPoller;
 
     SqsPoller(SqsClient sqs, IngestConfig config, ObjectIngestor ingestor, EventSink sink, IngestMetrics metrics,
               Ledger ledger) {
@@ -79,6 +85,8 @@ public class SqsPoller {
         this.ledger = ledger;
         this.slots = new Semaphore(config.concurrency());
         this.deletions = new SqsDeletions(sqs, metrics);
+        this.bridged = new BridgedEvents(sink, config.sources().accounts().orElse(Set.of()), config.nearRealTime().maxEventBytes(),
+                metrics, config.publishTimeout(), Clock.systemUTC());
     }
 
     void start(@Observes StartupEvent ignored) {
@@ -97,15 +105,24 @@ public class SqsPoller {
         extender.scheduleWithFixedDelay(this::extendVisibilitySafely, every, every, TimeUnit.MILLISECONDS);
         extender.scheduleWithFixedDelay(this::flushDeletionsSafely, SqsDeletions.LINGER_MILLIS, SqsDeletions.LINGER_MILLIS,
                 TimeUnit.MILLISECONDS);
-        poller = named("sqs-poller").newThread(() -> pollLoop(queue));
+        poller = named("sqs-poller").newThread(() -> pollLoop(queue, true));
         poller.start();
         LOG.infof("Polling %s with %d objects in flight", queue, config.concurrency());
+        var nearRealTime = config.nearRealTime().queueUrl().filter(q -> !q.equals(queue));
+        if (nearRealTime.isPresent()) {
+            eventPoller = named("sqs-eventbridge-poller").newThread(() -> pollLoop(nearRealTime.get(), false));
+            eventPoller.start();
+            LOG.infof("Polling %s for CloudTrail events through EventBridge", nearRealTime.get());
+        }
     }
 
     void stop(@Observes ShutdownEvent ignored) {
         running = false;
         if (poller != null) {
             poller.interrupt();
+        }
+        if (eventPoller != null) {
+            eventPoller.interrupt();
         }
         if (workers != null) {
             workers.shutdown();
@@ -142,6 +159,9 @@ public class SqsPoller {
         if (poller == null || !poller.isAlive()) {
             return "the SQS poll loop died";
         }
+        if (eventPoller != null && !eventPoller.isAlive()) {
+            return "the SQS poll loop of the EventBridge queue died";
+        }
         if (now - pollBeat > pollQuiet.toNanos() && !waitingForSlots) {
             return "the SQS poll loop has not turned for " + Duration.ofNanos(now - pollBeat).toSeconds() + "s";
         }
@@ -157,10 +177,16 @@ public class SqsPoller {
         return inFlight.size();
     }
 
-    private void pollLoop(String queue) {
+    /**
+     * @param gated receive only as many messages as there are free object slots: the S3 notifications' queue. The
+     *              EventBridge queue's messages are published in this loop, never waiting for a log file.
+     */
+    private void pollLoop(String queue, boolean gated) {
         Duration backoff = Duration.ofMillis(500);
         while (running) {
-            pollBeat = System.nanoTime();
+            if (gated) {
+                pollBeat = System.nanoTime();
+            }
             try {
                 if (!ledger.isReady()) {
                     TimeUnit.MILLISECONDS.sleep(100);
@@ -171,17 +197,21 @@ public class SqsPoller {
                     sqs.getQueueAttributes(b -> b.queueUrl(queue).attributeNamesWithStrings("QueueArn"));
                     lastSqsError.set(null);
                 }
-                // Receive only as many messages as there are free object slots (at least one).
-                waitingForSlots = true; // every object slot busy: waiting here is back-pressure, not a stall
-                try {
-                    slots.acquire();
-                } finally {
-                    waitingForSlots = false;
+                int free = config.sqs().maxMessages();
+                if (gated) {
+                    // Receive only as many messages as there are free object slots (at least one).
+                    waitingForSlots = true; // every object slot busy: waiting here is back-pressure, not a stall
+                    try {
+                        slots.acquire();
+                    } finally {
+                        waitingForSlots = false;
+                    }
+                    free = Math.min(free, slots.availablePermits() + 1);
+                    slots.release();
                 }
-                int free = slots.availablePermits() + 1;
-                slots.release();
+                int max = free;
                 List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue)
-                        .maxNumberOfMessages(Math.min(config.sqs().maxMessages(), free))
+                        .maxNumberOfMessages(max)
                         .waitTimeSeconds(config.sqs().waitTimeSeconds())
                         .visibilityTimeout((int) config.sqs().visibilityTimeout().toSeconds())
                         .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
@@ -244,6 +274,11 @@ public class SqsPoller {
             deletions.delete(queue, message);
             return;
         }
+        if (!notification.events().isEmpty()) {
+            metrics.notification(notification.envelope(), "accepted");
+            publishEvents(queue, message, notification.events());
+            return;
+        }
         if (notification.objects().isEmpty()) {
             LOG.infof("SQS message %s needs no ingestion: %s", message.messageId(), notification.ignored());
             metrics.notification(notification.envelope(), "ignored");
@@ -271,6 +306,25 @@ public class SqsPoller {
                 slots.release();
                 flight.objectDone(ObjectIngestor.Outcome.RETRY);
             }
+        }
+    }
+
+    /** Publishes EventBridge's CloudTrail events here and now; the message is deleted once each is published or dead-lettered. */
+    private void publishEvents(String queue, Message message, List<BridgedEvent> events) throws InterruptedException {
+        boolean retry = false;
+        for (BridgedEvent event : events) {
+            retry |= !bridged.publish(event, Map.of("sqsMessageId", message.messageId())).isDone();
+        }
+        if (!retry) {
+            deletions.delete(queue, message);
+            return;
+        }
+        int delay = (int) config.sqs().retryDelay().toSeconds();
+        try {
+            sqs.changeMessageVisibility(b -> b.queueUrl(queue).receiptHandle(message.receiptHandle()).visibilityTimeout(delay));
+        } catch (SdkException e) {
+            metrics.sqsError("change-visibility");
+            LOG.warnf("Could not shorten the visibility of %s; it returns after its timeout: %s", message.messageId(), e.getMessage());
         }
     }
 

@@ -9,7 +9,9 @@ import io.trailwatch.ingest.core.EventSink;
 import io.trailwatch.ingest.core.ObjectRef;
 import io.trailwatch.messaging.DeadLetters;
 import io.trailwatch.messaging.FindingHeaders;
+import io.trailwatch.cloudtrail.RawRecord;
 import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.EventOrigin;
 import io.trailwatch.model.DeadLetter;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.IntegrityRecord;
@@ -31,6 +33,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -105,6 +108,8 @@ public class KafkaEventSink implements EventSink {
     private static final Header SPEC_VERSION = header(Headers.CE_SPECVERSION, Headers.CE_SPECVERSION_1_0);
     private static final Header CONTENT_TYPE = header(Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
     private static final Header SCHEMA_VERSION = header(Headers.SCHEMA_VERSION, CloudTrailEvent.SCHEMA_VERSION);
+    private static final Header VIA_LOG_FILE = header(Headers.VIA, EventOrigin.VIA_LOG_FILE);
+    private static final Header VIA_EVENTBRIDGE = header(Headers.VIA, EventOrigin.VIA_EVENTBRIDGE);
 
     @Override
     public FileEvents events(ObjectRef from, String accountCheck) {
@@ -119,9 +124,20 @@ public class KafkaEventSink implements EventSink {
             var headers = new RecordHeaders(new Header[]{
                     header(Headers.CE_ID, record.eventId()), TYPE, source,
                     header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime)), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
-                    bucket, key, header(Headers.RECORD_INDEX, Integer.toString(recordIndex)), check});
+                    bucket, key, header(Headers.RECORD_INDEX, Integer.toString(recordIndex)), check, VIA_LOG_FILE});
             return send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers));
         };
+    }
+
+    @Override
+    public CompletionStage<Void> bridged(RawRecord record, String accountId, Instant eventTime, String eventBridgeId,
+                                         String accountCheck) {
+        var headers = new RecordHeaders(new Header[]{
+                header(Headers.CE_ID, record.eventId()), TYPE,
+                header(Headers.CE_SOURCE, EventMessages.ceSource(accountId, record.awsRegion())),
+                header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime)), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
+                VIA_EVENTBRIDGE, header(Headers.EVENTBRIDGE_ID, eventBridgeId), header(Headers.ACCOUNT_CHECK, accountCheck)});
+        return send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers));
     }
 
     private CompletionStage<Void> send(ProducerRecord<String, Object> record) {

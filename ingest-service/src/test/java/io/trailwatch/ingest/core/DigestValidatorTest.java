@@ -301,6 +301,12 @@ class DigestValidatorTest {
         }
 
         @Override
+        public CompletionStage<Void> bridged(io.trailwatch.cloudtrail.RawRecord record, String accountId, java.time.Instant eventTime,
+                                             String eventBridgeId, String accountCheck) {
+            throw new AssertionError("a digest is never published as events");
+        }
+
+        @Override
         public CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key) {
             return add(deadLetters, letter);
         }

@@ -117,4 +117,63 @@ class EnvelopesTest {
                     .isEqualTo(InvalidNotificationException.MALFORMED_ENVELOPE);
         }
     }
+
+    @Test
+    void cloudTrailEventThroughEventBridge_isItsDetail_theRecord_withNumbersAsWritten() throws Exception {
+        Notification n = Envelopes.parse(Notifications.render("eventbridge-cloudtrail-api-call.json", Map.of("account", "111122223333")));
+
+        assertThat(n.envelope()).isEqualTo("eventbridge-cloudtrail");
+        assertThat(n.objects()).isEmpty();
+        assertThat(n.events()).singleElement().satisfies(e -> {
+            assertThat(e.id()).isEqualTo("3e0f5a61-7c2b-4d8e-9a1f-5b6c7d8e9f01");
+            assertThat(e.detailType()).isEqualTo("AWS API Call via CloudTrail");
+            assertThat(e.source()).isEqualTo("aws.cloudtrail");
+            assertThat(e.account()).isEqualTo("111122223333");
+            assertThat(e.region()).isEqualTo("eu-west-1");
+            String record = new String(e.bytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(record).startsWith("{\"eventVersion\":\"1.09\"").contains("\"eventID\":\"eb-stop-logging-0001\"")
+                    .contains("\"apiVersion\":1.10").doesNotContain("detail-type");
+        });
+    }
+
+    @Test
+    void everyCloudTrailDetailType_isTaken_signInsToo() throws Exception {
+        Notification n = Envelopes.parse(Notifications.render("eventbridge-cloudtrail-console-signin.json", Map.of()));
+
+        assertThat(n.events()).singleElement().satisfies(e -> {
+            assertThat(e.detailType()).isEqualTo("AWS Console Signin via CloudTrail");
+            assertThat(e.detail().get("eventName").asText()).isEqualTo("ConsoleLogin");
+        });
+    }
+
+    @Test
+    void anEventBridgeEventOfAnotherKind_isForeign() {
+        assertThatThrownBy(() -> Envelopes.parse(Notifications.render("eventbridge-ec2-state-change.json", Map.of())))
+                .isInstanceOf(InvalidNotificationException.class)
+                .satisfies(e -> {
+                    assertThat(((InvalidNotificationException) e).reason()).isEqualTo(InvalidNotificationException.FOREIGN_EVENT);
+                    assertThat(e.getMessage()).contains("aws.ec2", "EC2 Instance State-change Notification");
+                });
+    }
+
+    @Test
+    void aCloudTrailDetailTypeFromASourceOutsideAws_isAForgery_andForeign() {
+        assertThatThrownBy(() -> Envelopes.parse(Notifications.render("eventbridge-cloudtrail-forged-source.json", Map.of())))
+                .isInstanceOf(InvalidNotificationException.class)
+                .satisfies(e -> {
+                    assertThat(((InvalidNotificationException) e).reason()).isEqualTo(InvalidNotificationException.FOREIGN_EVENT);
+                    assertThat(e.getMessage()).contains("custom.audit");
+                });
+    }
+
+    @Test
+    void aCloudTrailEventWithoutItsDetail_orAnAccount_isMalformed() {
+        assertThatThrownBy(() -> Envelopes.parse(Notifications.render("eventbridge-cloudtrail-no-detail.json", Map.of())))
+                .isInstanceOf(InvalidNotificationException.class)
+                .satisfies(e -> assertThat(((InvalidNotificationException) e).reason()).isEqualTo(InvalidNotificationException.MALFORMED_ENVELOPE));
+        String noAccount = Notifications.render("eventbridge-cloudtrail-console-signin.json", Map.of())
+                .replace("\"account\": \"111122223333\"", "\"account\": \"me\"");
+        assertThatThrownBy(() -> Envelopes.parse(noAccount)).isInstanceOf(InvalidNotificationException.class)
+                .hasMessageContaining("12-digit account");
+    }
 }

@@ -294,6 +294,12 @@ class ObjectIngestorTest {
             };
         }
 
+        @Override
+        public CompletionStage<Void> bridged(io.trailwatch.cloudtrail.RawRecord record, String accountId, java.time.Instant eventTime,
+                                             String eventBridgeId, String accountCheck) {
+            throw new AssertionError("a log file's records are never published as EventBridge's");
+        }
+
         private CompletionStage<Void> publish(CloudTrailEvent event) {
             if (event.eventId().equals(tooLarge)) {
                 return CompletableFuture.failedFuture(new TooLargeException("The request included a message larger than the max message size the server will accept."));

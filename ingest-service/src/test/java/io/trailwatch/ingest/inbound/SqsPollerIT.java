@@ -217,6 +217,13 @@ class SqsPollerIT {
         }
 
         @Override
+        public CompletionStage<Void> bridged(io.trailwatch.cloudtrail.RawRecord record, String accountId, java.time.Instant eventTime,
+                                             String eventBridgeId, String accountCheck) {
+            published.incrementAndGet();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
         public CompletionStage<Void> deadLetter(DeadLetterChannel channel, DeadLetter letter, String key) {
             return CompletableFuture.completedFuture(null);
         }

@@ -74,13 +74,17 @@ public final class Plans {
 
     /**
      * Why the finding's provenance does not allow acting on it, or null when it does: its evidence must come from a log
-     * file whose key names the account its records say they are from (ingest-service dead-letters records that do not,
-     * and stamps the others {@link EventOrigin#VERIFIED}), and the finding must be about that account.
+     * file whose key names the account its records say they are from, or from an EventBridge event of that account
+     * (ingest-service dead-letters records that do not, and stamps the others {@link EventOrigin#VERIFIED}), and the
+     * finding must be about that account.
      */
     static String unverified(Finding f) {
         CloudTrailEvent e = f.evidence();
         if (e == null || e.origin() == null) {
             return "provenance unknown: the finding's event did not come from a log file ingest-service checked";
+        }
+        if (!e.origin().accountVerified() && e.origin().viaEventBridge()) {
+            return "provenance unverified: EventBridge event " + e.origin().eventBridgeId() + " was not checked against its account";
         }
         if (!e.origin().accountVerified()) {
             return "provenance unverified: s3://" + e.origin().bucket() + "/" + e.origin().key()
@@ -130,6 +134,12 @@ public final class Plans {
     }
 
     private static Plan digestPlan(Remediation r, EventOrigin origin, LogFileVerdicts digests) {
+        if (origin.viaEventBridge()) {
+            // the finding came from the EventBridge copy; its log file's copy is skipped as the second, so no digest
+            // will ever name the file of this finding's event
+            return new Plan(r, Action.SKIP, "the finding's event came through EventBridge (event " + origin.eventBridgeId()
+                    + "), which no CloudTrail digest covers; this remediation requires a validated digest");
+        }
         String file = "s3://" + origin.bucket() + "/" + origin.key();
         var verdict = digests.of(file);
         if (verdict.isEmpty()) {

@@ -96,6 +96,22 @@ class PlansTest {
     }
 
     @Test
+    void aFindingFromAnEventBridgeCopy_isActedOnAtOnce_butNeverByARemediationThatRequiresADigest() throws Exception {
+        var proven = new Plans.Remediation("proven", Set.of("cloudtrail-stop-logging"), Set.of(), Set.of(), Set.of(), "fn",
+                "RequestResponse", true, true);
+        var plans = new Plans(List.of(proven, ON), true, Set.of("111122223333"));
+        Finding f = stopLogging();
+        Finding bridged = with(f, EventOrigin.eventBridge("5c2a9e7d-0000-4000-8000-00000000eb01", EventOrigin.VERIFIED), f.accountId());
+        var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), java.time.Clock.systemUTC());
+
+        var planned = plans.plan(bridged, false, digests);
+
+        assertThat(planned).extracting(Plans.Plan::action).containsExactly(Plans.Action.SKIP, Plans.Action.INVOKE);
+        assertThat(planned.get(0).reason()).contains("came through EventBridge", "5c2a9e7d-0000-4000-8000-00000000eb01",
+                "requires a validated digest");
+    }
+
+    @Test
     void verdicts_areForgottenOnceOlderThanTheirWindow() {
         var clock = new io.trailwatch.testsupport.ManualClock(java.time.Instant.ofEpochMilli(1_000_000));
         var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), clock);
