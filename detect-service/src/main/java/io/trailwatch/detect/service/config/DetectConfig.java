@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * detect-service's settings, {@code trailwatch.detect.*}; every key is documented in docs/configuration.md and checked
@@ -66,8 +67,40 @@ public interface DetectConfig {
     @DurationMin(seconds = 1)
     Duration expireEvery();
 
+    /**
+     * The two copies of an event, EventBridge's and its log file's (docs/near-real-time.md): whichever comes second is
+     * skipped.
+     */
+    Copies copies();
+
     /** Topic names. */
     TopicNames topics();
+
+    interface Copies {
+        /**
+         * How long an event's id is remembered to recognize its other copy: longer than a log file can come after its
+         * EventBridge event, or the other way round. 0 turns the check off (a deployment without the near-real-time
+         * path then saves a state write per management event that changes something).
+         */
+        @WithDefault("1d")
+        @DurationMin(seconds = 0)
+        Duration window();
+
+        /**
+         * The event categories EventBridge carries for the trail (its rule's pattern): a log file's copy of an event of
+         * these is remembered in case its EventBridge copy comes later. Add {@code Data} when the trail logs data events
+         * and the rule takes them.
+         */
+        @WithDefault("Management")
+        Set<String> categories();
+
+        /**
+         * Whether EventBridge carries read-only management events too (the rule's state is
+         * {@code ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS}); by default it carries those that change something.
+         */
+        @WithDefault("false")
+        boolean readOnly();
+    }
 
     /** Principals, roles, accounts and networks no rule fires for. */
     interface Exceptions {

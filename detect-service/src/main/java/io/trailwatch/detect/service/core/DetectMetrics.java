@@ -42,6 +42,12 @@ public final class DetectMetrics {
                 .tag("category", f.category()).register(registry)).increment();
     }
 
+    /** An event skipped as a second copy: it came {@code via}, after the copy that came {@code first}. */
+    public void secondCopy(String via, String first) {
+        Counter.builder("trailwatch.detect.second_copies").description("Events skipped as the second copy of an event "
+                + "(through EventBridge and in its log file)").tag("via", via).tag("first", first).register(registry).increment();
+    }
+
     public void deadLetter(String reason) {
         deadLetters.computeIfAbsent(reason, r -> Counter.builder("trailwatch.detect.dead_letters")
                 .description("Events sent to the dead-letter topic").tag("reason", r).register(registry)).increment();

@@ -1,5 +1,6 @@
 package io.trailwatch.detect.service.inbound;
 
+import io.trailwatch.detect.service.config.DetectConfig;
 import io.trailwatch.detect.service.core.DetectMetrics;
 import io.trailwatch.detect.service.outbound.KafkaStateStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -29,7 +30,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One task's detector: reads each event, runs it through the {@link Detector} (its state in the task's store) and
+ * One task's detector: reads each event, skips it when it is an event's second copy ({@link EventCopies}), runs it
+ * through the {@link Detector} (its state in the task's store) and
  * forwards findings, keyed by findingId, to {@link DetectTopology#FINDINGS_SINK}; an event it cannot read or evaluate
  * goes, with the reason, to {@link DetectTopology#DEAD_LETTER_SINK}, and the next event is processed.
  */
@@ -44,12 +46,16 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     private final Duration expireEvery;
     private final Duration maxClockSkew;
     private final DetectMetrics metrics;
+    private final DetectConfig.Copies copiesConfig;
     private ProcessorContext<String, byte[]> context;
     private Detector detector;
+    private EventCopies copies;
     private boolean seenAny;
 
+    /** @param copies how to recognize an event's second copy; null: every copy is processed */
     DetectProcessor(Engine engine, Duration remember, Duration forget, Duration expireEvery, Duration maxClockSkew,
-                    DetectMetrics metrics) {
+                    DetectConfig.Copies copies, DetectMetrics metrics) {
+        this.copiesConfig = copies;
         this.engine = engine;
         this.remember = remember;
         this.forget = forget;
@@ -63,6 +69,10 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         this.context = context;
         KeyValueStore<String, String> store = context.getStateStore(DetectTopology.STORE);
         this.detector = new Detector(engine, new KafkaStateStore(store), remember, forget, java.time.Clock.systemUTC(), maxClockSkew);
+        if (copiesConfig != null) {
+            this.copies = new EventCopies(context.getStateStore(DetectTopology.COPIES_STORE), copiesConfig.window(),
+                    copiesConfig.categories(), copiesConfig.readOnly());
+        }
         context.schedule(expireEvery, PunctuationType.WALL_CLOCK_TIME, now -> {
             if (seenAny) {
                 List<Finding> finals = detector.expire(detector.streamTime());
@@ -83,6 +93,13 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         } catch (InvalidRecordException e) {
             deadLetter(record, null, "invalid-event", "not a trailwatch.events.v2 event: " + e.getMessage());
             return;
+        }
+        if (copies != null) {
+            String first = copies.secondCopyOf(event, record.timestamp());
+            if (first != null) {
+                metrics.secondCopy(EventCopies.via(event), first);
+                return;
+            }
         }
         seenAny = true;
         if (detector.isFutureDated(event)) {

@@ -14,7 +14,8 @@ import java.time.Duration;
 
 /**
  * The whole service as one Kafka Streams topology: events in, one {@link DetectProcessor} per partition with its
- * state store (first-seen values, threshold counts, findings made), findings and dead letters out. The store's
+ * state store (first-seen values, threshold counts, findings made) and the eventIDs of the copies window
+ * ({@link EventCopies}), findings and dead letters out. The store's
  * changelog topic carries the state across restarts and rebalances; with exactly-once processing, state, findings and
  * offsets commit together, so a crash never repeats or loses a finding. Events are keyed by account, so all of an
  * account's events, and its first-seen state, live on one partition.
@@ -23,6 +24,8 @@ public final class DetectTopology {
 
     /** The processor's state store; its changelog topic is {@code <application.id>-detector-state-changelog}. */
     public static final String STORE = "detector-state";
+    /** The eventIDs of the copies window ({@link EventCopies}); changelog {@code <application.id>-event-copies-changelog}. */
+    public static final String COPIES_STORE = "event-copies";
     static final String SOURCE = "events";
     static final String PROCESSOR = "detect";
     static final String FINDINGS_SINK = "findings";
@@ -33,12 +36,18 @@ public final class DetectTopology {
 
     /** The topology for an engine and settings; what the service runs and what tests run directly. */
     public static Topology build(Engine engine, DetectConfig.TopicNames topics, Duration remember, Duration forget,
-                                 Duration expireEvery, Duration maxClockSkew, DetectMetrics metrics) {
+                                 Duration expireEvery, Duration maxClockSkew, DetectConfig.Copies copies, DetectMetrics metrics) {
         Topology t = new Topology();
+        boolean checkCopies = !copies.window().isZero();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());
-        t.addProcessor(PROCESSOR, () -> new DetectProcessor(engine, remember, forget, expireEvery, maxClockSkew, metrics), SOURCE);
+        t.addProcessor(PROCESSOR, () -> new DetectProcessor(engine, remember, forget, expireEvery, maxClockSkew,
+                checkCopies ? copies : null, metrics), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String())
                 .withCachingEnabled().withLoggingEnabled(java.util.Map.of()), PROCESSOR);
+        if (checkCopies) {
+            t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(COPIES_STORE, copies.window(), copies.window(), false),
+                    Serdes.String(), Serdes.String()).withLoggingEnabled(java.util.Map.of()), PROCESSOR);
+        }
         t.addSink(FINDINGS_SINK, topics.findings(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
         t.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new StringSerializer(), new ByteArraySerializer(), PROCESSOR);
         return t;

@@ -1,0 +1,75 @@
+package io.trailwatch.detect.service.inbound;
+
+import io.trailwatch.model.CloudTrailEvent;
+import io.trailwatch.model.EventOrigin;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Recognizes the second copy of an event. A CloudTrail event can reach the events topic twice: through EventBridge,
+ * minutes before its log file, and in its log file (either may come first). Both copies carry the same eventID and
+ * the same key (the account), so they meet in the same task, where this remembers the eventIDs of the window in a
+ * window store: its segments expire by themselves, its changelog carries it across restarts and rebalances, and under
+ * exactly-once a copy's record commits with the findings it gave.
+ *
+ * <p>The detector alone does not suffice: it ignores a redelivered event in what it remembers of it (a finding made,
+ * a threshold's eventIds, a first-seen value), but a grouped finding keeps only so many eventIds, so a second copy of
+ * an event it no longer lists would count twice.
+ *
+ * <p>Every copy is looked up. Remembered are every copy that came through EventBridge, and a log file's copy only
+ * when EventBridge could also carry it: an event of the configured categories ({@code Management} by default) that
+ * changes something, or also one that only reads when EventBridge is configured to carry those (its rule's state
+ * {@code ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS}). Not thread-safe: one per task.
+ */
+final class EventCopies {
+
+    private final WindowStore<String, String> store;
+    private final long window;
+    private final Set<String> categories;
+    private final boolean readOnly;
+
+    /**
+     * @param window     how long an eventID is remembered
+     * @param categories the eventCategory values EventBridge carries ({@code Management}, {@code Data})
+     * @param readOnly   whether EventBridge carries read-only events too
+     */
+    EventCopies(WindowStore<String, String> store, Duration window, Set<String> categories, boolean readOnly) {
+        this.store = store;
+        this.window = window.toMillis();
+        this.categories = Set.copyOf(categories);
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Whether another copy of the event came within the window around {@code timestamp} (the record's time on the
+     * events topic); when none did, remembers this one if its other copy may still come.
+     *
+     * @return how the copy seen before came ({@code eventbridge}, {@code log-file}), or null when this is the first
+     */
+    String secondCopyOf(CloudTrailEvent event, long timestamp) {
+        String id = event.eventId();
+        try (WindowStoreIterator<String> earlier = store.fetch(id, Math.max(0, timestamp - window), timestamp + window)) {
+            if (earlier.hasNext()) {
+                return earlier.next().value;
+            }
+        }
+        String via = via(event);
+        if (via.equals(EventOrigin.VIA_EVENTBRIDGE) || mayComeThroughEventBridge(event)) {
+            store.put(id, via, timestamp);
+        }
+        return null;
+    }
+
+    private boolean mayComeThroughEventBridge(CloudTrailEvent event) {
+        String category = event.eventCategory() == null ? "Management" : event.eventCategory();
+        return categories.contains(category) && (readOnly || !Boolean.TRUE.equals(event.readOnly()));
+    }
+
+    /** How an event came: {@code eventbridge} or {@code log-file}. */
+    static String via(CloudTrailEvent event) {
+        return event.origin() != null && event.origin().viaEventBridge() ? EventOrigin.VIA_EVENTBRIDGE : EventOrigin.VIA_LOG_FILE;
+    }
+}
