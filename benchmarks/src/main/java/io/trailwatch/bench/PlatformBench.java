@@ -28,12 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code ./trailwatch bench [--corpus DIR]}: the figures of the whole platform on this machine, from one run:
@@ -43,13 +37,14 @@ import java.util.regex.Pattern;
  *     <li>the platform as {@code ./trailwatch local} runs it (broker, S3, SQS, the four services as processes): ingest
  *     events/s from S3/SQS into Kafka, and detect-service events/s behind it, on the corpus;</li>
  *     <li>latency from the SQS notification of a log file to the Slack webhook's receipt of its finding, p50/p99, at
- *     steady rates of files of 1,000 records (one finding each, in an account of its own).</li>
+ *     steady rates of files of 1,000 records (one finding each, in an account of its own);</li>
+ *     <li>latency from an EventBridge event's SQS send to the Slack webhook's receipt of its finding, p50/p99, at 10 and
+ *     100 events a second ({@link EventBridgeBench}).</li>
  * </ol>
  */
 public final class PlatformBench {
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
-    private static final Pattern ACCOUNT = Pattern.compile("\\(account (\\d{12})\\)");
 
     /**
      * Runs the benchmark and prints its figures.
@@ -88,6 +83,12 @@ public final class PlatformBench {
             for (int rate : rates) {
                 awaitIdle(platform);
                 latency(platform, rate, records, rate >= 100 ? Math.max(5, seconds / 4) : seconds);
+            }
+            awaitIdle(platform);
+            EventBridgeBench.latency(platform, 5, 2, "   warm-up: ");
+            for (int rate : new int[]{10, 100}) {
+                awaitIdle(platform);
+                EventBridgeBench.latency(platform, rate, seconds, "5. ");
             }
         }
     }
@@ -163,37 +164,14 @@ public final class PlatformBench {
             files.add(CloudTrailLogs.file(rs, true));
             keys.add(CloudTrailLogs.key(account, "eu-west-1", at, String.format("BENCH%011d", i)));
         }
-        Map<String, Long> sent = new ConcurrentHashMap<>();
-        Map<String, Long> received = new ConcurrentHashMap<>();
-        platform.sinks().onSlack(line -> {
-            Matcher m = ACCOUNT.matcher(line.path("message").path("text").asText());
-            if (m.find()) {
-                received.putIfAbsent(m.group(1), System.nanoTime());
-            }
-        });
-        ScheduledExecutorService senders = Executors.newScheduledThreadPool(4);
-        long t0 = System.nanoTime() + 200_000_000L;
+        List<String> notifications = new ArrayList<>(n); // the objects are in the bucket first: timed from the notification
         for (int i = 0; i < n; i++) {
-            int f = i;
-            long due = t0 + (long) (i * 1e9 / rate);
-            senders.schedule(() -> {
-                String notification = platform.putObject(keys.get(f), files.get(f));
-                sent.put(accounts.get(f), System.nanoTime());
-                platform.notify(notification);
-            }, due - System.nanoTime(), TimeUnit.NANOSECONDS);
+            notifications.add(platform.putObject(keys.get(i), files.get(i)));
         }
-        senders.shutdown();
-        senders.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
-        double sendSeconds = (System.nanoTime() - t0) / 1e9;
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (System.nanoTime() < deadline && !received.keySet().containsAll(accounts)) {
-            Thread.sleep(100);
-        }
-        long[] ms = accounts.stream().filter(received::containsKey).mapToLong(a -> (received.get(a) - sent.get(a)) / 1_000_000).sorted().toArray();
+        var l = SlackLatency.measure(platform, accounts, rate, f -> platform.notify(notifications.get(f)), Duration.ofMinutes(10));
         System.out.printf(Locale.ROOT, "4. SQS notification -> Slack receipt, %3d files/s of %,d records (%,d events/s offered, %d files sent in %.1f s):"
                         + " p50 %,d ms  p99 %,d ms  max %,d ms  (%d of %d received)%n",
-                rate, records, rate * records, n, sendSeconds, percentile(ms, 50), percentile(ms, 99), ms.length == 0 ? -1 : ms[ms.length - 1],
-                ms.length, n);
+                rate, records, rate * records, n, l.sendSeconds(), l.percentile(50), l.percentile(99), l.max(), l.received(), n);
     }
 
     /** Waits (at most ten minutes) until detect-service has read every event and notify-service sends nothing more. */
@@ -218,10 +196,6 @@ public final class PlatformBench {
         System.out.printf(Locale.ROOT, "   (waited %.0f s for the platform to be idle)%n", (System.nanoTime() - t0) / 1e9);
     }
 
-    private static long percentile(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return -1;
-        }
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
     }
 

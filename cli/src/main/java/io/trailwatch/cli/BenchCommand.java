@@ -23,9 +23,10 @@ import java.util.concurrent.Callable;
         description = {"Prints the platform's figures on this machine.",
                 "The gunzip+parse floor, detection with the "
                 + "full pack, ingest and detect-service events/s on the local platform, and p50/p99 latency from SQS "
-                + "notification to Slack at steady rates of files of RECORDS records.",
+                + "notification to Slack at steady rates of files of RECORDS records, and from an EventBridge event to "
+                + "Slack at 10 and 100 events/s.",
                 "A subcommand measures one stage in more detail."},
-        subcommands = {BenchCommand.Services.class, BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Noise.class, BenchCommand.Integrity.class, BenchCommand.Soak.class})
+        subcommands = {BenchCommand.Services.class, BenchCommand.EventBridge.class, BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Noise.class, BenchCommand.Integrity.class, BenchCommand.Soak.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -106,6 +107,32 @@ final class BenchCommand implements Callable<Integer> {
                         + " (the events topic's partitions), not " + replicas);
             }
             io.trailwatch.bench.ServicesBench.run(Project.root(), corpus.dir(spec), corpus.files(spec), replicas);
+            return 0;
+        }
+    }
+
+    @Command(name = "eventbridge", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints the near-real-time path's latency.", "CloudTrail events sent to the local EventBridge "
+                    + "queue at steady rates, each a finding of its own: p50/p99 from the SQS send to the Slack webhook's "
+                    + "receipt (docs/near-real-time.md)."})
+    static final class EventBridge implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--rates", paramLabel = "N,N", split = ",", defaultValue = "10,100",
+                description = "Events per second (default: ${DEFAULT-VALUE}).")
+        int[] rates;
+
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "20", description = "Length of each run (default: ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            positive(spec, "--seconds", seconds);
+            for (int rate : rates) {
+                positive(spec, "--rates", rate);
+            }
+            io.trailwatch.bench.EventBridgeBench.run(Project.root(), rates, seconds);
             return 0;
         }
     }

@@ -163,6 +163,12 @@ class ChartTest {
         JsonNode ingest = named(keda, "ScaledObject", "tw-trailwatch-ingest").at("/spec/triggers/0");
         assertThat(ingest.path("type").asText()).isEqualTo("aws-sqs-queue");
         assertThat(ingest.at("/metadata/queueURL").asText()).endsWith("/cloudtrail-objects");
+        JsonNode nearRealTime = named(keda, "ScaledObject", "tw-trailwatch-ingest").at("/spec/triggers/1");
+        assertThat(nearRealTime.path("type").asText()).as("the EventBridge queue's depth, too").isEqualTo("aws-sqs-queue");
+        assertThat(nearRealTime.at("/metadata/queueURL").asText()).endsWith("/cloudtrail-events");
+        assertThat(nearRealTime.at("/metadata/queueLength").asText()).isEqualTo("10");
+        assertThat(named(render("keda-values.yaml", Map.of("ingest.config.trailwatch\\.ingest\\.near-real-time\\.queue-url", "")),
+                "ScaledObject", "tw-trailwatch-ingest").at("/spec/triggers/1").isMissingNode()).as("no second queue, no second trigger").isTrue();
         assertThat(named(keda, "TriggerAuthentication", "tw-trailwatch-ingest").at("/spec/podIdentity/provider").asText()).isEqualTo("aws");
         JsonNode detect = named(keda, "ScaledObject", "tw-trailwatch-detect").at("/spec/triggers/0");
         assertThat(detect.path("type").asText()).isEqualTo("kafka");

@@ -40,6 +40,31 @@ class IamPoliciesTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void theEventBridgeQueue_takesMessagesOnlyFromTheCloudTrailRule_overTls() throws Exception {
+        JsonNode policy = new ObjectMapper().readTree(Path.of("iam", "eventbridge-queue-policy.json").toFile());
+
+        JsonNode allow = policy.path("Statement").get(0);
+        assertThat(allow.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(allow.at("/Principal/Service").asText()).isEqualTo("events.amazonaws.com");
+        assertThat(values(allow.path("Action"))).containsExactly("sqs:SendMessage");
+        assertThat(allow.at("/Condition/ArnEquals/aws:SourceArn").asText()).startsWith("arn:aws:events:").contains(":rule/");
+        assertThat(policy.path("Statement")).hasSize(2);
+        JsonNode deny = policy.path("Statement").get(1);
+        assertThat(deny.path("Effect").asText()).isEqualTo("Deny");
+        assertThat(deny.at("/Condition/Bool/aws:SecureTransport").asText()).isEqualTo("false");
+    }
+
+    @org.junit.jupiter.api.Test
+    void theEventBridgeRule_takesEveryCloudTrailDetailType_fromAwsSourcesOnly() throws Exception {
+        JsonNode pattern = new ObjectMapper().readTree(Path.of("iam", "eventbridge-rule-pattern.json").toFile());
+
+        assertThat(pattern.at("/source/0/prefix").asText()).isEqualTo("aws.");
+        assertThat(values(pattern.path("detail-type"))).containsExactlyInAnyOrder("AWS API Call via CloudTrail",
+                "AWS Console Signin via CloudTrail", "AWS Console Action via CloudTrail", "AWS Service Event via CloudTrail",
+                "AWS Insight via CloudTrail").allSatisfy(t -> assertThat(t).endsWith(" via CloudTrail"));
+    }
+
     private static List<String> values(JsonNode node) {
         List<String> out = new ArrayList<>();
         if (node.isArray()) {

@@ -47,6 +47,10 @@ public final class LocalPlatform implements AutoCloseable {
 
     public static final String BUCKET = "cloudtrail-logs";
     public static final String QUEUE = "trailwatch-ingest";
+    /** The queue of the near-real-time path: CloudTrail events as an EventBridge rule would send them. */
+    public static final String EVENTBRIDGE_QUEUE = "trailwatch-cloudtrail-events";
+    /** How many of the sample's events also come through EventBridge, just before their log files. */
+    static final int SAMPLE_EVENTBRIDGE_EVENTS = 3;
     /** The remediation that invokes the local Lambda endpoint; the others are dry runs. */
     public static final String ENABLED_REMEDIATION = "restart-logging";
     /** Accounts remediation may act in: the sample's and AWS's documentation examples. */
@@ -125,6 +129,7 @@ public final class LocalPlatform implements AutoCloseable {
     private Sinks sinks;
     private java.security.KeyPair cloudTrailKey;
     private String queueUrl;
+    private String eventBridgeQueueUrl;
     private volatile boolean running = true;
     private KafkaConsumer<String, String> findings; // the run loop's: prints findings, reads end offsets
 
@@ -196,7 +201,8 @@ public final class LocalPlatform implements AutoCloseable {
         sqs = SqsServer.start();
         started.add(sqs);
         queueUrl = sqs.createQueue(QUEUE, 20);
-        say("SQS server        " + sqs.endpoint() + "  queue " + queueUrl);
+        eventBridgeQueueUrl = sqs.createQueue(EVENTBRIDGE_QUEUE, 20);
+        say("SQS server        " + sqs.endpoint() + "  queue " + queueUrl + "  EventBridge events " + eventBridgeQueueUrl);
 
         sinks = Sinks.start(state.resolve("sinks"));
         started.add(sinks);
@@ -238,7 +244,7 @@ public final class LocalPlatform implements AutoCloseable {
         }
         if (options.watch() != null) {
             Files.createDirectories(options.watch());
-            say("watching " + options.watch() + " for CloudTrail files (.json, .json.gz)");
+            say("watching " + options.watch() + " for CloudTrail files (.json, .json.gz) and EventBridge events (.eventbridge.json)");
         }
     }
 
@@ -251,6 +257,7 @@ public final class LocalPlatform implements AutoCloseable {
         e.put("bucket", BUCKET);
         e.put("sqsEndpoint", sqs.endpoint().toString());
         e.put("queueUrl", queueUrl);
+        e.put("eventBridgeQueueUrl", eventBridgeQueueUrl);
         e.put("credentials", Map.of("accessKeyId", S3Server.ACCESS_KEY, "secretAccessKey", S3Server.SECRET_KEY));
         e.put("smtp", Map.of("host", sinks.smtpHost(), "port", sinks.smtpPort()));
         e.put("slackWebhookUrl", sinks.slackUrl());
@@ -358,6 +365,7 @@ public final class LocalPlatform implements AutoCloseable {
         kafkaIdentity(c, "ingest", "kafka.");
         managementUsers(c);
         c.put("trailwatch.ingest.sqs.queue-url", queueUrl);
+        c.put("trailwatch.ingest.near-real-time.queue-url", eventBridgeQueueUrl);
         c.put("trailwatch.ingest.sqs.wait-time-seconds", "2");
         c.put("trailwatch.ingest.sqs.visibility-timeout", "20s");
         c.put("trailwatch.ingest.sqs.retry-delay", "5s");
@@ -560,12 +568,22 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    /** Uploads every new CloudTrail file under dir with its S3 notification; returns how many. */
+    /**
+     * Uploads every new CloudTrail file under dir with its S3 notification, and sends the events of every new
+     * {@code *.eventbridge.json} to the EventBridge queue; returns how many files.
+     */
     int uploadNew(Path dir, Set<Path> seen) throws IOException {
         int n = 0;
         try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.filter(Files::isRegularFile).filter(LocalPlatform::isTrailFile).sorted().toList()) {
-                if (seen.add(p)) {
+            for (Path p : files.filter(Files::isRegularFile).sorted().toList()) {
+                if (isEventBridgeFile(p)) {
+                    if (seen.add(p)) {
+                        sendEventBridgeFile(p);
+                        n++;
+                    }
+                    continue;
+                }
+                if (isTrailFile(p) && seen.add(p)) {
                     String name = p.getFileName().toString();
                     String key = name.contains("_CloudTrail_") ? layoutKey(name) : "uploads/" + name;
                     upload(key, Files.readAllBytes(p));
@@ -575,6 +593,36 @@ public final class LocalPlatform implements AutoCloseable {
             }
         }
         return n;
+    }
+
+    /** Sends a file's EventBridge events (one event, or a JSON array of them) to the EventBridge queue, one message each. */
+    private void sendEventBridgeFile(Path p) {
+        JsonNode events;
+        try {
+            events = JSON.readTree(p.toFile());
+        } catch (IOException e) {
+            // as EventBridge would never send it; ingest-service dead-letters what it cannot read
+            say(p + " is no JSON (" + e.getMessage() + "); sent as it is");
+            try {
+                sendEvent(Files.readString(p));
+            } catch (IOException unreadable) {
+                say("cannot read " + p + ": " + unreadable.getMessage());
+            }
+            return;
+        }
+        List<JsonNode> each = new ArrayList<>();
+        if (events != null && events.isArray()) {
+            events.forEach(each::add);
+        } else if (events != null) {
+            each.add(events);
+        }
+        each.forEach(e -> sendEvent(e.toString()));
+        say("sent " + each.size() + " EventBridge event(s) of " + p + " to " + EVENTBRIDGE_QUEUE);
+    }
+
+    private static boolean isEventBridgeFile(Path p) {
+        String name = p.getFileName().toString();
+        return name.endsWith(".eventbridge.json") && !name.startsWith(".");
     }
 
     private static boolean isTrailFile(Path p) {
@@ -602,12 +650,19 @@ public final class LocalPlatform implements AutoCloseable {
                     files.size()));
             // Each account and region is a trail with log file validation on: a signed digest follows every file.
             Map<String, CloudTrailDigests.Trail> trails = new LinkedHashMap<>();
+            Map<String, List<JsonNode>> bridged = eventBridgeCopies(sample);
             int digests = 0;
             for (var file : files.entrySet()) {
-                upload(file.getKey(), file.getValue());
                 var m = java.util.regex.Pattern.compile("AWSLogs/(\\d{12})/CloudTrail/([a-z0-9-]+)/.*_(\\d{8}T\\d{4}Z)_[^_]+$")
                         .matcher(file.getKey());
-                if (m.find()) {
+                boolean layout = m.find();
+                // as in production, EventBridge has an event before its log file is delivered
+                for (JsonNode r : layout ? bridged.getOrDefault(m.group(1) + "|" + m.group(2) + "|" + m.group(3), List.of()) : List.<JsonNode>of()) {
+                    sendEvent(io.trailwatch.devkit.EventBridgeEvents.of(r));
+                    say("sent " + r.path("eventName").asText() + " (" + r.path("eventID").asText() + ") through EventBridge, ahead of its log file");
+                }
+                upload(file.getKey(), file.getValue());
+                if (layout) {
                     var trail = trails.computeIfAbsent(m.group(1) + "/" + m.group(2), k -> trail(m.group(1), m.group(2), "sample"));
                     trail.delivered(file.getKey(), file.getValue());
                     Instant delivered = java.time.LocalDateTime.parse(m.group(3), java.time.format.DateTimeFormatter
@@ -622,6 +677,26 @@ public final class LocalPlatform implements AutoCloseable {
                 say("sample replay failed: " + e);
             }
         }
+    }
+
+    /**
+     * The sample's first few attack steps that change something (EventBridge carries those by default), by the log
+     * file they are in: {@code <account>|<region>|<delivery time>}, as {@link Recording#logFiles} names the files.
+     */
+    private static Map<String, List<JsonNode>> eventBridgeCopies(Recording sample) {
+        Map<String, List<JsonNode>> out = new LinkedHashMap<>();
+        var delivered = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'").withZone(java.time.ZoneOffset.UTC);
+        sample.records().stream()
+                .filter(r -> !r.path("eventID").asText().matches("\\d{12}-.*")) // an attack step, not ordinary traffic
+                .filter(r -> !r.path("readOnly").asBoolean(false))
+                .limit(SAMPLE_EVENTBRIDGE_EVENTS)
+                .forEach(r -> {
+                    Instant hour = Instant.parse(r.get("eventTime").asText()).truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+                    String key = r.get("recipientAccountId").asText() + "|" + r.get("awsRegion").asText() + "|"
+                            + delivered.format(hour.plusSeconds(3600 - 300));
+                    out.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+                });
+        return out;
     }
 
     /** Puts an object in the bucket and announces it on the queue as S3 would; returns the notification sent. */
@@ -646,6 +721,11 @@ public final class LocalPlatform implements AutoCloseable {
                 + URLEncoder.encode(key, StandardCharsets.UTF_8).replace("%2F", "/")
                 + "\",\"size\":" + bytes.length + ",\"eTag\":\"" + response.eTag().replace("\"", "") + "\"}}}]}";
         return body;
+    }
+
+    /** Sends an event to the EventBridge queue, as an EventBridge rule with an SQS target would. */
+    public void sendEvent(String eventBridgeEvent) {
+        sqs.send(eventBridgeQueueUrl, eventBridgeEvent);
     }
 
     /** Sends a message to the ingest queue (as S3, or a redelivery, would). */

@@ -62,6 +62,7 @@ class PlatformIT {
     private static final Instant DAY = Instant.parse("2026-03-02T10:00:00Z");
     private static final String E2E_ACCOUNT = "111122223333";
     private static final List<String> FAULT_ACCOUNTS = List.of("210000000001", "210000000002", "210000000003", "210000000004");
+    private static final List<String> EVENTBRIDGE_ACCOUNTS = List.of("240000000001", "240000000002", "240000000003");
     private static final Duration SETTLE = Duration.ofSeconds(4);
 
     private final List<String> summary = new ArrayList<>();
@@ -81,8 +82,11 @@ class PlatformIT {
         watch = dir.resolve("watch");
         List<String> allowed = new ArrayList<>(LocalPlatform.ALLOWED_ACCOUNTS);
         allowed.addAll(FAULT_ACCOUNTS);
+        allowed.addAll(EVENTBRIDGE_ACCOUNTS);
         platform = new LocalPlatform(new LocalPlatform.Options(state, watch, true, Path.of(System.getProperty("trailwatch.root")),
-                Map.of("remediate", Map.of("trailwatch.remediate.allowed-accounts", String.join(",", allowed)))));
+                Map.of("remediate", Map.of("trailwatch.remediate.allowed-accounts", String.join(",", allowed)),
+                        // below SQS's own message size, so that an oversized EventBridge event can be sent here at all
+                        "ingest", Map.of("trailwatch.ingest.near-real-time.max-event-bytes", "65536"))));
         runner = new Thread(() -> {
             try {
                 platform.start();
@@ -125,7 +129,8 @@ class PlatformIT {
     void endpointsJson_saysWhereEverythingIs() throws Exception {
         JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
         assertThat(e.get("bucket").asText()).isEqualTo(LocalPlatform.BUCKET);
-        for (String field : new String[]{"kafkaBootstrapServers", "s3Endpoint", "sqsEndpoint", "queueUrl", "slackWebhookUrl", "lambdaEndpoint"}) {
+        for (String field : new String[]{"kafkaBootstrapServers", "s3Endpoint", "sqsEndpoint", "queueUrl", "eventBridgeQueueUrl",
+                "slackWebhookUrl", "lambdaEndpoint"}) {
             assertThat(e.get(field).asText()).as(field).isNotBlank();
         }
         assertThat(e.get("smtp").get("port").asInt()).isPositive();
@@ -428,6 +433,120 @@ class PlatformIT {
     }
 
     /**
+     * The near-real-time path: each attack step sent as EventBridge sends it reaches Slack about a second after it was
+     * sent, long before any log file; then the log file with the same records comes, and nothing more is sent.
+     */
+    @Test
+    @Order(10)
+    void anEventThroughEventBridge_reachesSlackWithinASecond_andItsLogFileLater_addsNoMessage() throws Exception {
+        var s = new Scenario("eventbridge", EVENTBRIDGE_ACCOUNTS.get(0), DAY).file(300, "atk-13-root-console-login", "atk-03-stop-logging",
+                "atk-09-snapshot-public");
+        Map<String, Finding> expected = s.expected(engine);
+        List<Long> millis = new ArrayList<>();
+        for (JsonNode step : attackSteps(s)) {
+            Finding f = expected.values().stream().filter(x -> x.eventIds().contains(step.get("eventID").asText())).findFirst().orElseThrow();
+            Instant sent = Instant.now();
+            platform.sendEvent(io.trailwatch.devkit.EventBridgeEvents.of(step));
+            JsonNode posted = awaitSlack(f.findingId(), Duration.ofSeconds(30));
+            millis.add(Duration.between(sent, Instant.parse(posted.get("receivedAt").asText())).toMillis());
+        }
+        System.out.println("EventBridge event -> Slack, ms: " + millis);
+        assertThat(millis.stream().sorted().toList().get(millis.size() / 2)).as("median ms from the SQS send to the Slack post")
+                .isLessThan(1000);
+
+        long started = System.nanoTime();
+        platform.upload(s.key(0), s.bytes(0));
+        Observed seen = awaitDelivered(s, expected, Duration.ofMinutes(2));
+        assertThat(seen.events()).as("each attack step on the events topic twice, every other record once")
+                .containsAllEntriesOf(attackSteps(s).stream().collect(Collectors.toMap(r -> r.get("eventID").asText(), r -> 2)));
+        // awaitDelivered: each finding on the topic once, one Slack message and one mail each, one Lambda invocation
+        row(s, seen, expected, started);
+    }
+
+    /** The other order: the log file first, then (EventBridge backed up) the same events through EventBridge. */
+    @Test
+    @Order(11)
+    void aLogFileFirst_thenItsEventsThroughEventBridge_isStillOneMessageEach() throws Exception {
+        var s = new Scenario("eventbridge-late", EVENTBRIDGE_ACCOUNTS.get(1), DAY).file(300, "atk-13-root-console-login", "atk-03-stop-logging");
+        Map<String, Finding> expected = s.expected(engine);
+        long started = System.nanoTime();
+        platform.upload(s.key(0), s.bytes(0));
+        awaitDelivered(s, expected, Duration.ofMinutes(2));
+
+        attackSteps(s).forEach(step -> platform.sendEvent(io.trailwatch.devkit.EventBridgeEvents.of(step)));
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+            Map<String, Integer> onTopic = events.of(s.account);
+            return attackSteps(s).stream().allMatch(r -> onTopic.getOrDefault(r.get("eventID").asText(), 0) == 2);
+        });
+        Observed seen = awaitDelivered(s, expected, Duration.ofMinutes(1));
+        row(s, seen, expected, started);
+    }
+
+    /**
+     * What is no CloudTrail event of an allowed account is dead-lettered with its reason, and a good event sent after
+     * them still reaches Slack.
+     */
+    @Test
+    @Order(12)
+    void foreignMalformedOversizedAndOtherAccountsEvents_areDeadLettered_andGoodOnesStillGetThrough() throws Exception {
+        var s = new Scenario("eventbridge-bad", EVENTBRIDGE_ACCOUNTS.get(2), DAY).file(10, "atk-03-stop-logging");
+        JsonNode step = attackSteps(s).get(0);
+        var event = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(io.trailwatch.devkit.EventBridgeEvents.of(step));
+        var foreign = event.deepCopy().put("detail-type", "EC2 Instance State-change Notification").put("source", "aws.ec2");
+        var forged = event.deepCopy().put("source", "custom.audit");
+        var noDetail = event.deepCopy();
+        noDetail.remove("detail");
+        var otherAccount = event.deepCopy().put("account", "240000000099");
+        var oversized = event.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) oversized.get("detail")).putObject("requestParameters")
+                .put("padding", "x".repeat(100_000));
+        for (JsonNode bad : List.of(foreign, forged, noDetail, otherAccount, oversized)) {
+            platform.sendEvent(bad.toString());
+        }
+        platform.sendEvent("{\"Records\": \"not an envelope\"");
+
+        try (var notifications = new TopicReader(platform.kafka().bootstrapServers(), Topics.DLQ_INGEST_NOTIFICATIONS);
+             var records = new TopicReader(platform.kafka().bootstrapServers(), Topics.DLQ_INGEST_RECORDS)) {
+            var n = notifications.awaitUntil(rs -> reasons(rs).containsAll(List.of("foreign-event", "malformed-envelope", "not-json")),
+                    Duration.ofSeconds(60));
+            assertThat(reasons(n)).contains("foreign-event", "malformed-envelope", "not-json");
+            assertThat(n.stream().filter(r -> r.value().contains("custom.audit")).map(r -> TopicReader.header(r, Headers.DLQ_REASON)))
+                    .containsExactly("foreign-event");
+            var r = records.awaitUntil(rs -> reasons(rs).containsAll(List.of("account-mismatch", "event-too-large")), Duration.ofSeconds(60));
+            assertThat(r.stream().filter(x -> x.value().contains("240000000099")).map(x -> TopicReader.header(x, Headers.DLQ_REASON)))
+                    .containsExactly("account-mismatch");
+        }
+        platform.sendEvent(event.toString());
+        Finding stop = only(s.expected(engine), "cloudtrail-stop-logging");
+        assertThat(awaitSlack(stop.findingId(), Duration.ofSeconds(30)).get("message").toString()).contains("StopLogging");
+    }
+
+    private static List<String> reasons(List<org.apache.kafka.clients.consumer.ConsumerRecord<String, String>> records) {
+        return records.stream().map(r -> TopicReader.header(r, Headers.DLQ_REASON)).toList();
+    }
+
+    /** The scenario's attack steps (not its ordinary records), as CloudTrail wrote them. */
+    private static List<JsonNode> attackSteps(Scenario s) {
+        return s.files.stream().flatMap(List::stream).filter(r -> r.get("eventID").asText().startsWith(s.name + "-atk"))
+                .map(r -> (JsonNode) r).toList();
+    }
+
+    /** The first Slack post of a finding, once it came. */
+    private JsonNode awaitSlack(String findingId, Duration timeout) {
+        JsonNode[] found = new JsonNode[1];
+        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).ignoreExceptions().until(() -> {
+            for (JsonNode line : lines(platform.sinks().slackFile())) {
+                if (line.get("message").toString().contains(findingId)) {
+                    found[0] = line;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    /**
      * Scale-out as in Kubernetes: a second replica of ingest and of detect join the running platform. Every account
      * below lands on a partition of its own, so each detect replica owns some of them. A burst of failed console
      * sign-ins in every account is split over three steps: three before the replicas join, one after (on partitions
@@ -435,7 +554,7 @@ class PlatformIT {
      * their state). The burst is found once in every account only if each partition's count followed it.
      */
     @Test
-    @Order(10)
+    @Order(13)
     void twoReplicasOfIngestAndDetect_shareTheWork_partitionsMoveWithTheirState_andNothingIsRepeated() throws Exception {
         // After every event of the sample and the other cases: a partition's time is the latest event time it has seen,
         // and the burst's window must not close on it between the steps

@@ -151,7 +151,7 @@ public interface IngestConfig {
         /** Key prefixes that may be read; any when absent. */
         Optional<List<String>> keyPrefixes();
 
-        /** Accounts whose files may be read (from the key layout); any when absent. */
+        /** Accounts whose files may be read (from the key layout) and whose EventBridge events are taken; any when absent. */
         Optional<Set<String>> accounts();
 
         /**

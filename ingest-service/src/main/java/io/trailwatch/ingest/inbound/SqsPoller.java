@@ -39,7 +39,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Long-polls the SQS queue and hands each announced object to the {@link ObjectIngestor}, at most
- * {@code concurrency} objects at once. A message is deleted only when every object in it is done (ingested, skipped,
+ * {@code concurrency} objects at once. CloudTrail events that came through EventBridge are published in the poll loop
+ * itself ({@link BridgedEvents}), from this queue or from the near-real-time queue, which has a loop of its own that
+ * never waits for object slots. A message is deleted only when every object in it is done (ingested, skipped,
  * refused or dead-lettered, all acknowledged by Kafka), up to ten to a request ({@link SqsDeletions}); while its
  * objects are processed its visibility timeout is kept extended; when one failed transiently the message becomes
  * visible again after the retry delay.

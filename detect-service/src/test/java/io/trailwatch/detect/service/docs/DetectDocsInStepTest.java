@@ -43,7 +43,7 @@ class DetectDocsInStepTest {
         var names = java.util.regex.Pattern.compile("\"(trailwatch\\.detect\\.[a-z_.]+)\"").matcher(source).results()
                 .map(m -> m.group(1).replace('.', '_') + "_total").toList();
 
-        assertThat(names).hasSize(4);
+        assertThat(names).hasSize(5);
         for (String name : names) {
             assertThat(docs).as("docs/metrics.md").contains("`" + name + "`");
         }
