@@ -62,7 +62,7 @@ class PlatformIT {
     private static final Instant DAY = Instant.parse("2026-03-02T10:00:00Z");
     private static final String E2E_ACCOUNT = "111122223333";
     private static final List<String> FAULT_ACCOUNTS = List.of("210000000001", "210000000002", "210000000003", "210000000004");
-    private static final List<String> EVENTBRIDGE_ACCOUNTS = List.of("240000000001", "240000000002", "240000000003");
+    private static final List<String> EVENTBRIDGE_ACCOUNTS = List.of("240000000001", "240000000002", "240000000003", "240000000004");
     private static final Duration SETTLE = Duration.ofSeconds(4);
 
     private final List<String> summary = new ArrayList<>();
@@ -460,6 +460,19 @@ class PlatformIT {
         assertThat(seen.events()).as("each attack step on the events topic twice, every other record once")
                 .containsAllEntriesOf(attackSteps(s).stream().collect(Collectors.toMap(r -> r.get("eventID").asText(), r -> 2)));
         // awaitDelivered: each finding on the topic once, one Slack message and one mail each, one Lambda invocation
+        String stop = s.name + "-atk-03-stop-logging";
+        try (var reader = new TopicReader(platform.kafka().bootstrapServers(), Topics.EVENTS)) {
+            var copies = reader.awaitUntil(rs -> rs.stream().filter(r -> stop.equals(TopicReader.header(r, Headers.CE_ID))).count() == 2,
+                    Duration.ofSeconds(60)).stream().filter(r -> stop.equals(TopicReader.header(r, Headers.CE_ID))).toList();
+            assertThat(copies).extracting(r -> TopicReader.header(r, Headers.VIA)).containsExactly("eventbridge", "log-file");
+            assertThat(TopicReader.header(copies.get(0), Headers.EVENTBRIDGE_ID)).isNotBlank();
+            assertThat(TopicReader.header(copies.get(0), Headers.S3_KEY)).isNull();
+            assertThat(TopicReader.header(copies.get(1), Headers.S3_KEY)).isEqualTo(s.key(0));
+            assertThat(copies).extracting(r -> r.key()).containsOnly(s.account);
+            assertThat(JSON.readTree(copies.get(0).value())).isEqualTo(JSON.readTree(copies.get(1).value()));
+        }
+        JsonNode evidence = JSON.readTree(findingOnTopic(only(expected, "cloudtrail-stop-logging").findingId()));
+        assertThat(evidence.at("/evidence/origin/via").asText()).as("the finding was made from the first copy").isEqualTo("eventbridge");
         row(s, seen, expected, started);
     }
 
@@ -521,6 +534,39 @@ class PlatformIT {
         assertThat(awaitSlack(stop.findingId(), Duration.ofSeconds(30)).get("message").toString()).contains("StopLogging");
     }
 
+    /** A finding as it is on the findings topic. */
+    private String findingOnTopic(String findingId) {
+        try (var reader = new TopicReader(platform.kafka().bootstrapServers(), Topics.FINDINGS)) {
+            return reader.awaitUntil(rs -> rs.stream().anyMatch(r -> findingId.equals(r.key())), Duration.ofSeconds(30)).stream()
+                    .filter(r -> findingId.equals(r.key())).findFirst().orElseThrow().value();
+        }
+    }
+
+    /** A file of EventBridge events dropped into the watched directory: each goes to the EventBridge queue. */
+    @Test
+    @Order(13)
+    void aFileOfEventBridgeEventsDroppedInTheWatchedDirectory_sendsEachThroughTheNearRealTimePath() throws Exception {
+        var s = new Scenario("eventbridge-watch", EVENTBRIDGE_ACCOUNTS.get(3), DAY).file(2, "atk-13-root-console-login", "atk-03-stop-logging");
+        var array = JSON.createArrayNode();
+        for (JsonNode step : attackSteps(s)) {
+            array.add(JSON.readTree(io.trailwatch.devkit.EventBridgeEvents.of(step)));
+        }
+        Files.writeString(watch.resolve("two.eventbridge.json"), array.toString());
+
+        var stepIds = attackSteps(s).stream().map(r -> r.get("eventID").asText()).toList();
+        var findings = s.expected(engine).values().stream().filter(f -> stepIds.containsAll(f.eventIds())).toList();
+        assertThat(findings).extracting(Finding::ruleId).containsExactlyInAnyOrder("root-console-login", "cloudtrail-stop-logging");
+        for (Finding f : findings) {
+            assertThat(awaitSlack(f.findingId(), Duration.ofSeconds(60)).get("message").toString()).contains(s.account);
+        }
+        try (var reader = new TopicReader(platform.kafka().bootstrapServers(), Topics.EVENTS)) {
+            var ids = attackSteps(s).stream().map(r -> r.get("eventID").asText()).toList();
+            var bridged = reader.awaitUntil(rs -> rs.stream().filter(r -> ids.contains(TopicReader.header(r, Headers.CE_ID))).count() == 2,
+                    Duration.ofSeconds(60)).stream().filter(r -> ids.contains(TopicReader.header(r, Headers.CE_ID))).toList();
+            assertThat(bridged).extracting(r -> TopicReader.header(r, Headers.VIA)).containsOnly("eventbridge");
+        }
+    }
+
     private static List<String> reasons(List<org.apache.kafka.clients.consumer.ConsumerRecord<String, String>> records) {
         return records.stream().map(r -> TopicReader.header(r, Headers.DLQ_REASON)).toList();
     }
@@ -554,7 +600,7 @@ class PlatformIT {
      * their state). The burst is found once in every account only if each partition's count followed it.
      */
     @Test
-    @Order(13)
+    @Order(14)
     void twoReplicasOfIngestAndDetect_shareTheWork_partitionsMoveWithTheirState_andNothingIsRepeated() throws Exception {
         // After every event of the sample and the other cases: a partition's time is the latest event time it has seen,
         // and the burst's window must not close on it between the steps

@@ -69,8 +69,8 @@ public class DetectWiring {
     Topology topology(Engine engine, DetectConfig config, DetectMetrics metrics) {
         io.trailwatch.detect.service.outbound.BoundedRocksDb.bytes(config.stateMemory().asLongValue()); // fails the start when too small
         LOG.infof("lz4 (the events topic's compression) decompresses with %s", NativeCompression.loadLz4());
-        return DetectTopology.build(engine, config.topics(), config.remember(), config.forget(), config.expireEvery(), config.maxClockSkew(),
-                config.copies(), metrics);
+        return DetectTopology.build(engine, DetectTopology.Names.of(config.topics()), config.remember(), config.forget(),
+                config.expireEvery(), config.maxClockSkew(), io.trailwatch.detect.service.inbound.EventCopies.Settings.of(config.copies()), metrics);
     }
 
     /** Creates the findings and dead-letter topics when they are missing, so the first finding has somewhere to go. */

@@ -1,6 +1,5 @@
 package io.trailwatch.detect.service.inbound;
 
-import io.trailwatch.detect.service.config.DetectConfig;
 import io.trailwatch.detect.service.core.DetectMetrics;
 import io.trailwatch.detect.service.outbound.KafkaStateStore;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -46,7 +45,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     private final Duration expireEvery;
     private final Duration maxClockSkew;
     private final DetectMetrics metrics;
-    private final DetectConfig.Copies copiesConfig;
+    private final EventCopies.Settings copiesConfig;
     private ProcessorContext<String, byte[]> context;
     private Detector detector;
     private EventCopies copies;
@@ -54,7 +53,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
 
     /** @param copies how to recognize an event's second copy; null: every copy is processed */
     DetectProcessor(Engine engine, Duration remember, Duration forget, Duration expireEvery, Duration maxClockSkew,
-                    DetectConfig.Copies copies, DetectMetrics metrics) {
+                    EventCopies.Settings copies, DetectMetrics metrics) {
         this.copiesConfig = copies;
         this.engine = engine;
         this.remember = remember;
@@ -70,8 +69,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         KeyValueStore<String, String> store = context.getStateStore(DetectTopology.STORE);
         this.detector = new Detector(engine, new KafkaStateStore(store), remember, forget, java.time.Clock.systemUTC(), maxClockSkew);
         if (copiesConfig != null) {
-            this.copies = new EventCopies(context.getStateStore(DetectTopology.COPIES_STORE), copiesConfig.window(),
-                    copiesConfig.categories(), copiesConfig.readOnly());
+            this.copies = new EventCopies(context.getStateStore(DetectTopology.COPIES_STORE), copiesConfig);
         }
         context.schedule(expireEvery, PunctuationType.WALL_CLOCK_TIME, now -> {
             if (seenAny) {

@@ -35,8 +35,16 @@ public final class DetectTopology {
     }
 
     /** The topology for an engine and settings; what the service runs and what tests run directly. */
-    public static Topology build(Engine engine, DetectConfig.TopicNames topics, Duration remember, Duration forget,
-                                 Duration expireEvery, Duration maxClockSkew, DetectConfig.Copies copies, DetectMetrics metrics) {
+    /** The topics the topology reads and writes. */
+    public record Names(String events, String findings, String deadLetters) {
+
+        public static Names of(DetectConfig.TopicNames config) {
+            return new Names(config.events(), config.findings(), config.deadLetters());
+        }
+    }
+
+    public static Topology build(Engine engine, Names topics, Duration remember, Duration forget,
+                                 Duration expireEvery, Duration maxClockSkew, EventCopies.Settings copies, DetectMetrics metrics) {
         Topology t = new Topology();
         boolean checkCopies = !copies.window().isZero();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.events());

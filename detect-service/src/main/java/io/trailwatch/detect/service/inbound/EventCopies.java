@@ -24,23 +24,36 @@ import java.util.Set;
  * changes something, or also one that only reads when EventBridge is configured to carry those (its rule's state
  * {@code ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS}). Not thread-safe: one per task.
  */
-final class EventCopies {
+public final class EventCopies {
+
+    /**
+     * What detect-service is configured with ({@code trailwatch.detect.copies}).
+     *
+     * @param window     how long an eventID is remembered; zero: copies are not checked
+     * @param categories the eventCategory values EventBridge carries ({@code Management}, {@code Data})
+     * @param readOnly   whether EventBridge carries read-only events too
+     */
+    public record Settings(Duration window, Set<String> categories, boolean readOnly) {
+
+        public Settings {
+            categories = Set.copyOf(categories);
+        }
+
+        public static Settings of(io.trailwatch.detect.service.config.DetectConfig.Copies config) {
+            return new Settings(config.window(), config.categories(), config.readOnly());
+        }
+    }
 
     private final WindowStore<String, String> store;
     private final long window;
     private final Set<String> categories;
     private final boolean readOnly;
 
-    /**
-     * @param window     how long an eventID is remembered
-     * @param categories the eventCategory values EventBridge carries ({@code Management}, {@code Data})
-     * @param readOnly   whether EventBridge carries read-only events too
-     */
-    EventCopies(WindowStore<String, String> store, Duration window, Set<String> categories, boolean readOnly) {
+    EventCopies(WindowStore<String, String> store, Settings settings) {
         this.store = store;
-        this.window = window.toMillis();
-        this.categories = Set.copyOf(categories);
-        this.readOnly = readOnly;
+        this.window = settings.window().toMillis();
+        this.categories = settings.categories();
+        this.readOnly = settings.readOnly();
     }
 
     /**

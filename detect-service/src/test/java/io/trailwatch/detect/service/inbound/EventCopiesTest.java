@@ -7,7 +7,6 @@ import io.trailwatch.detect.engine.Engine;
 import io.trailwatch.detect.engine.GeoDb;
 import io.trailwatch.detect.engine.Rule;
 import io.trailwatch.detect.engine.RulePack;
-import io.trailwatch.detect.service.config.DetectConfig;
 import io.trailwatch.detect.service.core.DetectMetrics;
 import io.trailwatch.devkit.MmdbWriter;
 import io.trailwatch.devkit.Recording;
@@ -49,7 +48,7 @@ class EventCopiesTest {
     private static final Recording SAMPLE = Recording.load(Recording.SAMPLE);
     /**
      * The sample's attack steps, every third refused call (their grouped findings still grow past the eventIds they
-     * list) and every twenty-fifth other record: what matters here, in a fraction of the time the whole sample takes.
+     * list) and every fiftieth other record: what matters here, in a fraction of the time the whole sample takes.
      */
     private static final List<ObjectNode> RECORDS = subset();
 
@@ -118,7 +117,7 @@ class EventCopiesTest {
         for (int i = 0; i < all.size(); i++) {
             ObjectNode r = all.get(i);
             boolean attack = !r.path("eventID").asText().matches("\\d{12}-.*");
-            if (attack || (r.hasNonNull("errorCode") ? i % 3 == 0 : i % 25 == 0)) {
+            if (attack || (r.hasNonNull("errorCode") ? i % 3 == 0 : i % 50 == 0)) {
                 out.add(r);
             }
         }
@@ -134,7 +133,7 @@ class EventCopiesTest {
      * every management event a second time through EventBridge, that many events ahead of (or, negative, behind) its log
      * file's copy. Returns every finding published: ruleId, findingId, count.
      */
-    private List<String> published(DetectConfig.Copies copies, List<ObjectNode> records, int eventBridgeAhead,
+    private List<String> published(EventCopies.Settings copies, List<ObjectNode> records, int eventBridgeAhead,
                                    SimpleMeterRegistry registry) throws Exception {
         List<TestRecord<String, byte[]>> input = new ArrayList<>();
         for (ObjectNode r : records) {
@@ -202,50 +201,15 @@ class EventCopiesTest {
                 Map.of("allowed-countries", Set.of("AU"), "trusted-accounts", Set.of("310000000003"))));
     }
 
-    private static DetectConfig.Copies copies(Duration window) {
+    private static EventCopies.Settings copies(Duration window) {
         return copies(window, false);
     }
 
-    private static DetectConfig.Copies copies(Duration window, boolean readOnly) {
-        return new DetectConfig.Copies() {
-            @Override
-            public Duration window() {
-                return window;
-            }
-
-            @Override
-            public Set<String> categories() {
-                return Set.of("Management");
-            }
-
-            @Override
-            public boolean readOnly() {
-                return readOnly;
-            }
-        };
+    private static EventCopies.Settings copies(Duration window, boolean readOnly) {
+        return new EventCopies.Settings(window, Set.of("Management"), readOnly);
     }
 
-    private static DetectConfig.TopicNames topics() {
-        return new DetectConfig.TopicNames() {
-            @Override
-            public String events() {
-                return Topics.EVENTS;
-            }
-
-            @Override
-            public String findings() {
-                return Topics.FINDINGS;
-            }
-
-            @Override
-            public String deadLetters() {
-                return Topics.DLQ_DETECT_EVENTS;
-            }
-
-            @Override
-            public int partitions() {
-                return 1;
-            }
-        };
+    private static DetectTopology.Names topics() {
+        return new DetectTopology.Names(Topics.EVENTS, Topics.FINDINGS, Topics.DLQ_DETECT_EVENTS);
     }
 }
