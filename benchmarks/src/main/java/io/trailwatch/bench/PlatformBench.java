@@ -196,9 +196,6 @@ public final class PlatformBench {
         System.out.printf(Locale.ROOT, "   (waited %.0f s for the platform to be idle)%n", (System.nanoTime() - t0) / 1e9);
     }
 
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-    }
-
     private static long sum(Map<TopicPartition, Long> offsets) {
         return offsets.values().stream().mapToLong(Long::longValue).sum();
     }
