@@ -1,5 +1,6 @@
 package io.trailwatch.bench;
 
+import io.trailwatch.devkit.CloudTrailLogs;
 import io.trailwatch.devkit.EventBridgeEvents;
 import io.trailwatch.devkit.Recording;
 import io.trailwatch.local.LocalPlatform;
@@ -13,8 +14,9 @@ import java.util.Locale;
 
 /**
  * The near-real-time path's latency (docs/near-real-time.md): CloudTrail events sent to the local EventBridge queue as
- * an EventBridge rule sends them, at a steady rate, each an attack step in an account of its own (so that each is a
- * Slack message of its own, not part of a storm's digest); from the SQS send to the Slack webhook's receipt, p50 and
+ * an EventBridge rule sends them, at a steady rate, one in ten an attack step that becomes a Slack message of its own
+ * (Slack takes one message at a time per webhook: a finding per event would measure Slack's queue, not the path); from
+ * the SQS send to the Slack webhook's receipt, p50 and
  * p99. The whole way: SQS, ingest-service, the events topic, detect-service (exactly-once), the findings topic,
  * notify-service, Slack.
  */
@@ -28,29 +30,42 @@ public final class EventBridgeBench {
         long t0 = System.nanoTime();
         try (var run = BenchPlatform.start(root, "trailwatch-bench-eventbridge", BenchPlatform.SLACK_UNLIMITED)) {
             System.out.printf(Locale.ROOT, "   ready in %.1f s%n", (System.nanoTime() - t0) / 1e9);
-            latency(run.platform(), 5, 2, "warm-up: "); // the path's code compiled before anything is measured
+            latency(run.platform(), 20, 3, "warm-up: "); // the path's code compiled before anything is measured
             for (int rate : rates) {
                 latency(run.platform(), rate, seconds, "");
             }
         }
     }
 
-    /** Events at a steady rate for a while: prints p50, p99 and max from the SQS send to the Slack receipt. */
+    /** One event in this many is an attack step, timed to Slack; the others are ordinary calls. */
+    static final int FINDING_EVERY = 10;
+
+    /**
+     * Events at a steady rate for a while, one in {@value #FINDING_EVERY} a {@code StopLogging} in an account of its
+     * own (a high finding: notify-service never holds those into a digest across accounts), the others ordinary calls
+     * of that account: prints p50, p99 and max from the SQS send of each {@code StopLogging} to the Slack receipt of its
+     * finding. Every event is a message of its own, as EventBridge sends them.
+     */
     static void latency(LocalPlatform platform, int rate, int seconds, String label) throws Exception {
         int n = rate * seconds;
         Recording sample = Recording.load(Recording.SAMPLE);
+        var ordinary = new CloudTrailLogs(rate);
         Instant at = Instant.now().minusSeconds(60);
-        List<String> accounts = new ArrayList<>(n);
+        List<String> timed = new ArrayList<>(n);
         List<String> events = new ArrayList<>(n);
         String prefix = String.format(Locale.ROOT, "7%02d", (rate + label.length()) % 100);
-        for (int i = 0; i < n; i++) {
-            String account = prefix + String.format(Locale.ROOT, "%09d", i);
-            accounts.add(account);
-            events.add(EventBridgeEvents.of(sample.step("atk-04-create-access-key", account, "eb-bench-" + account, at)));
+        for (int i = 0; i < n; i += FINDING_EVERY) {
+            String account = prefix + String.format(Locale.ROOT, "%09d", i / FINDING_EVERY);
+            timed.add(account);
+            events.add(EventBridgeEvents.of(sample.step("atk-03-stop-logging", account, "eb-bench-" + account, at)));
+            for (var r : ordinary.quietRecords(account, "eu-west-1", at, Math.min(FINDING_EVERY - 1, n - i - 1), Duration.ofMillis(100))) {
+                timed.add(null);
+                events.add(EventBridgeEvents.of(r));
+            }
         }
-        var l = SlackLatency.measure(platform, accounts, rate, i -> platform.sendEvent(events.get(i)), Duration.ofMinutes(2));
-        System.out.printf(Locale.ROOT, "%sEventBridge event -> Slack receipt, %3d events/s (%d sent in %.1f s): p50 %,d ms  p99 %,d ms"
-                        + "  max %,d ms  (%d of %d received)%n", label, rate, n, l.sendSeconds(), l.percentile(50), l.percentile(99),
-                l.max(), l.received(), n);
+        var l = SlackLatency.measure(platform, timed, rate, i -> platform.sendEvent(events.get(i)), Duration.ofMinutes(2));
+        System.out.printf(Locale.ROOT, "%sEventBridge event -> Slack receipt, %3d events/s, one in %d a finding (%d sent in %.1f s):"
+                        + " p50 %,d ms  p99 %,d ms  max %,d ms  (%d of %d findings received)%n", label, rate, FINDING_EVERY, n,
+                l.sendSeconds(), l.percentile(50), l.percentile(99), l.max(), l.received(), l.sent());
     }
 }

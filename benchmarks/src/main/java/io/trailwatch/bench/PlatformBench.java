@@ -85,7 +85,7 @@ public final class PlatformBench {
                 latency(platform, rate, records, rate >= 100 ? Math.max(5, seconds / 4) : seconds);
             }
             awaitIdle(platform);
-            EventBridgeBench.latency(platform, 5, 2, "   warm-up: ");
+            EventBridgeBench.latency(platform, 20, 3, "   warm-up: ");
             for (int rate : new int[]{10, 100}) {
                 awaitIdle(platform);
                 EventBridgeBench.latency(platform, rate, seconds, "5. ");
@@ -159,7 +159,7 @@ public final class PlatformBench {
         for (int i = 0; i < n; i++) {
             String account = String.format("9%02d%09d", rate % 100, i);
             List<ObjectNode> rs = new ArrayList<>(logs.quietRecords(account, "eu-west-1", at, records - 1, Duration.ofMillis(100)));
-            rs.add(rs.size() / 2, sample.step("atk-04-create-access-key", account, "bench-" + account, at.plusSeconds(50)));
+            rs.add(rs.size() / 2, sample.step("atk-03-stop-logging", account, "bench-" + account, at.plusSeconds(50)));
             accounts.add(account);
             files.add(CloudTrailLogs.file(rs, true));
             keys.add(CloudTrailLogs.key(account, "eu-west-1", at, String.format("BENCH%011d", i)));

@@ -17,11 +17,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Publishes CloudTrail events that came through EventBridge, the near-real-time path: each event's detail is the
@@ -69,9 +68,22 @@ public final class BridgedEvents {
      *
      * @param provenance where it came from, for dead letters (e.g. {@code sqsMessageId})
      * @return {@link ObjectIngestor.Outcome#INGESTED}, {@code DEAD_LETTERED}, {@code REFUSED}, or {@code RETRY} when
-     * Kafka did not acknowledge (the message is then left for redelivery)
+     * Kafka did not acknowledge within the publish timeout (the message is then left for redelivery)
      */
     public ObjectIngestor.Outcome publish(BridgedEvent event, Map<String, String> provenance) throws InterruptedException {
+        try {
+            return publishAsync(event, provenance).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("publishing cannot fail, only come to an outcome", e);
+        }
+    }
+
+    /**
+     * Publishes one event, or dead-letters it, without waiting for Kafka: the events of a batch of messages go out
+     * together and share the producer's linger, instead of one linger each. Completes (never exceptionally) when Kafka
+     * acknowledged, or with {@code RETRY} after the publish timeout.
+     */
+    public CompletableFuture<ObjectIngestor.Outcome> publishAsync(BridgedEvent event, Map<String, String> provenance) {
         Map<String, String> where = new LinkedHashMap<>(provenance);
         where.put("eventBridgeId", event.id());
         where.put("source", event.source());
@@ -95,52 +107,56 @@ public final class BridgedEvents {
         }
         if (!accounts.isEmpty() && !accounts.contains(account)) {
             metrics.bridged("refused", ACCOUNT_NOT_ALLOWED);
-            return deadLetter(event, where, ACCOUNT_NOT_ALLOWED, "account " + account
-                    + " is not among trailwatch.ingest.sources.accounts", true) == ObjectIngestor.Outcome.RETRY
-                    ? ObjectIngestor.Outcome.RETRY : ObjectIngestor.Outcome.REFUSED;
+            return deadLetter(event, where, ACCOUNT_NOT_ALLOWED, "account " + account + " is not among trailwatch.ingest.sources.accounts", true)
+                    .thenApply(o -> o == ObjectIngestor.Outcome.RETRY ? o : ObjectIngestor.Outcome.REFUSED);
         }
+        CompletableFuture<Void> sent;
         try {
-            await(sink.bridged(record, account, eventTime, event.id(), EventOrigin.VERIFIED));
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+            sent = sink.bridged(record, account, eventTime, event.id(), EventOrigin.VERIFIED).toCompletableFuture();
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        // not on the producer's thread, which completes the send: a dead letter may wait for the producer's room
+        return sent.orTimeout(publishTimeout.toMillis(), TimeUnit.MILLISECONDS).handleAsync((ok, error) -> {
+            if (error == null) {
+                metrics.recordPublished();
+                metrics.bridged("published", "ok");
+                metrics.bridgedLag(Duration.between(eventTime, clock.instant()));
+                return CompletableFuture.completedFuture(ObjectIngestor.Outcome.INGESTED);
+            }
+            Throwable cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
             if (cause instanceof EventSink.TooLargeException) {
                 return deadLetter(event, where, ObjectIngestor.TOO_LARGE_FOR_KAFKA, cause.getMessage(), false);
             }
-            LOG.warnf("Kafka refused EventBridge event %s, will retry: %s", event.id(), String.valueOf(cause));
+            LOG.warnf("Kafka did not take EventBridge event %s, will retry: %s", event.id(), String.valueOf(cause));
             metrics.bridged("retried", "kafka-error");
-            return ObjectIngestor.Outcome.RETRY;
-        } catch (TimeoutException e) {
-            LOG.warnf("Kafka did not acknowledge EventBridge event %s within %s, will retry", event.id(), publishTimeout);
-            metrics.bridged("retried", "kafka-error");
-            return ObjectIngestor.Outcome.RETRY;
-        }
-        metrics.recordPublished();
-        metrics.bridged("published", "ok");
-        metrics.bridgedLag(Duration.between(eventTime, clock.instant()));
-        return ObjectIngestor.Outcome.INGESTED;
+            return CompletableFuture.completedFuture(ObjectIngestor.Outcome.RETRY);
+        }).thenCompose(f -> f);
     }
 
-    private ObjectIngestor.Outcome deadLetter(BridgedEvent event, Map<String, String> where, String reason, String detail,
-                                              boolean withPayload) throws InterruptedException {
+    private CompletableFuture<ObjectIngestor.Outcome> deadLetter(BridgedEvent event, Map<String, String> where, String reason,
+                                                                 String detail, boolean withPayload) {
         LOG.warnf("EventBridge event %s dead-lettered (%s): %s", event.id(), reason, detail);
         String payload = withPayload ? new String(event.bytes(), StandardCharsets.UTF_8) : null;
         var letter = DeadLetter.of("ingest", DeadLetterChannel.RECORDS.id(), reason, detail, clock.instant(), where, payload);
+        CompletableFuture<Void> written;
         try {
-            await(sink.deadLetter(DeadLetterChannel.RECORDS, letter, event.id()));
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warnf("Dead-lettering EventBridge event %s failed, will retry: %s", event.id(), e.toString());
-            metrics.bridged("retried", "kafka-error");
-            return ObjectIngestor.Outcome.RETRY;
+            written = sink.deadLetter(DeadLetterChannel.RECORDS, letter, event.id()).toCompletableFuture();
+        } catch (RuntimeException e) {
+            written = CompletableFuture.failedFuture(e);
         }
-        metrics.deadLetter(DeadLetterChannel.RECORDS.id(), reason);
-        if (!ACCOUNT_NOT_ALLOWED.equals(reason)) {
-            metrics.bridged("dead-lettered", reason);
-        }
-        return ObjectIngestor.Outcome.DEAD_LETTERED;
-    }
-
-    private void await(CompletionStage<Void> stage) throws InterruptedException, ExecutionException, TimeoutException {
-        stage.toCompletableFuture().get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return written.orTimeout(publishTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((ok, error) -> {
+            if (error != null) {
+                LOG.warnf("Dead-lettering EventBridge event %s failed, will retry: %s", event.id(), error.toString());
+                metrics.bridged("retried", "kafka-error");
+                return ObjectIngestor.Outcome.RETRY;
+            }
+            metrics.deadLetter(DeadLetterChannel.RECORDS.id(), reason);
+            if (!ACCOUNT_NOT_ALLOWED.equals(reason)) {
+                metrics.bridged("dead-lettered", reason);
+            }
+            return ObjectIngestor.Outcome.DEAD_LETTERED;
+        });
     }
 
     /** The record's fields a publisher needs, as {@link io.trailwatch.cloudtrail.LogFileReader} reads them from a file. */

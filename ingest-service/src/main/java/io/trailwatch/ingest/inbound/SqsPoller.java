@@ -28,12 +28,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -55,6 +58,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public class SqsPoller {
 
     private static final Logger LOG = Logger.getLogger(SqsPoller.class);
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final SqsClient sqs;
     private final IngestConfig config;
@@ -220,9 +224,12 @@ public class SqsPoller {
                         .messages();
                 lastSqsError.set(null);
                 backoff = Duration.ofMillis(500);
+                List<CompletableFuture<Void>> published = new java.util.ArrayList<>();
                 for (Message m : messages) {
-                    handle(queue, m);
+                    published.add(handle(queue, m));
                 }
+                // EventBridge's events of the batch went out together; the next receive waits for their acks
+                awaitQuietly(published);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -254,7 +261,17 @@ public class SqsPoller {
         }
     }
 
-    private void handle(String queue, Message message) throws InterruptedException {
+    private void awaitQuietly(List<CompletableFuture<Void>> published) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
+                    .get(config.publishTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("EventBridge events of a batch not settled in time: %s", e.toString()); // their messages come back
+        }
+    }
+
+    /** Handles one message; the future completes once its EventBridge events (if any) are published and it is deleted. */
+    private CompletableFuture<Void> handle(String queue, Message message) throws InterruptedException {
         Notification notification;
         try {
             notification = Envelopes.parse(message.body());
@@ -269,23 +286,22 @@ public class SqsPoller {
                 LOG.warnf("Dead-lettering SQS message %s failed; it stays on the queue: %s", message.messageId(),
                         failure.getMessage());
                 metrics.sqsError("dead-letter");
-                return;
+                return DONE;
             }
             metrics.deadLetter(EventSink.DeadLetterChannel.NOTIFICATIONS.id(), e.reason());
             metrics.notification(e.envelope(), "dead-lettered");
             deletions.delete(queue, message);
-            return;
+            return DONE;
         }
         if (!notification.events().isEmpty()) {
             metrics.notification(notification.envelope(), "accepted");
-            publishEvents(queue, message, notification.events());
-            return;
+            return publishEvents(queue, message, notification.events());
         }
         if (notification.objects().isEmpty()) {
             LOG.infof("SQS message %s needs no ingestion: %s", message.messageId(), notification.ignored());
             metrics.notification(notification.envelope(), "ignored");
             deletions.delete(queue, message);
-            return;
+            return DONE;
         }
         metrics.notification(notification.envelope(), "accepted");
         var flight = new InFlight(queue, message, notification.objects().size());
@@ -309,25 +325,30 @@ public class SqsPoller {
                 flight.objectDone(ObjectIngestor.Outcome.RETRY);
             }
         }
+        return DONE;
     }
 
-    /** Publishes EventBridge's CloudTrail events here and now; the message is deleted once each is published or dead-lettered. */
-    private void publishEvents(String queue, Message message, List<BridgedEvent> events) throws InterruptedException {
-        boolean retry = false;
-        for (BridgedEvent event : events) {
-            retry |= !bridged.publish(event, Map.of("sqsMessageId", message.messageId())).isDone();
-        }
-        if (!retry) {
-            deletions.delete(queue, message);
-            return;
-        }
-        int delay = (int) config.sqs().retryDelay().toSeconds();
-        try {
-            sqs.changeMessageVisibility(b -> b.queueUrl(queue).receiptHandle(message.receiptHandle()).visibilityTimeout(delay));
-        } catch (SdkException e) {
-            metrics.sqsError("change-visibility");
-            LOG.warnf("Could not shorten the visibility of %s; it returns after its timeout: %s", message.messageId(), e.getMessage());
-        }
+    /**
+     * Publishes EventBridge's CloudTrail events without waiting for Kafka (the poll loop waits for the batch); the
+     * message is deleted once each is published or dead-lettered, else it comes back after the retry delay.
+     */
+    private CompletableFuture<Void> publishEvents(String queue, Message message, List<BridgedEvent> events) {
+        List<CompletableFuture<ObjectIngestor.Outcome>> outcomes = events.stream()
+                .map(e -> bridged.publishAsync(e, Map.of("sqsMessageId", message.messageId()))).toList();
+        // on the extender's thread, not the Kafka producer's, which completes the outcomes: SQS calls may block
+        return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenRunAsync(() -> {
+            if (outcomes.stream().allMatch(o -> o.join().isDone())) {
+                deletions.delete(queue, message);
+                return;
+            }
+            int delay = (int) config.sqs().retryDelay().toSeconds();
+            try {
+                sqs.changeMessageVisibility(b -> b.queueUrl(queue).receiptHandle(message.receiptHandle()).visibilityTimeout(delay));
+            } catch (SdkException e) {
+                metrics.sqsError("change-visibility");
+                LOG.warnf("Could not shorten the visibility of %s; it returns after its timeout: %s", message.messageId(), e.getMessage());
+            }
+        }, extender);
     }
 
     private void finished(InFlight flight) {
