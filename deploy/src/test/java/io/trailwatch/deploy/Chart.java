@@ -50,6 +50,12 @@ final class Chart {
         return parse(template.call());
     }
 
+    /** The objects rendered with the default values and a values file from anywhere. */
+    static List<JsonNode> render(Path valuesFile) {
+        return parse(helm().template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION)
+                .withValuesFile(valuesFile).call());
+    }
+
     static List<JsonNode> parse(String yaml) {
         List<JsonNode> out = new ArrayList<>();
         try (var parser = new YAMLFactory().createParser(yaml)) {

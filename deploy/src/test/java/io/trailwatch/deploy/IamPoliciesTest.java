@@ -18,7 +18,8 @@ class IamPoliciesTest {
     private static final java.util.Set<String> NO_RESOURCE_LEVEL = java.util.Set.of("cloudtrail:ListPublicKeys");
 
     @ParameterizedTest
-    @ValueSource(strings = {"ingest-service-policy.json", "remediate-service-policy.json", "notify-service-ses-policy.json"})
+    @ValueSource(strings = {"ingest-service-policy.json", "remediate-service-policy.json", "notify-service-ses-policy.json",
+            "playbook-restart-logging-policy.json", "playbook-revoke-open-ingress-policy.json", "playbook-remove-sharing-policy.json"})
     void policy_isLeastPrivilege(String file) throws Exception {
         JsonNode policy = new ObjectMapper().readTree(Path.of("iam", file).toFile());
 
