@@ -62,6 +62,7 @@ final class Stack {
             if (value == null) {
                 throw new IllegalArgumentException("parameter " + p.getKey() + " has no default and was not given");
             }
+            check(p.getKey(), p.getValue(), value);
             if ("CommaDelimitedList".equals(p.getValue().path("Type").asText())) {
                 ArrayNode list = JSON.createArrayNode();
                 for (String v : value.split(",", -1)) {
@@ -76,6 +77,25 @@ final class Stack {
             if (!name.startsWith("AWS::") && !parameters.containsKey(name)) {
                 throw new IllegalArgumentException("the template has no parameter " + name);
             }
+        }
+    }
+
+    /** What CloudFormation checks of a parameter's value before it creates anything. */
+    private static void check(String name, JsonNode declaration, String value) {
+        JsonNode allowed = declaration.path("AllowedValues");
+        if (allowed.isArray()) {
+            List<String> values = new ArrayList<>();
+            allowed.forEach(v -> values.add(v.asText()));
+            if (!values.contains(value)) {
+                throw new IllegalArgumentException("parameter " + name + ": " + value + " is not one of " + values);
+            }
+        }
+        if (declaration.has("AllowedPattern") && !"CommaDelimitedList".equals(declaration.path("Type").asText())
+                && !Pattern.compile(declaration.path("AllowedPattern").asText()).matcher(value).matches()) {
+            throw new IllegalArgumentException("parameter " + name + ": " + value + " does not match " + declaration.path("AllowedPattern").asText());
+        }
+        if (declaration.has("MinValue") && Double.parseDouble(value) < declaration.path("MinValue").asDouble()) {
+            throw new IllegalArgumentException("parameter " + name + ": " + value + " is below " + declaration.path("MinValue").asText());
         }
     }
 

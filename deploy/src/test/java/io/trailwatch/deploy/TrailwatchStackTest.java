@@ -62,6 +62,14 @@ class TrailwatchStackTest {
         assertThat(strings(write.path("Resource"))).containsExactly("arn:aws:s3:::" + BUCKET + "/AWSLogs/" + ACCOUNT + "/*",
                 "arn:aws:s3:::" + BUCKET + "/AWSLogs/o-a1b2c3d4e5/*");
         assertThat(write.at("/Condition/StringEquals/aws:SourceArn").asText()).isEqualTo(TRAIL_ARN);
+
+        // created by CloudTrail's delegated administrator, the trail is still the management account's
+        Stack delegated = deploy(Map.of("OrganizationTrail", "true", "OrganizationId", "o-a1b2c3d4e5", "ManagementAccountId", "999988887777"));
+        JsonNode delegatedWrite = statement(delegated.policy("LogBucketPolicy", "PolicyDocument"), "CloudTrailWritesTheTrailsLogFiles");
+        assertThat(delegatedWrite.at("/Condition/StringEquals/aws:SourceArn").asText())
+                .isEqualTo("arn:aws:cloudtrail:" + REGION + ":999988887777:trail/trailwatch");
+        assertThat(strings(delegatedWrite.path("Resource"))).containsExactly("arn:aws:s3:::" + BUCKET + "/AWSLogs/999988887777/*",
+                "arn:aws:s3:::" + BUCKET + "/AWSLogs/o-a1b2c3d4e5/*");
     }
 
     @Test
@@ -132,7 +140,7 @@ class TrailwatchStackTest {
     }
 
     @Test
-    void ingestService_aloneDecryptsThroughTheKeyPolicy_onlyThroughS3_andOnlyCloudTrailsFiles() {
+    void theKeyPolicy_grantsDecryptToIngestServicesRoleOnly_throughS3_forCloudTrailsFiles_asItsRolePolicyDoes() {
         JsonNode key = deploy(Map.of()).policy("TrailKey", "KeyPolicy");
 
         List<JsonNode> decrypting = new ArrayList<>();
@@ -146,9 +154,33 @@ class TrailwatchStackTest {
         assertThat(decrypt.at("/Principal/AWS").asText()).isEqualTo("arn:aws:iam::" + ACCOUNT + ":role/IngestRole");
         assertThat(decrypt.at("/Condition/StringEquals/kms:ViaService").asText()).isEqualTo("s3." + REGION + ".amazonaws.com");
         assertThat(decrypt.at("/Condition/Null/kms:EncryptionContext:aws:cloudtrail:arn").asText()).isEqualTo("false");
-        // the account's administrators manage the key through IAM, the usual first statement of a key policy
+        // the account's administrators manage the key through IAM, the usual first statement of a key policy; the
+        // role's own policy sets the same bounds
         assertThat(statement(key, "TheAccountManagesTheKeyThroughIam").at("/Principal/AWS").asText())
                 .isEqualTo("arn:aws:iam::" + ACCOUNT + ":root");
+        JsonNode role = statement(deploy(Map.of()).policy("IngestPolicy", "PolicyDocument"), "DecryptSseKmsLogFiles");
+        assertThat(role.path("Condition")).isEqualTo(decrypt.path("Condition"));
+    }
+
+    @Test
+    void theBucketsName_fitsS3sLimit_forTheLongestTrailNameInTheLongestRegionName() {
+        String longest = "a".repeat(24);
+        Stack stack = deploy(Map.of("TrailName", longest, "AWS::Region", "ap-southeast-4", "AWS::AccountId", "999999999999"));
+
+        assertThat(stack.ref("LogBucket")).hasSizeLessThanOrEqualTo(63).startsWith(longest);
+        assertThatThrownBy(() -> deploy(Map.of("TrailName", "a".repeat(25)))).hasMessageContaining("TrailName");
+        assertThatThrownBy(() -> deploy(Map.of("TrailName", "Trail"))).hasMessageContaining("TrailName");
+    }
+
+    @Test
+    void aTrailThisStackCreatesForItself_isThisAccounts_evenWhenTheManagementAccountIsNamed() {
+        Stack stack = deploy(Map.of("ManagementAccountId", "999988887777", "OrganizationId", "o-a1b2c3d4e5"));
+
+        JsonNode write = statement(stack.policy("LogBucketPolicy", "PolicyDocument"), "CloudTrailWritesTheTrailsLogFiles");
+        assertThat(write.at("/Condition/StringEquals/aws:SourceArn").asText()).isEqualTo(TRAIL_ARN);
+        assertThat(strings(write.path("Resource"))).containsExactly("arn:aws:s3:::" + BUCKET + "/AWSLogs/" + ACCOUNT + "/*");
+        assertThat(statement(stack.policy("TrailKey", "KeyPolicy"), "CloudTrailDescribesTheKeyForTheTrail")
+                .at("/Condition/StringEquals/aws:SourceArn").asText()).isEqualTo(TRAIL_ARN);
     }
 
     // ---------------------------------------------------------------- the bucket
@@ -284,6 +316,8 @@ class TrailwatchStackTest {
             assertThat(redrive.path("deadLetterTargetArn").asText()).isEqualTo(stack.arn(q.getValue()));
             assertThat(redrive.path("maxReceiveCount").asInt()).isEqualTo(5);
             assertThat(stack.properties(q.getValue()).path("MessageRetentionPeriod").asInt()).isEqualTo(1209600);
+            // a message keeps its first enqueue time in the dead-letter queue: it must be kept longer there
+            assertThat(stack.properties(q.getKey()).path("MessageRetentionPeriod").asInt()).isLessThanOrEqualTo(1209600 / 2);
         }
     }
 
@@ -396,7 +430,8 @@ class TrailwatchStackTest {
         JsonNode trust = stack.policy("IngestRole", "AssumeRolePolicyDocument").path("Statement").get(0);
         assertThat(trust.at("/Principal/Service").asText()).isEqualTo("pods.eks.amazonaws.com");
         assertThat(strings(trust.path("Action"))).containsExactly("sts:AssumeRole", "sts:TagSession");
-        assertThat(trust.at("/Condition/ArnEquals/aws:SourceArn").asText()).isEqualTo("arn:aws:eks:" + REGION + ":" + ACCOUNT + ":cluster/prod");
+        // the tags EKS Pod Identity sets on the session it requests
+        assertThat(trust.at("/Condition/StringEquals/aws:RequestTag~1eks-cluster-arn").asText()).isEqualTo("arn:aws:eks:" + REGION + ":" + ACCOUNT + ":cluster/prod");
         assertThat(trust.at("/Condition/StringEquals/aws:RequestTag~1kubernetes-service-account").asText()).isEqualTo("trailwatch-ingest");
         assertThat(trust.at("/Condition/StringEquals/aws:RequestTag~1kubernetes-namespace").asText()).isEqualTo("trailwatch");
         JsonNode association = stack.properties("IngestPodIdentity");
