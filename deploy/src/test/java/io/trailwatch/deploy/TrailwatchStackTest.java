@@ -480,9 +480,23 @@ class TrailwatchStackTest {
         String properties = Chart.named(objects, "ConfigMap", Chart.RELEASE + "-trailwatch-ingest").at("/data/application.properties").asText();
         assertThat(properties).contains("trailwatch.ingest.sqs.queue-url=" + stack.output("NotificationQueueUrl"))
                 .contains("trailwatch.ingest.near-real-time.queue-url=" + stack.output("EventsQueueUrl"))
-                .contains("trailwatch.ingest.aws.region=" + REGION);
+                .contains("trailwatch.ingest.aws.region=" + REGION)
+                .contains("trailwatch.ingest.sources.accounts=" + ACCOUNT);
         JsonNode deployment = Chart.named(objects, "Deployment", Chart.RELEASE + "-trailwatch-remediate");
         assertThat(deployment.at("/spec/template/spec/serviceAccountName").asText()).isEqualTo("trailwatch-remediate");
+    }
+
+    @Test
+    void theHelmValuesOutput_narrowsIngestToTheKnownAccounts_unlessAnOrganizationTrailWritesHere() throws IOException {
+        String accounts = "/ingest/config/trailwatch.ingest.sources.accounts";
+
+        assertThat(JSON.readTree(deploy(Map.of()).output("HelmValues")).at(accounts).asText()).isEqualTo(ACCOUNT);
+        assertThat(JSON.readTree(deploy(Map.of("MemberAccountIds", "444455556666,777788889999")).output("HelmValues")).at(accounts).asText())
+                .isEqualTo(ACCOUNT + ",444455556666,777788889999");
+        assertThat(JSON.readTree(deploy(Map.of("OrganizationTrail", "true", "OrganizationId", "o-a1b2c3d4e5")).output("HelmValues"))
+                .at(accounts).isMissingNode()).isTrue();
+        assertThat(JSON.readTree(deploy(Map.of("CreateTrail", "false", "ManagementAccountId", "999988887777")).output("HelmValues"))
+                .at(accounts).asText()).isEqualTo("999988887777");
     }
 
     @Test
