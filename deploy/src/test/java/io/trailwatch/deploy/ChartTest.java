@@ -103,6 +103,16 @@ class ChartTest {
     }
 
     @Test
+    void everyService_keepsNativeMemoryDown_asMeasuredLocally() {
+        for (JsonNode d : ofKind(render(null, Map.of()), "Deployment")) {
+            Map<String, String> env = new java.util.HashMap<>();
+            d.at("/spec/template/spec/containers/0/env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+            assertThat(env.get("MALLOC_ARENA_MAX")).as(d.at("/metadata/name").asText()).isEqualTo("2");
+            assertThat(env.get("JAVA_OPTS_APPEND")).contains("-XX:TrimNativeHeapInterval=5000").contains("-XX:MaxRAMPercentage=40");
+        }
+    }
+
+    @Test
     void aDisabledService_rendersNothing() {
         List<JsonNode> objects = render("minimal-values.yaml", Map.of());
 

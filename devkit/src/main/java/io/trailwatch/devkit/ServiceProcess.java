@@ -37,6 +37,16 @@ public final class ServiceProcess {
      * @param jvmOptions heap and other JVM options
      */
     public static Process start(Path jar, Map<String, String> properties, Path log, String... jvmOptions) throws IOException {
+        return start(jar, properties, Map.of(), log, jvmOptions);
+    }
+
+    /**
+     * Starts a packaged service with variables added to its environment (the rest inherited).
+     *
+     * @param environment variables set for the service, over the inherited ones
+     */
+    public static Process start(Path jar, Map<String, String> properties, Map<String, String> environment, Path log,
+                                String... jvmOptions) throws IOException {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: the package phase (or ./trailwatch build) builds it");
         }
@@ -46,6 +56,8 @@ public final class ServiceProcess {
         properties.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 }
