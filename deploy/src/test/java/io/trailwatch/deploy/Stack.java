@@ -152,6 +152,17 @@ final class Stack {
         return out;
     }
 
+    /** Logical ids of every created resource. */
+    List<String> created() {
+        List<String> out = new ArrayList<>();
+        template.path("Resources").fields().forEachRemaining(e -> {
+            if (created(e.getValue())) {
+                out.add(e.getKey());
+            }
+        });
+        return out;
+    }
+
     Map<String, String> outputs() {
         Map<String, String> out = new LinkedHashMap<>();
         template.path("Outputs").fields().forEachRemaining(e -> {
