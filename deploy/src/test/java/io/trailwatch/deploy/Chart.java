@@ -40,7 +40,7 @@ final class Chart {
 
     /** The objects rendered with the default values and, when given, a values file under helm/trailwatch/ci/. */
     static List<JsonNode> render(String valuesFile, Map<String, Object> set) {
-        var template = helm().template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
+        var template = template();
         if (valuesFile != null) {
             template = template.withValuesFile(DIR.resolve("ci").resolve(valuesFile));
         }
@@ -52,8 +52,11 @@ final class Chart {
 
     /** The objects rendered with the default values and a values file from anywhere. */
     static List<JsonNode> render(Path valuesFile) {
-        return parse(helm().template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION)
-                .withValuesFile(valuesFile).call());
+        return parse(template().withValuesFile(valuesFile).call());
+    }
+
+    private static com.marcnuri.helm.TemplateCommand template() {
+        return helm().template().withName(RELEASE).withNamespace(NAMESPACE).withKubeVersion(KUBE_VERSION);
     }
 
     static List<JsonNode> parse(String yaml) {

@@ -3,7 +3,6 @@ package io.trailwatch.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -137,10 +136,6 @@ final class Stack {
         return resolve(resourceDeclaration(logicalId).path("Properties"));
     }
 
-    String type(String logicalId) {
-        return resourceDeclaration(logicalId).path("Type").asText();
-    }
-
     /** Logical ids of the created resources of a type. */
     List<String> ofType(String type) {
         List<String> out = new ArrayList<>();
@@ -256,7 +251,7 @@ final class Stack {
         return !declaration.has("Condition") || condition(declaration.path("Condition").asText());
     }
 
-    boolean condition(String name) {
+    private boolean condition(String name) {
         Boolean known = conditions.get(name);
         if (known == null) {
             JsonNode c = template.path("Conditions").path(name);
@@ -409,13 +404,5 @@ final class Stack {
             case "QueueUrl" -> TextNode.valueOf(ref(logicalId));
             default -> throw new AssertionError("Fn::GetAtt " + logicalId + "." + attribute + " is not supported by this evaluator");
         };
-    }
-
-    static JsonNode text(String... values) {
-        ArrayNode out = JsonNodeFactory.instance.arrayNode();
-        for (String v : values) {
-            out.add(v);
-        }
-        return out;
     }
 }

@@ -349,7 +349,7 @@ class TrailwatchStackTest {
         Stack stack = deploy(Map.of());
 
         assertThat(stack.policy("EventsQueuePolicy", "PolicyDocument")).isEqualTo(iam("eventbridge-queue-policy.json", placeholders(stack)));
-        assertThat(stack.properties("EventsQueuePolicy").path("Queues")).containsExactly(Stack.text(stack.ref("EventsQueue")).get(0));
+        assertThat(strings(stack.properties("EventsQueuePolicy").path("Queues"))).containsExactly(stack.ref("EventsQueue"));
     }
 
     @Test
