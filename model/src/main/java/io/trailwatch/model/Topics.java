@@ -65,6 +65,14 @@ public final class Topics {
     /** Records on the findings topic that remediate-service could not read or handle. Value: {@link DeadLetter}. */
     public static final String DLQ_REMEDIATE_FINDINGS = dlq("remediate", "findings");
 
+    /** Records on the findings topic that console-service could not read. Value: {@link DeadLetter}. */
+    public static final String DLQ_CONSOLE_FINDINGS = dlq("console", "findings");
+    /** Records on the deliveries topic that console-service could not read. Value: {@link DeadLetter}. */
+    public static final String DLQ_CONSOLE_DELIVERIES = dlq("console", "deliveries");
+    /** Records on the remediations topic that console-service could not read. Value: {@link DeadLetter}. */
+    public static final String DLQ_CONSOLE_REMEDIATIONS = dlq("console", "remediations");
+    /** Records on the integrity topic that console-service could not read. Value: {@link DeadLetter}. */
+    public static final String DLQ_CONSOLE_INTEGRITY = dlq("console", "integrity");
     /**
      * remediate-service's own queue of remediations put off (a log file awaiting its digest, a function whose circuit
      * is open), each looked at again a while after it was written. Not a public API. Key:
