@@ -1,6 +1,6 @@
 {{/* The services, in the order they are rendered. */}}
 {{- define "trailwatch.services" -}}
-ingest detect notify remediate
+ingest detect notify remediate console
 {{- end -}}
 
 {{- define "trailwatch.fullname" -}}

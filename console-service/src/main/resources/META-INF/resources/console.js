@@ -2,6 +2,20 @@
 (function () {
   'use strict';
 
+  // Fetches a page of the console and hands over its element with this id (nothing when it has none or fails).
+  function fragment(url, id) {
+    return fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) {
+          return null;
+        }
+        var holder = document.createElement('div');
+        holder.innerHTML = html;
+        return holder.querySelector('#' + id);
+      });
+  }
+
   // The findings list: when the store has new findings, fetch the counts and list again (same filters, first page).
   function live() {
     var results = document.getElementById('results');
@@ -16,15 +30,8 @@
       }
       busy = true;
       var before = results.querySelectorAll('tbody tr').length;
-      fetch(results.dataset.live, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
-        .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) {
-          if (html === null) {
-            return;
-          }
-          var holder = document.createElement('div');
-          holder.innerHTML = html;
-          var fresh = holder.querySelector('#results');
+      fragment(results.dataset.live, 'results')
+        .then(function (fresh) {
           if (!fresh) {
             return;
           }
@@ -53,15 +60,8 @@
       return;
     }
     setTimeout(function () {
-      fetch(jobs.dataset.refresh, { credentials: 'same-origin' })
-        .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) {
-          if (html === null) {
-            return;
-          }
-          var holder = document.createElement('div');
-          holder.innerHTML = html;
-          var fresh = holder.querySelector('#jobs');
+      fragment(jobs.dataset.refresh, 'jobs')
+        .then(function (fresh) {
           if (fresh) {
             jobs.replaceWith(fresh);
           }

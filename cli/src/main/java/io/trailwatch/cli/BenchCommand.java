@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
                 + "notification to Slack at steady rates of files of RECORDS records, and from an EventBridge event to "
                 + "Slack at 10 and 100 events/s.",
                 "A subcommand measures one stage in more detail."},
-        subcommands = {BenchCommand.Services.class, BenchCommand.EventBridge.class, BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Noise.class, BenchCommand.Integrity.class, BenchCommand.Soak.class})
+        subcommands = {BenchCommand.Services.class, BenchCommand.EventBridge.class, BenchCommand.Ingest.class, BenchCommand.Detect.class, BenchCommand.Noise.class, BenchCommand.Integrity.class, BenchCommand.Soak.class, BenchCommand.Console.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Spec
@@ -160,6 +160,27 @@ final class BenchCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             IngestBench.run(jar != null ? jar : Project.serviceJar("ingest-service"), corpus.dir(spec), corpus.files(spec),
                     !noPipeline, serviceJvmArgs);
+            return 0;
+        }
+    }
+
+    @Command(name = "console", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Prints how fast the console's pages answer.", "console-service as packaged, its embedded store "
+                    + "filled from a local broker with --findings findings; each page's cold and warm (p50, p95) time "
+                    + "beside the floor of a static file from the same server."})
+    static final class Console implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--findings", paramLabel = "N", defaultValue = "10000", description = "Findings in the store (default: ${DEFAULT-VALUE}).")
+        int findings;
+
+        @Override
+        public Integer call() throws Exception {
+            if (findings < 1) {
+                throw new ParameterException(spec.commandLine(), "--findings must be at least 1, not " + findings);
+            }
+            io.trailwatch.bench.ConsoleBench.run(Project.root(), findings);
             return 0;
         }
     }

@@ -118,7 +118,8 @@ class ChartTest {
 
         assertThat(objects).noneMatch(o -> o.at("/metadata/name").asText().endsWith("-notify"))
                 .noneMatch(o -> o.at("/metadata/name").asText().endsWith("-remediate"));
-        assertThat(ofKind(objects, "Deployment")).hasSize(2);
+        assertThat(ofKind(objects, "Deployment")).extracting(d -> d.at("/metadata/name").asText())
+                .containsExactly("tw-trailwatch-ingest", "tw-trailwatch-detect", "tw-trailwatch-console");
     }
 
     @Test
@@ -189,12 +190,66 @@ class ChartTest {
     }
 
     @Test
+    void theConsole_keepsItsEmbeddedStoreOnAVolume_oneReplicaOnly_orUsesPostgres_andActsAsAConfiguredOperator() {
+        List<JsonNode> objects = render(null, Map.of());
+        JsonNode console = named(objects, "Deployment", "tw-trailwatch-console");
+        assertThat(console.at("/spec/replicas").asInt()).isEqualTo(1);
+        assertThat(console.at("/spec/strategy/type").asText()).as("a ReadWriteOnce volume").isEqualTo("Recreate");
+        assertThat(console.at("/spec/template/spec/volumes").toString()).contains("\"claimName\":\"tw-trailwatch-console\"");
+        assertThat(named(objects, "PersistentVolumeClaim", "tw-trailwatch-console").at("/metadata/annotations/helm.sh~1resource-policy").asText())
+                .isEqualTo("keep");
+        String properties = named(objects, "ConfigMap", "tw-trailwatch-console").at("/data/application.properties").asText();
+        assertThat(properties).contains("trailwatch.console.data-dir=/var/lib/trailwatch/console",
+                "trailwatch.console.management.remediate-url=http://tw-trailwatch-remediate:9000",
+                "trailwatch.console.management.ingest-url=http://tw-trailwatch-ingest:9000",
+                "trailwatch.console.topics.findings=trailwatch.findings.v1").doesNotContain("quarkus.datasource.active");
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-console").at("/spec/egress").toString())
+                .as("the console reaches ingest's and remediate's management port").contains("\"app.kubernetes.io/component\":\"remediate\"")
+                .contains("\"port\":9000");
+        assertThatThrownBy(() -> render(null, Map.of("console.replicas", 2)))
+                .hasMessageContaining("the embedded database serves one replica");
+
+        List<JsonNode> postgres = render(null, Map.of("console.database.url", "jdbc:postgresql://pg.db:5432/trailwatch",
+                "console.database.username", "trailwatch", "console.database.passwordSecret.name", "trailwatch-db",
+                "console.replicas", 2, "console.from[0].namespaceSelector.matchLabels.team", "edge",
+                "management.users[0].name", "console", "management.users[0].role", "operator",
+                "management.users[0].passwordSecret.name", "trailwatch-management", "management.users[0].passwordSecret.key", "console",
+                "console.managementUser", "console"));
+        JsonNode scaled = named(postgres, "Deployment", "tw-trailwatch-console");
+        assertThat(scaled.at("/spec/replicas").asInt()).isEqualTo(2);
+        assertThat(scaled.at("/spec/strategy").isMissingNode()).isTrue();
+        assertThat(ofKind(postgres, "PersistentVolumeClaim")).isEmpty();
+        assertThat(env(scaled.at("/spec/template/spec/containers/0/env"), "CONSOLE_DATABASE_PASSWORD")
+                .at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("trailwatch-db");
+        String pg = named(postgres, "ConfigMap", "tw-trailwatch-console").at("/data/application.properties").asText();
+        assertThat(pg).contains("quarkus.datasource.active=false", "quarkus.datasource.\"postgresql\".active=true",
+                "quarkus.datasource.\"postgresql\".jdbc.url=jdbc:postgresql://pg.db:5432/trailwatch",
+                "quarkus.datasource.\"postgresql\".password=${CONSOLE_DATABASE_PASSWORD}",
+                "trailwatch.console.management.user=console",
+                "trailwatch.console.management.password=${TRAILWATCH_MANAGEMENT_PASSWORD_0}")
+                .doesNotContain("data-dir");
+        JsonNode policy = named(postgres, "NetworkPolicy", "tw-trailwatch-console");
+        assertThat(policy.at("/spec/ingress").toString()).as("the pages, to console.from only")
+                .contains("\"port\":\"http\"").contains("\"team\":\"edge\"");
+        assertThat(policy.at("/spec/egress").toString()).contains("\"port\":5432");
+        for (String other : List.of("ingest", "detect", "notify", "remediate")) {
+            assertThat(named(postgres, "NetworkPolicy", "tw-trailwatch-" + other).at("/spec/ingress").toString())
+                    .as(other + "'s application port stays closed").doesNotContain("\"http\"");
+        }
+
+        assertThatThrownBy(() -> render(null, Map.of("management.users[0].name", "dashboards", "management.users[0].role", "viewer",
+                "management.users[0].passwordSecret.name", "s", "management.users[0].passwordSecret.key", "k",
+                "console.managementUser", "dashboards"))).hasMessageContaining("must be a management.users entry of role operator");
+        assertThatThrownBy(() -> render(null, Map.of("console.managementUser", "nobody"))).hasMessageContaining("is no management.users entry");
+    }
+
+    @Test
     void replicasBeyondTheConsumedTopicsPartitions_failTheRendering() {
         assertThatThrownBy(() -> render(null, Map.of("detect.replicas", 13)))
                 .hasMessageContaining("detect: 13 replicas at most, but trailwatch.events.v2 has 12 partitions");
         assertThatThrownBy(() -> render(null, Map.of("notify.autoscaling.enabled", true, "notify.autoscaling.maxReplicas", 7)))
                 .hasMessageContaining("notify: 7 replicas at most, but trailwatch.findings.v1 has 6 partitions");
-        assertThat(ofKind(render(null, Map.of("ingest.replicas", 40)), "Deployment")).as("ingest reads SQS: no bound").hasSize(4);
+        assertThat(ofKind(render(null, Map.of("ingest.replicas", 40)), "Deployment")).as("ingest reads SQS: no bound").hasSize(5);
     }
 
     @Test
@@ -312,8 +367,8 @@ class ChartTest {
         List<JsonNode> objects = render("strimzi-users-values.yaml", Map.of());
         var access = io.trailwatch.devkit.KafkaAccess.of(Chart.DIR);
 
-        assertThat(ofKind(objects, "KafkaUser")).hasSize(4);
-        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+        assertThat(ofKind(objects, "KafkaUser")).hasSize(5);
+        for (String service : List.of("ingest", "detect", "notify", "remediate", "console")) {
             String name = "tw-trailwatch-" + service;
             JsonNode user = named(objects, "KafkaUser", name);
             assertThat(user.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("trailwatch");

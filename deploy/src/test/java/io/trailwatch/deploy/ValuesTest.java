@@ -46,7 +46,7 @@ class ValuesTest {
         String readme = Files.readString(Chart.DIR.resolve("README.md"));
         List<String> missing = new ArrayList<>();
         for (String path : leaves(values, "")) {
-            String documented = path.replaceFirst("^(ingest|detect|notify|remediate)\\.", "<service>.")
+            String documented = path.replaceFirst("^(ingest|detect|notify|remediate|console)\\.", "<service>.")
                     .replaceFirst("^topics\\.(\\w+)\\.", "topics.<topic>.");
             boolean topicNamed = !path.startsWith("topics.") || readme.contains("`topics." + path.split("\\.")[1] + "`");
             if (!(readme.contains("`" + path + "`") || readme.contains("`" + documented + "`")) || !topicNamed) {

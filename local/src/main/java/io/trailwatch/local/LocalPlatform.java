@@ -57,8 +57,10 @@ public final class LocalPlatform implements AutoCloseable {
     public static final List<String> ALLOWED_ACCOUNTS = List.of("310000000001", "310000000002", "310000000003",
             "111122223333", "444455556666", "123456789012");
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The services, in the order they start. */
+    /** The services that process events and findings, in the order they start. */
     public static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
+    /** The console: one replica, after the others (it calls their management APIs). */
+    public static final String CONSOLE = "console";
     /** Partitions of the events and findings topics locally: no more replicas of a service than that do work. */
     public static final int PARTITIONS = 6;
     static final int MAX_REPLICAS = PARTITIONS;
@@ -123,6 +125,8 @@ public final class LocalPlatform implements AutoCloseable {
     static final String KAFKA_USER_PREFIX = "trailwatch-";
     static final String TLS_SERVICE = "notify";
     private final String viewerPassword = newPassword();
+    /** The console's login token of this run (in its login link, which endpoints.json holds). */
+    private final String consoleToken = newPassword();
     private KafkaBroker kafka;
     private S3Server s3;
     private SqsServer sqs;
@@ -170,6 +174,7 @@ public final class LocalPlatform implements AutoCloseable {
         // Each run starts from an empty broker, and so from empty detector state; S3 objects and sinks stay.
         deleteRecursively(state.resolve("kafka"));
         deleteRecursively(state.resolve("detect"));
+        deleteRecursively(state.resolve(CONSOLE)); // its database holds offsets of the topics just deleted
         // As in production: each service connects as a user of its own that may do only what the chart grants it
         // (deploy/helm/trailwatch/files/kafka-access.yaml), by SCRAM or, for notify (the one that talks to the
         // internet), by client certificate; the plain listener is the platform's own, for its tools.
@@ -177,7 +182,7 @@ public final class LocalPlatform implements AutoCloseable {
         kafka = KafkaBroker.startSecured(state.resolve("kafka"), tls);
         started.add(kafka);
         KafkaAccess access = KafkaAccess.of(options.root().resolve("deploy/helm/trailwatch"));
-        for (String service : List.of("ingest", "detect", "notify", "remediate")) {
+        for (String service : List.of("ingest", "detect", "notify", "remediate", CONSOLE)) {
             String user = KAFKA_USER_PREFIX + service;
             kafka.createAcls(access.bindings(service, "User:" + user));
             if (!service.equals(TLS_SERVICE)) {
@@ -189,7 +194,8 @@ public final class LocalPlatform implements AutoCloseable {
         kafka.createTopics(PARTITIONS, Topics.EVENTS, Topics.FINDINGS);
         kafka.createTopics(Topics.DLQ_INGEST_NOTIFICATIONS, Topics.DLQ_INGEST_OBJECTS, Topics.DLQ_INGEST_RECORDS,
                 Topics.DLQ_DETECT_EVENTS, Topics.DELIVERIES, Topics.DLQ_NOTIFY_DELIVERIES, Topics.DLQ_NOTIFY_FINDINGS,
-                Topics.REMEDIATIONS, Topics.INTEGRITY);
+                Topics.REMEDIATIONS, Topics.INTEGRITY, Topics.DLQ_CONSOLE_FINDINGS, Topics.DLQ_CONSOLE_DELIVERIES,
+                Topics.DLQ_CONSOLE_REMEDIATIONS, Topics.DLQ_CONSOLE_INTEGRITY);
         say("Kafka broker      " + kafka.bootstrapServers() + "  (services as their own users, with ACLs, at "
                 + kafka.saslBootstrapServers() + ")");
 
@@ -224,6 +230,8 @@ public final class LocalPlatform implements AutoCloseable {
                 replica(service);
             }
         }
+        configs.put(CONSOLE, consoleConfig());
+        replica(CONSOLE);
         for (Service s : services.values()) {
             s.start();
         }
@@ -234,6 +242,7 @@ public final class LocalPlatform implements AutoCloseable {
 
         writePrivately(state.resolve("endpoints.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(endpoints()));
         say("management API    user " + OPERATOR + " (operator) and " + VIEWER + " (viewer); passwords in endpoints.json");
+        say("console           " + consoleUrl() + "  (opens signed in, from this machine)");
         Files.writeString(state.resolve("ready"), Instant.now() + "\n");
         say("ready: " + state.resolve("endpoints.json"));
 
@@ -271,6 +280,7 @@ public final class LocalPlatform implements AutoCloseable {
         Map<String, String> management = new LinkedHashMap<>();
         services.forEach((name, s) -> management.put(name, s.managementUrl()));
         e.put("management", management);
+        e.put("consoleUrl", consoleUrl());
         e.put("managementUsers", Map.of(
                 "operator", Map.of("user", OPERATOR, "password", operatorPassword, "role", "operator"),
                 "viewer", Map.of("user", VIEWER, "password", viewerPassword, "role", "viewer")));
@@ -411,6 +421,24 @@ public final class LocalPlatform implements AutoCloseable {
         c.put("trailwatch.notify.routes.urgent.min-severity", "high");
         c.put("trailwatch.notify.routes.urgent.destinations", "email");
         c.put("trailwatch.notify.retry.max-backoff", "10s");
+        return c;
+    }
+
+    /** The console's login link of this run: its token signs the browser in as the local operator, from loopback. */
+    public String consoleUrl() {
+        return services.get(CONSOLE).url() + "/login?token=" + consoleToken;
+    }
+
+    private Map<String, String> consoleConfig() {
+        Map<String, String> c = new LinkedHashMap<>();
+        kafkaIdentity(c, CONSOLE, "kafka.");
+        managementUsers(c);
+        c.put("trailwatch.console.data-dir", options.state().resolve(CONSOLE).toAbsolutePath().toString());
+        c.put("trailwatch.console.login-token", consoleToken);
+        c.put("trailwatch.console.management.remediate-url", services.get("remediate").managementUrl());
+        c.put("trailwatch.console.management.ingest-url", services.get("ingest").managementUrl());
+        c.put("trailwatch.console.management.user", OPERATOR);
+        c.put("trailwatch.console.management.password", operatorPassword);
         return c;
     }
 

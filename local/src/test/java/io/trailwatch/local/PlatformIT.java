@@ -135,7 +135,8 @@ class PlatformIT {
         }
         assertThat(e.get("smtp").get("port").asInt()).isPositive();
         assertThat(e.get("services").properties()).extracting(Map.Entry::getKey)
-                .containsExactly("ingest", "detect", "notify", "remediate");
+                .containsExactly("ingest", "detect", "notify", "remediate", "console");
+        assertThat(e.get("consoleUrl").asText()).startsWith(e.get("services").get("console").asText() + "/login?token=");
         assertThat(e.get("sinks").get("slack").asText()).endsWith("sinks/slack.jsonl");
     }
 
@@ -144,13 +145,13 @@ class PlatformIT {
     void everyService_listensOnLoopbackOnly_andItsManagementApi_takesOnlyTheLocalCredentials() throws Exception {
         JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
         assertThat(e.get("management").properties()).extracting(Map.Entry::getKey)
-                .containsExactly("ingest", "detect", "notify", "remediate");
+                .containsExactly("ingest", "detect", "notify", "remediate", "console");
         if (Files.getFileStore(state).supportsFileAttributeView("posix")) {
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("endpoints.json"))))
                     .as("endpoints.json holds passwords").isEqualTo("rw-------");
         }
         java.net.InetAddress outside = nonLoopbackAddress();
-        for (String name : List.of("ingest", "detect", "notify", "remediate")) {
+        for (String name : List.of("ingest", "detect", "notify", "remediate", "console")) {
             for (String url : List.of(e.get("services").get(name).asText(), e.get("management").get(name).asText())) {
                 int port = java.net.URI.create(url).getPort();
                 assertThat(java.net.URI.create(url).getHost()).isEqualTo("127.0.0.1");
@@ -711,6 +712,134 @@ class PlatformIT {
                     Files.delete(p);
                 }
             }
+        }
+    }
+
+    /**
+     * The console in a real browser, on the platform after every other case: the sample's findings are all there, a
+     * filter narrows them, a finding's page shows its delivery trail, a finding published now appears on the open page,
+     * the pages work from the keyboard and at 200% zoom, and the operator turns the kill switch while a viewer cannot.
+     */
+    @Test
+    @Order(15)
+    void theConsole_inABrowser_showsTheFindings_narrowsThem_andShowsAFindingsDeliveries() throws Exception {
+        JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
+        String account = "310000000001";
+        try (ConsoleInABrowser operator = ConsoleInABrowser.operator(e)) {
+            assertThat(operator.browser.getCurrentUrl()).as("the login link lands on the findings").endsWith("/findings");
+            operator.awaitTotal(account, () -> findings.of(account).size());
+            assertThat(operator.rows("findings")).as("findings of the sample's first account").hasSizeGreaterThan(3);
+            operator.open("/findings");
+            operator.screenshot("findings.png");
+
+            int[] everything = {0};
+            Awaitility.await("a high finding, chosen with the form").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> {
+                        operator.open("/findings");
+                        everything[0] = Integer.parseInt(operator.text(".counts .total").replace(" in all", ""));
+                        operator.browser.findElement(org.openqa.selenium.By.cssSelector("input[name=severity][value=high]")).click();
+                        operator.browser.findElement(org.openqa.selenium.By.cssSelector("form.filters button[type=submit]")).click();
+                        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> operator.browser.getCurrentUrl().contains("severity=high"));
+                        return !operator.rows("findings").isEmpty();
+                    });
+            var high = operator.rows("findings");
+            assertThat(high).as("high findings of the sample").isNotEmpty().allSatisfy(r -> assertThat(r.severity()).isEqualTo("high"));
+            int highTotal = Integer.parseInt(operator.text(".counts .total").replace(" in all", ""));
+            assertThat(highTotal).isLessThan(everything[0]).isGreaterThanOrEqualTo(high.size());
+            operator.screenshot("findings-high.png");
+
+            String title = high.get(0).title();
+            operator.open(high.get(0).href()); // (the list may be replaced by a live update while a click is on its way)
+            Awaitility.await("the finding's delivery to Slack").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> {
+                        operator.browser.navigate().refresh();
+                        return operator.rows("deliveries").stream().anyMatch(r -> r.text().contains("delivered"));
+                    });
+            assertThat(operator.text("h1")).contains(title);
+            String findingPage = operator.browser.getCurrentUrl().substring(operator.console.length());
+            assertThat(operator.browser.getPageSource()).contains("Evidence", "CloudTrail event history");
+            operator.screenshot("finding.png");
+
+            // a finding published while the list is open appears without a reload
+            String fresh = "250000000001";
+            operator.open("/findings?account=" + fresh);
+            assertThat(operator.rows("findings")).isEmpty();
+            publishFinding(fresh, "A finding published while the page was open");
+            Awaitility.await("the open page updated itself").atMost(Duration.ofSeconds(30))
+                    .until(() -> operator.rows("findings").size() == 1);
+            assertThat(operator.text(".live")).startsWith("Updated with new findings");
+
+            // the keyboard: the first Tab reaches the skip link, Enter in the text field filters
+            operator.open("/findings");
+            assertThat(operator.tab()).startsWith("a#").contains("Skip to content");
+            operator.browser.findElement(org.openqa.selenium.By.id("f-q")).sendKeys("GetObject", org.openqa.selenium.Keys.ENTER);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> operator.browser.getCurrentUrl().contains("q=GetObject"));
+
+            // 200% zoom: every page reflows, and only tables scroll sideways, inside their own region
+            operator.zoom200();
+            for (String page : List.of("/findings", findingPage, "/integrity", "/operations")) {
+                operator.open(page);
+                assertThat(operator.scrollsSideways()).as(page + " at 200%").isFalse();
+            }
+            operator.open("/findings");
+            operator.screenshot("findings-200-percent.png");
+        }
+    }
+
+    @Test
+    @Order(16)
+    void theConsole_inABrowser_letsTheOperatorTurnTheKillSwitch_andAViewerCannot() throws Exception {
+        JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
+        var http = java.net.http.HttpClient.newHttpClient();
+        String killSwitch = e.get("management").get("remediate").asText() + "/kill-switch";
+        try (ConsoleInABrowser viewer = ConsoleInABrowser.viewer(e)) {
+            viewer.open("/operations");
+            assertThat(viewer.text("#kill-switch-state")).isEqualTo("off");
+            assertThat(viewer.browser.findElements(org.openqa.selenium.By.id("kill-switch-toggle"))).as("no button for a viewer").isEmpty();
+            assertThat(viewer.postFromThePage("/operations/kill-switch", "action=on")).isEqualTo(403);
+            viewer.screenshot("operations-viewer.png");
+        }
+        assertThat(body(http, killSwitch, e.get("managementUsers").get("viewer"))).contains("\"on\":false");
+        try (ConsoleInABrowser operator = ConsoleInABrowser.operator(e)) {
+            operator.open("/operations");
+            operator.browser.findElement(org.openqa.selenium.By.id("kill-switch-toggle")).click();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> operator.text("#kill-switch-state").equals("on"));
+            assertThat(operator.text(".message")).isEqualTo("The kill switch is on.");
+            assertThat(body(http, killSwitch, e.get("managementUsers").get("viewer"))).contains("\"on\":true");
+            operator.screenshot("operations.png");
+            operator.browser.findElement(org.openqa.selenium.By.id("kill-switch-toggle")).click();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> operator.text("#kill-switch-state").equals("off"));
+        }
+        assertThat(body(http, killSwitch, e.get("managementUsers").get("viewer"))).contains("\"on\":false");
+    }
+
+    private static String body(java.net.http.HttpClient http, String url, JsonNode user) throws Exception {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Authorization", "Basic "
+                + java.util.Base64.getEncoder().encodeToString((user.get("user").asText() + ":" + user.get("password").asText())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))).build();
+        return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** A finding on the findings topic, as detect-service writes one. */
+    private void publishFinding(String account, String title) throws Exception {
+        var finding = JSON.createObjectNode();
+        finding.put("findingId", "console-live-" + account);
+        finding.put("ruleId", "cloudtrail-stop-logging");
+        finding.put("title", title);
+        finding.put("severity", "high");
+        finding.put("category", "defense-evasion");
+        finding.put("accountId", account);
+        finding.put("region", "eu-west-1");
+        finding.put("eventSource", "cloudtrail.amazonaws.com");
+        finding.put("eventName", "StopLogging");
+        finding.put("eventTime", "2026-09-02T10:00:00Z");
+        finding.putArray("eventIds").add("0b7c6f3e-1d2a-4c5b-9e8f-7a6b5c4d3e2f");
+        finding.put("count", 1);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(Map.of(
+                "bootstrap.servers", platform.kafka().bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.FINDINGS, "console-live-" + account,
+                    JSON.writeValueAsString(finding))).get();
         }
     }
 

@@ -27,6 +27,14 @@ public interface ConsoleConfig {
     @WithDefault("90d")
     Duration retention();
 
+    /**
+     * Where the embedded database keeps its file ({@code console.mv.db}), when the store is the embedded one
+     * ({@code quarkus.datasource.jdbc.url} refers to it).
+     */
+    @WithDefault("./data")
+    @NotBlank
+    String dataDir();
+
     /** Findings per page. */
     @WithDefault("50")
     @Min(10)

@@ -17,6 +17,7 @@ import io.trailwatch.model.Finding;
 import io.trailwatch.model.ModelJson;
 import io.trailwatch.model.Remediation;
 import io.trailwatch.model.Severity;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
@@ -99,29 +100,53 @@ public class FindingsPage {
         return Response.seeOther(URI.create("/findings")).build();
     }
 
+    /** The list's query parameters: the filters, and where the page starts. */
+    public static class Query {
+        @QueryParam("severity")
+        List<String> severity;
+        @QueryParam("category")
+        String category;
+        @QueryParam("rule")
+        String rule;
+        @QueryParam("account")
+        String account;
+        @QueryParam("region")
+        String region;
+        @QueryParam("principal")
+        String principal;
+        @QueryParam("from")
+        String from;
+        @QueryParam("to")
+        String to;
+        @QueryParam("q")
+        String q;
+        @QueryParam("after")
+        String after;
+    }
+
     @GET
     @Path("findings")
-    public TemplateInstance findings(@QueryParam("severity") List<String> severity, @QueryParam("category") String category,
-                                     @QueryParam("rule") String rule, @QueryParam("account") String account,
-                                     @QueryParam("region") String region, @QueryParam("principal") String principal,
-                                     @QueryParam("from") String from, @QueryParam("to") String to,
-                                     @QueryParam("q") String q, @QueryParam("after") String after) throws SQLException {
-        return Templates.findings(list(severity, category, rule, account, region, principal, from, to, q, after));
+    public TemplateInstance findings(@BeanParam Query query) throws SQLException {
+        return Templates.findings(list(query, query.after));
     }
 
-    /** The counts and the list alone (no page around them): what the live updates swap in. */
+    /** The counts and the first page alone (no page around them): what the live updates swap in. */
     @GET
     @Path("findings/results")
-    public TemplateInstance results(@QueryParam("severity") List<String> severity, @QueryParam("category") String category,
-                                    @QueryParam("rule") String rule, @QueryParam("account") String account,
-                                    @QueryParam("region") String region, @QueryParam("principal") String principal,
-                                    @QueryParam("from") String from, @QueryParam("to") String to,
-                                    @QueryParam("q") String q) throws SQLException {
-        return Templates.findings$results(list(severity, category, rule, account, region, principal, from, to, q, null));
+    public TemplateInstance results(@BeanParam Query query) throws SQLException {
+        return Templates.findings$results(list(query, null));
     }
 
-    private ListView list(List<String> severity, String category, String rule, String account, String region,
-                          String principal, String from, String to, String q, String after) throws SQLException {
+    private ListView list(Query asked, String after) throws SQLException {
+        List<String> severity = asked.severity;
+        String category = asked.category;
+        String rule = asked.rule;
+        String account = asked.account;
+        String region = asked.region;
+        String principal = asked.principal;
+        String from = asked.from;
+        String to = asked.to;
+        String q = asked.q;
         List<String> errors = new ArrayList<>();
         Set<Severity> severities = EnumSet.noneOf(Severity.class);
         for (String s : severity == null ? List.<String>of() : severity) {
@@ -175,8 +200,9 @@ public class FindingsPage {
     public record FindingView(Finding finding, String principal, String time, String windowStart, String windowEnd,
                               String firstSeen, String lastSeen, String runbook, List<EventLink> events,
                               Evidence evidence, List<DeliveryRow> deliveries, List<RemediationRow> remediations) {
+        /** Whether the finding stands for more than one event (a threshold, a dedup group). */
         public boolean grouped() {
-            return finding.count() > 1 || finding.windowStart() != null;
+            return finding.count() > 1 || events.size() > 1;
         }
     }
 
