@@ -87,7 +87,7 @@ public final class ConsoleBench {
                 awaitTotal(http, base, findings, console, dir);
                 System.out.printf(Locale.ROOT, "console-service started and stored them in %.1f s%n%n", (System.nanoTime() - started) / 1e9);
 
-                System.out.printf(Locale.ROOT, "%-48s %10s %10s %10s%n", "request (" + ROUNDS + " rounds after one cold)", "cold ms", "p50 ms", "p95 ms");
+                System.out.printf(Locale.ROOT, "%-48s %10s %10s %10s%n", "request (cold: the first; then " + ROUNDS + " warm)", "cold ms", "p50 ms", "p95 ms");
                 Stats floor = measure(http, base + "/console.css");
                 print("floor: a static file (HTTP, authentication)", floor);
                 print("/findings (first page, counts, filters' choices)", measure(http, base + "/findings"));
@@ -191,6 +191,9 @@ public final class ConsoleBench {
         double cold = (System.nanoTime() - c) / 1e6;
         if (first.statusCode() != 200) {
             throw new IllegalStateException(url + " answered " + first.statusCode());
+        }
+        for (int i = 0; i < ROUNDS; i++) {
+            get(http, url); // warm-up: the JIT, the connection, the database's caches
         }
         List<Double> times = new ArrayList<>();
         for (int i = 0; i < ROUNDS; i++) {
