@@ -28,6 +28,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -150,6 +151,27 @@ class ConsoleIT {
                 .body(not(containsString("kill-switch-toggle")));
         viewer().header("Origin", origin()).formParam("action", "on").post("/operations/kill-switch").then().statusCode(403);
         ConsoleResources.management.verify(0, putRequestedFor(urlEqualTo("/kill-switch")));
+    }
+
+    @Test
+    void bearerTokensOfTheTrustedIdentityProvider_carryTheirRoles_andAnyOtherTokenIsRefused() {
+        String viewer = io.trailwatch.testsupport.Tokens.token("ben@example.com", List.of("viewer"), Duration.ofMinutes(5));
+        String operator = io.trailwatch.testsupport.Tokens.token("ana@example.com", List.of("operator"), Duration.ofMinutes(5));
+        ConsoleResources.management.stubFor(get("/kill-switch").willReturn(okJson("{\"on\":false,\"configured\":false}")));
+        ConsoleResources.management.stubFor(put("/kill-switch").willReturn(okJson("{\"on\":true,\"configured\":false}")));
+
+        given().auth().oauth2(viewer).get("/findings").then().statusCode(200);
+        given().auth().oauth2(viewer).header("Origin", origin()).formParam("action", "on").post("/operations/kill-switch")
+                .then().statusCode(403);
+        given().auth().oauth2(operator).header("Origin", origin()).formParam("action", "on").redirects().follow(false)
+                .post("/operations/kill-switch").then().statusCode(303);
+        ConsoleResources.management.verify(1, putRequestedFor(urlEqualTo("/kill-switch")));
+
+        given().auth().oauth2(io.trailwatch.testsupport.Tokens.forged("eve", List.of("operator"))).get("/findings").then().statusCode(401);
+        given().auth().oauth2(io.trailwatch.testsupport.Tokens.token("eve", List.of("operator"), Duration.ofMinutes(-5)))
+                .get("/findings").then().statusCode(401);
+        given().auth().oauth2(io.trailwatch.testsupport.Tokens.tokenFor("another-application", "eve", List.of("operator")))
+                .get("/findings").then().statusCode(401);
     }
 
     @Test

@@ -40,6 +40,7 @@ public class ConsoleResources implements QuarkusTestResourceLifecycleManager {
         c.put("trailwatch.console.management.user", MANAGEMENT_USER);
         c.put("trailwatch.console.management.password", MANAGEMENT_PASSWORD);
         c.put("trailwatch.console.reading.retry-after", "200ms");
+        c.putAll(io.trailwatch.testsupport.Tokens.config()); // bearer tokens of the tests' identity provider
         return c;
     }
 
