@@ -4,11 +4,13 @@
 -- One row: this store's id, made when the schema is. The consumer group is named after it, so a new (or wiped) store
 -- reads the topics from the beginning, and replicas sharing one store share the partitions.
 CREATE TABLE store_identity (
-    id VARCHAR(64) PRIMARY KEY,
+    one SMALLINT DEFAULT 1 PRIMARY KEY CHECK (one = 1), -- a single row: replicas starting together agree on it
+    id VARCHAR(64) NOT NULL,
     created_at BIGINT NOT NULL
 );
 
--- The next offset to read of every partition written, updated in the transaction that wrote its records.
+-- The next offset to read of every partition written, updated in the transaction that wrote its records, never lowered:
+-- a record below it was written already and is skipped.
 CREATE TABLE topic_offsets (
     topic VARCHAR(249) NOT NULL,
     part INT NOT NULL,
@@ -34,8 +36,8 @@ CREATE TABLE findings (
     event_count INT NOT NULL,
     outcome VARCHAR(32),
     search_text VARCHAR(8000) NOT NULL,
-    first_seen BIGINT NOT NULL,
-    last_seen BIGINT NOT NULL,
+    first_seen BIGINT NOT NULL, -- when the console first wrote it (its clock)
+    last_seen BIGINT NOT NULL,  -- when it last wrote it: what live updates watch
     body TEXT NOT NULL
 );
 CREATE INDEX findings_by_time ON findings (event_time, finding_id);

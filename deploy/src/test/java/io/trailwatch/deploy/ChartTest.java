@@ -206,6 +206,11 @@ class ChartTest {
         assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-console").at("/spec/egress").toString())
                 .as("the console reaches ingest's and remediate's management port").contains("\"app.kubernetes.io/component\":\"remediate\"")
                 .contains("\"port\":9000");
+        for (String called : List.of("ingest", "remediate")) {
+            assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-" + called).at("/spec/ingress").toString())
+                    .as(called + " admits the console to its management port").contains("\"app.kubernetes.io/component\":\"console\"");
+        }
+        assertThat(named(objects, "NetworkPolicy", "tw-trailwatch-detect").at("/spec/ingress").toString()).doesNotContain("console");
         assertThatThrownBy(() -> render(null, Map.of("console.replicas", 2)))
                 .hasMessageContaining("the embedded database serves one replica");
 
@@ -302,14 +307,25 @@ class ChartTest {
     void networkPolicies_admitOnlyTheNamedPeers_andOnlyToTheManagementPort() {
         for (JsonNode policy : ofKind(render(null, Map.of()), "NetworkPolicy")) {
             String name = policy.at("/metadata/name").asText();
-            assertThat(policy.at("/spec/ingress")).as(name).hasSize(1);
-            assertThat(policy.at("/spec/ingress/0/ports").toString()).as(name).isEqualTo("[{\"port\":\"management\",\"protocol\":\"TCP\"}]");
+            boolean calledByTheConsole = name.endsWith("-ingest") || name.endsWith("-remediate");
+            assertThat(policy.at("/spec/ingress")).as(name).hasSize(calledByTheConsole ? 2 : 1);
+            policy.at("/spec/ingress").forEach(rule -> assertThat(rule.at("/ports").toString()).as(name)
+                    .isEqualTo("[{\"port\":\"management\",\"protocol\":\"TCP\"}]"));
             assertThat(policy.at("/spec/ingress/0/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name").asText())
                     .as(name + ": by default, the monitoring namespace only").isEqualTo("monitoring");
+            if (calledByTheConsole) {
+                assertThat(policy.at("/spec/ingress/1/from/0/podSelector/matchLabels/app.kubernetes.io~1component").asText())
+                        .as(name + ": and the console's pods (its operations page)").isEqualTo("console");
+            }
         }
         for (JsonNode policy : ofKind(render("closed-management-values.yaml", Map.of()), "NetworkPolicy")) {
-            assertThat(policy.at("/spec/ingress").isArray() && policy.at("/spec/ingress").isEmpty())
-                    .as(policy.at("/metadata/name").asText() + " admits nobody").isTrue();
+            String name = policy.at("/metadata/name").asText();
+            if (name.endsWith("-ingest") || name.endsWith("-remediate")) {
+                assertThat(policy.at("/spec/ingress")).as(name + " admits the console only").hasSize(1);
+                assertThat(policy.at("/spec/ingress/0/from/0/podSelector/matchLabels/app.kubernetes.io~1component").asText()).isEqualTo("console");
+            } else {
+                assertThat(policy.at("/spec/ingress").isArray() && policy.at("/spec/ingress").isEmpty()).as(name + " admits nobody").isTrue();
+            }
         }
     }
 

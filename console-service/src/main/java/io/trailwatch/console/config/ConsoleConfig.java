@@ -48,9 +48,9 @@ public interface ConsoleConfig {
     Reading reading();
 
     /**
-     * A one-time login token: {@code /login?token=<it>} from a loopback address signs the browser in as an operator
-     * once (a session cookie), then the token is spent. {@code ./trailwatch local} makes one per run and prints the
-     * URL; leave it unset anywhere else.
+     * A login token: {@code /login?token=<it>} from a loopback address signs the browser in as an operator (a session
+     * cookie); it works for as long as this configuration does, from this machine only. {@code ./trailwatch local}
+     * makes one per run and prints the link; leave it unset anywhere else.
      */
     Optional<@Pattern(regexp = "[A-Za-z0-9_-]{32,}", message = "must be at least 32 URL-safe characters") String> loginToken();
 

@@ -46,12 +46,12 @@ public class ConsoleWiring {
     @Produces
     @Singleton
     Store store(@ConfigProperty(name = "quarkus.datasource.\"postgresql\".active", defaultValue = "false") boolean postgresql,
-                MeterRegistry registry) {
+                MeterRegistry registry, Clock clock) {
         AgroalDataSource dataSource = postgresql
                 ? Arc.container().select(AgroalDataSource.class, new DataSource.DataSourceLiteral("postgresql")).get()
                 : Arc.container().select(AgroalDataSource.class, Default.Literal.INSTANCE).get();
         LOG.infof("the store is %s", postgresql ? "PostgreSQL (datasource postgresql)" : "the embedded database");
-        Store store = new Store(dataSource);
+        Store store = new Store(dataSource, clock);
         Gauge.builder("trailwatch.console.findings", store, s -> {
             try {
                 return s.findingCount();

@@ -48,8 +48,8 @@ import java.util.concurrent.ExecutionException;
  * (ADR 0008): each poll is one transaction with the next offset of every partition in it, and each partition starts
  * where the store says (or at the beginning), so a restart repeats and loses nothing. The consumer group is named after
  * the store. A record that is not what its topic documents is dead-lettered ({@code trailwatch.dlq.console.<topic>})
- * and counted, and the rest of its poll is written. While the database refuses writes, the consumer pauses and the
- * same poll is tried again every {@code reading.retry-after}, never skipped.
+ * and counted, and the rest of its poll is written; so is a record the database refuses to store. While the database
+ * refuses writes, the same records are read and tried again every {@code reading.retry-after}, never skipped.
  */
 public final class TopicsToStore implements AutoCloseable {
 
@@ -144,10 +144,22 @@ public final class TopicsToStore implements AutoCloseable {
             try {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
                 lastPoll = System.nanoTime();
-                if (!records.isEmpty()) {
-                    Store.Batch batch = batch(records);
-                    writeUntilTaken(batch);
+                if (records.isEmpty()) {
+                    continue;
+                }
+                Store.Batch batch = batch(records);
+                try {
+                    write(batch, records);
+                    storeAvailable = true;
                     commitQuietly(batch.nextOffsets());
+                } catch (SQLException | RuntimeException e) {
+                    // nothing is held across polls: the same records are read again after the wait, and the store's
+                    // offsets skip whatever a replica (or this one) wrote meanwhile
+                    storeAvailable = false;
+                    registry.counter("trailwatch.console.store_failures").increment();
+                    LOG.errorf("the store refused a batch (%s); reading it again in %s", e.getMessage(), retryAfter);
+                    rewind(records);
+                    sleep(retryAfter);
                 }
             } catch (WakeupException e) {
                 // closing
@@ -158,6 +170,83 @@ public final class TopicsToStore implements AutoCloseable {
         }
         consumer.close(Duration.ofSeconds(5));
         deadLetters.close(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Writes the batch; when the database refuses its data (SQLState class 22 or 23: a value it cannot take, a
+     * constraint), writes it record by record instead, dead-letters each record it refuses and writes the offsets
+     * past them, so one unstorable record never holds the topic back. Any other failure is thrown (and retried).
+     */
+    private void write(Store.Batch batch, ConsumerRecords<String, byte[]> records) throws SQLException {
+        try {
+            store.write(batch);
+        } catch (SQLException e) {
+            if (!dataError(e)) {
+                throw e;
+            }
+            LOG.warnf("the store refused the data of a batch (%s); writing it record by record", e.getMessage());
+            for (Read<?> read : reads(batch)) {
+                try {
+                    store.write(single(read));
+                } catch (SQLException refused) {
+                    if (!dataError(refused)) {
+                        throw refused;
+                    }
+                    ConsumerRecord<String, byte[]> record = find(records, read);
+                    if (record != null) {
+                        deadLetter(record, new Decoder.Refused("unstorable", "the database refused it: " + refused.getMessage()));
+                    }
+                }
+            }
+            store.write(new Store.Batch(List.of(), List.of(), List.of(), List.of(), batch.nextOffsets()));
+        }
+    }
+
+    /** Class 22 (data exception) or 23 (integrity constraint violation): the data, not the database, is the problem. */
+    static boolean dataError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    private static List<Read<?>> reads(Store.Batch batch) {
+        List<Read<?>> all = new ArrayList<>();
+        all.addAll(batch.findings());
+        all.addAll(batch.deliveries());
+        all.addAll(batch.remediations());
+        all.addAll(batch.integrity());
+        return all;
+    }
+
+    /** One record with its partition's offset after it: the store skips it when it was written before. */
+    @SuppressWarnings("unchecked")
+    private static Store.Batch single(Read<?> read) {
+        Map<TopicPart, Long> none = Map.of(new TopicPart(read.topic(), read.partition()), read.offset() + 1);
+        if (read.value() instanceof Finding) {
+            return new Store.Batch(List.of((Read<Finding>) read), List.of(), List.of(), List.of(), none);
+        } else if (read.value() instanceof Delivery) {
+            return new Store.Batch(List.of(), List.of((Read<Delivery>) read), List.of(), List.of(), none);
+        } else if (read.value() instanceof Remediation) {
+            return new Store.Batch(List.of(), List.of(), List.of((Read<Remediation>) read), List.of(), none);
+        }
+        return new Store.Batch(List.of(), List.of(), List.of(), List.of((Read<IntegrityRecord>) read), none);
+    }
+
+    private static ConsumerRecord<String, byte[]> find(ConsumerRecords<String, byte[]> records, Read<?> read) {
+        for (ConsumerRecord<String, byte[]> r : records.records(new TopicPartition(read.topic(), read.partition()))) {
+            if (r.offset() == read.offset()) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Seeks every partition of a poll back to its first record in it, so the next poll reads them again. */
+    private void rewind(ConsumerRecords<String, byte[]> records) {
+        for (TopicPartition tp : records.partitions()) {
+            if (consumer.assignment().contains(tp)) {
+                consumer.seek(tp, records.records(tp).get(0).offset());
+            }
+        }
     }
 
     /** Seeks each partition assigned to where the store says it goes on, or to the beginning. */
@@ -264,34 +353,6 @@ public final class TopicsToStore implements AutoCloseable {
             return "integrity";
         }
         return "findings";
-    }
-
-    /** Writes the batch, pausing the consumer and trying again while the store refuses it. */
-    private void writeUntilTaken(Store.Batch batch) {
-        boolean paused = false;
-        while (running) {
-            try {
-                store.write(batch);
-                storeAvailable = true;
-                if (paused) {
-                    consumer.resume(consumer.assignment());
-                    LOG.info("the store takes writes again");
-                }
-                return;
-            } catch (SQLException | RuntimeException e) {
-                storeAvailable = false;
-                registry.counter("trailwatch.console.store_failures").increment();
-                LOG.errorf("the store refused a batch of %d partitions (%s); trying again in %s", batch.nextOffsets().size(),
-                        e.getMessage(), retryAfter);
-                if (!paused) {
-                    consumer.pause(consumer.assignment());
-                    paused = true;
-                }
-                sleep(retryAfter);
-                consumer.poll(Duration.ZERO); // stays in the group; paused partitions return nothing
-                lastPoll = System.nanoTime();
-            }
-        }
     }
 
     /** Tells the group too where the store is, so consumer-lag tools see the console's progress. */

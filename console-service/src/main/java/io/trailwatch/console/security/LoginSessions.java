@@ -70,16 +70,8 @@ public final class LoginSessions {
             return false;
         }
         Instant now = clock.instant();
-        Instant last = sessions.get(session);
-        if (last == null) {
-            return false;
-        }
-        if (last.plus(idle).isBefore(now)) {
-            sessions.remove(session);
-            return false;
-        }
-        sessions.put(session, now);
-        return true;
+        // one atomic step, so a sign-out at the same moment is never undone
+        return sessions.computeIfPresent(session, (k, last) -> last.plus(idle).isBefore(now) ? null : now) != null;
     }
 
     /** Ends a session (sign-out). */

@@ -52,8 +52,9 @@ public class SessionMechanism implements HttpAuthenticationMechanism {
         return Set.of();
     }
 
+    /** Before HTTP basic (2000) and bearer tokens (1000): a session cookie wins over a stale Authorization header. */
     @Override
     public int getPriority() {
-        return DEFAULT_PRIORITY + 100; // before basic and bearer: a browser with a session sends neither
+        return 3000;
     }
 }

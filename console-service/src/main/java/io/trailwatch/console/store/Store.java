@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,9 +38,12 @@ public final class Store {
     private static final ObjectMapper JSON = ModelJson.newMapper();
 
     private final DataSource dataSource;
+    private final java.time.Clock clock;
 
-    public Store(DataSource dataSource) {
+    /** @param clock when rows are written: a finding's first and last time here, which live updates watch */
+    public Store(DataSource dataSource, java.time.Clock clock) {
         this.dataSource = dataSource;
+        this.clock = clock;
     }
 
     /** A record read from a topic, where it was read, for a batch. */
@@ -75,9 +79,9 @@ public final class Store {
                 }
             }
             String id = UUID.randomUUID().toString();
-            try (PreparedStatement s = c.prepareStatement("INSERT INTO store_identity (id, created_at) VALUES (?, ?)")) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO store_identity (one, id, created_at) VALUES (1, ?, ?)")) {
                 s.setString(1, id);
-                s.setLong(2, System.currentTimeMillis());
+                s.setLong(2, clock.millis());
                 s.executeUpdate();
                 c.commit();
                 return id;
@@ -109,21 +113,29 @@ public final class Store {
         return out;
     }
 
-    /** Writes a batch in one transaction: all of it or none. */
+    /**
+     * Writes a batch in one transaction: all of it or none. Fenced by the stored offsets: a record below its partition's
+     * stored next offset was written before (a poll read again after a failure, a partition that moved between
+     * replicas) and is skipped, and no offset goes backwards.
+     */
     public void write(Batch batch) throws SQLException {
         if (batch.isEmpty()) {
             return;
         }
+        long now = clock.millis();
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
-                for (Read<Finding> f : batch.findings()) {
-                    writeFinding(c, f);
+                Map<TopicPart, Long> stored = lockOffsets(c, batch.nextOffsets().keySet());
+                for (Read<Finding> f : fresh(batch.findings(), stored)) {
+                    writeFinding(c, f, now);
                 }
-                appendDeliveries(c, batch.deliveries());
-                appendRemediations(c, batch.remediations());
-                appendIntegrity(c, batch.integrity());
-                writeOffsets(c, batch.nextOffsets());
+                appendDeliveries(c, fresh(batch.deliveries(), stored));
+                appendRemediations(c, fresh(batch.remediations(), stored));
+                appendIntegrity(c, fresh(batch.integrity(), stored));
+                Map<TopicPart, Long> next = new LinkedHashMap<>();
+                batch.nextOffsets().forEach((tp, offset) -> next.put(tp, Math.max(offset, stored.getOrDefault(tp, 0L))));
+                writeOffsets(c, next);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -132,7 +144,29 @@ public final class Store {
         }
     }
 
-    private static void writeFinding(Connection c, Read<Finding> read) throws SQLException {
+    /** The stored next offsets of these partitions, their rows locked until the transaction ends. */
+    private static Map<TopicPart, Long> lockOffsets(Connection c, java.util.Set<TopicPart> partitions) throws SQLException {
+        Map<TopicPart, Long> out = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT next_offset FROM topic_offsets WHERE topic = ? AND part = ? FOR UPDATE")) {
+            for (TopicPart tp : partitions) {
+                s.setString(1, tp.topic());
+                s.setInt(2, tp.partition());
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next()) {
+                        out.put(tp, rs.getLong(1));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The reads at or above their partition's stored next offset: those not yet written. */
+    private static <T> List<Read<T>> fresh(List<Read<T>> reads, Map<TopicPart, Long> stored) {
+        return reads.stream().filter(r -> r.offset() >= stored.getOrDefault(new TopicPart(r.topic(), r.partition()), 0L)).toList();
+    }
+
+    private static void writeFinding(Connection c, Read<Finding> read, long now) throws SQLException {
         Finding f = read.value();
         String body = json(f);
         String principal = principal(f.principal());
@@ -143,9 +177,9 @@ public final class Store {
                 + " event_source = ?, event_name = ?, event_time = ?, event_count = ?, outcome = ?, search_text = ?,"
                 + " last_seen = ?, body = ? WHERE finding_id = ?")) {
             int i = findingColumns(u, f, severity, principal, eventTime);
-            u.setLong(i++, read.timestamp());
+            u.setLong(i++, now);
             u.setString(i++, body);
-            u.setString(i, f.findingId());
+            u.setString(i, cap(f.findingId(), 128));
             if (u.executeUpdate() > 0) {
                 return;
             }
@@ -155,10 +189,10 @@ public final class Store {
                 + " event_count, outcome, search_text, first_seen, last_seen, body, finding_id)"
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             int i = findingColumns(s, f, severity, principal, eventTime);
-            s.setLong(i++, read.timestamp());
-            s.setLong(i++, read.timestamp());
+            s.setLong(i++, now);
+            s.setLong(i++, now);
             s.setString(i++, body);
-            s.setString(i, f.findingId());
+            s.setString(i, cap(f.findingId(), 128));
             s.executeUpdate();
         }
     }
@@ -463,20 +497,15 @@ public final class Store {
     public List<TrailIntegrity> integrity() throws SQLException {
         List<TrailIntegrity> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT i.chain, i.account_id, i.region, i.trail_name, i.body,"
-                     + " t.digests, t.invalid FROM integrity i JOIN (SELECT chain, COUNT(*) AS digests,"
-                     + " SUM(CASE WHEN status = 'invalid' THEN 1 ELSE 0 END) AS invalid, MAX(checked_at) AS last_at"
-                     + " FROM integrity GROUP BY chain) t ON i.chain = t.chain AND i.checked_at = t.last_at"
-                     + " ORDER BY i.account_id, i.region, i.trail_name, i.part, i.record_offset")) {
+             PreparedStatement s = c.prepareStatement("SELECT chain, account_id, region, trail_name, body, digests, invalid"
+                     + " FROM (SELECT chain, account_id, region, trail_name, body,"
+                     + " COUNT(*) OVER (PARTITION BY chain) AS digests,"
+                     + " SUM(CASE WHEN status = 'invalid' THEN 1 ELSE 0 END) OVER (PARTITION BY chain) AS invalid,"
+                     + " ROW_NUMBER() OVER (PARTITION BY chain ORDER BY checked_at DESC, part DESC, record_offset DESC) AS n"
+                     + " FROM integrity) t WHERE n = 1 ORDER BY account_id, region, trail_name, chain")) {
             try (ResultSet rs = s.executeQuery()) {
-                String previous = null;
                 while (rs.next()) {
-                    String chain = rs.getString(1);
-                    if (chain.equals(previous)) {
-                        continue; // two records checked in the same millisecond: the first is enough
-                    }
-                    previous = chain;
-                    out.add(new TrailIntegrity(chain, rs.getString(2), rs.getString(3), rs.getString(4),
+                    out.add(new TrailIntegrity(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             parse(rs.getString(5), IntegrityRecord.class), rs.getLong(6), rs.getLong(7)));
                 }
             }
@@ -590,12 +619,23 @@ public final class Store {
         }
     }
 
-    /** A value cut to the column's width (hostile records carry anything), marked as cut. */
+    /**
+     * A value as a column takes it (hostile records carry anything): without NUL characters, which PostgreSQL refuses
+     * in text, and cut to the column's width, marked as cut (never between the two halves of a surrogate pair).
+     */
     static String cap(String s, int max) {
-        if (s == null || s.length() <= max) {
-            return s;
+        if (s == null) {
+            return null;
         }
-        return s.substring(0, max - 1) + "…";
+        String clean = s.indexOf('\u0000') < 0 ? s : s.replace("\u0000", "");
+        if (clean.length() <= max) {
+            return clean;
+        }
+        int end = max - 1;
+        if (Character.isHighSurrogate(clean.charAt(end - 1))) {
+            end--;
+        }
+        return clean.substring(0, end) + "…";
     }
 
     private static String json(Object value) {

@@ -48,6 +48,8 @@ import java.util.stream.Collectors;
 public class FindingsPage {
 
     private static final ObjectMapper PRETTY = ModelJson.newMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Instant EARLIEST = Instant.EPOCH;
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
     /** The values a filter's choice list offers at most. */
     private static final int FACETS = 500;
 
@@ -197,7 +199,7 @@ public class FindingsPage {
     }
 
     /** A finding's page model. */
-    public record FindingView(Finding finding, String principal, String time, String windowStart, String windowEnd,
+    public record FindingView(Finding finding, String ruleUrl, String principal, String time, String windowStart, String windowEnd,
                               String firstSeen, String lastSeen, String runbook, List<EventLink> events,
                               Evidence evidence, List<DeliveryRow> deliveries, List<RemediationRow> remediations) {
         /** Whether the finding stands for more than one event (a threshold, a dedup group). */
@@ -236,7 +238,7 @@ public class FindingsPage {
                 .map(e -> new EventLink(e, Links.cloudTrailEvent(f.region(), e))).toList();
         List<DeliveryRow> deliveries = store.deliveries(id).stream().map(FindingsPage::delivery).toList();
         List<RemediationRow> remediations = store.remediations(id).stream().map(FindingsPage::remediation).toList();
-        return Templates.finding(new FindingView(f, Store.principal(f.principal()), Links.time(f.eventTime()),
+        return Templates.finding(new FindingView(f, "/findings?rule=" + Links.encode(f.ruleId()), Store.principal(f.principal()), Links.time(f.eventTime()),
                 Links.time(f.windowStart()), Links.time(f.windowEnd()), Links.time(stored.firstSeen()),
                 Links.time(stored.lastSeen()), f.runbook(), events, evidence(f.evidence()), deliveries, remediations));
     }
@@ -277,16 +279,22 @@ public class FindingsPage {
             return null;
         }
         String t = text.strip();
+        Instant parsed;
         try {
-            return Instant.parse(t);
+            parsed = Instant.parse(t);
         } catch (DateTimeParseException e) {
             try {
-                return LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
+                parsed = LocalDateTime.parse(t).toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException e2) {
                 errors.add(field + " is no time (2026-03-01T12:00, UTC)");
                 return null;
             }
         }
+        if (parsed.isBefore(EARLIEST) || parsed.isAfter(LATEST)) {
+            errors.add(field + " is outside the years 1970 to 9999");
+            return null;
+        }
+        return parsed;
     }
 
     /** {@code <epoch ms>~<findingId>}, else null (the first page). */

@@ -66,9 +66,9 @@ public class IntegrityPage {
     }
 
     static DigestRow digest(IntegrityRecord r) {
-        List<String> problems = r.problems() == null ? List.of() : r.problems().stream()
+        List<String> problems = r.problems() == null ? List.of() : r.problems().stream().filter(java.util.Objects::nonNull)
                 .map(p -> p.reason() + ": " + p.uri() + (p.detail() == null ? "" : " (" + p.detail() + ")")).toList();
-        List<String> notChecked = r.notChecked() == null ? List.of() : r.notChecked().stream()
+        List<String> notChecked = r.notChecked() == null ? List.of() : r.notChecked().stream().filter(java.util.Objects::nonNull)
                 .map(n -> n.reason() + ": s3://" + n.bucket() + "/" + n.key() + (n.detail() == null ? "" : " (" + n.detail() + ")"))
                 .toList();
         return new DigestRow(r.status(), Links.time(r.digestEndTime()), Links.time(r.checkedAt()),

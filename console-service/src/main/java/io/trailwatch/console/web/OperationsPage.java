@@ -5,6 +5,7 @@ import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.trailwatch.console.outbound.ManagementApis;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.FormParam;
 import jakarta.ws.rs.GET;
@@ -79,7 +80,7 @@ public class OperationsPage {
 
     @GET
     public TemplateInstance page(@QueryParam("message") String message, @QueryParam("error") String error) {
-        return Templates.operations(view(message, error));
+        return Templates.operations(view(message == null ? null : shortened(message), error == null ? null : shortened(error)));
     }
 
     @GET
@@ -90,6 +91,7 @@ public class OperationsPage {
 
     @POST
     @Path("kill-switch")
+    @RolesAllowed("operator") // as the path permissions say too
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response killSwitch(@FormParam("action") String action, @HeaderParam("Origin") String origin,
                                @HeaderParam("Referer") String referer, @HeaderParam("Host") String host) {
@@ -111,6 +113,7 @@ public class OperationsPage {
 
     @POST
     @Path("backfill")
+    @RolesAllowed("operator")
     @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
     public Response backfill(@FormParam("bucket") String bucket, @FormParam("prefix") String prefix,
                              @FormParam("from") String from, @FormParam("to") String to,
@@ -183,7 +186,7 @@ public class OperationsPage {
     }
 
     private static Response back(String message, String error) {
-        String query = message != null ? "message=" + Links.encode(message) : "error=" + Links.encode(error);
+        String query = message != null ? "message=" + Links.encode(shortened(message)) : "error=" + Links.encode(shortened(error));
         return Response.seeOther(URI.create("/operations?" + query)).build();
     }
 
@@ -203,6 +206,11 @@ public class OperationsPage {
         } catch (IllegalArgumentException e) {
             return false;
         }
+    }
+
+    /** What a page says back, at most 300 characters (an error from another service can be long). */
+    private static String shortened(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 299) + "…";
     }
 
     private static String blankToNull(String s) {

@@ -65,7 +65,7 @@ class TopicsToStoreTest {
 
     @Test
     void aRestart_goesOnWhereTheStoreIs_repeatingNothing_andANewDatabaseReadsEverythingAgain() throws Exception {
-        Store store = new Store(database());
+        Store store = new Store(database(), Clock.systemUTC());
         String finding = Fixtures.stopLogging().findingId();
         send(settings.findings(), finding, json(Fixtures.stopLogging()));
         for (int i = 0; i < 3; i++) {
@@ -83,7 +83,7 @@ class TopicsToStoreTest {
             assertThat(store.deliveries(finding)).hasSize(5);
         }
 
-        Store fresh = new Store(database());
+        Store fresh = new Store(database(), Clock.systemUTC());
         try (TopicsToStore reader = start(fresh)) {
             await().atMost(WAIT).until(() -> fresh.deliveries(finding).size() == 5 && fresh.finding(finding).isPresent());
         }
@@ -91,7 +91,7 @@ class TopicsToStoreTest {
 
     @Test
     void recordsThatAreNotWhatTheirTopicDocuments_areDeadLettered_andTheRestOfTheirPollIsWritten() throws Exception {
-        Store store = new Store(database());
+        Store store = new Store(database(), Clock.systemUTC());
         String dlq = Topics.dlq("console", "findings");
         TestKafka.shared().createTopics(1, dlq);
         try (TopicReader dead = new TopicReader(TestKafka.shared().bootstrapServers(), dlq)) {
@@ -113,6 +113,102 @@ class TopicsToStoreTest {
                 assertThat(store.page(FindingFilter.ALL, null, 10).rows()).hasSize(1);
                 assertThat(reader.healthy()).isTrue();
             }
+        }
+    }
+
+    @Test
+    void whileTheDatabaseRefusesWrites_nothingIsSkipped_andNothingIsWrittenTwice() throws Exception {
+        Faulty db = new Faulty(database());
+        Store store = new Store(db.dataSource(), Clock.systemUTC());
+        String finding = Fixtures.stopLogging().findingId();
+        var registry = new SimpleMeterRegistry();
+        try (TopicsToStore reader = TopicsToStore.start(store, connection, settings, registry, Clock.systemUTC())) {
+            send(settings.deliveries(), "slack|" + finding, json(Fixtures.deliveryOf(Fixtures.delivered(), finding)));
+            await().atMost(WAIT).until(() -> store.deliveries(finding).size() == 1);
+
+            db.down = true;
+            for (int i = 0; i < 3; i++) {
+                send(settings.deliveries(), "slack|" + finding, json(Fixtures.deliveryOf(Fixtures.retrying(), finding)));
+            }
+            await().atMost(WAIT).until(() -> registry.counter("trailwatch.console.store_failures").count() >= 3);
+            assertThat(reader.healthy()).as("unready while the store refuses writes").isFalse();
+
+            db.down = false;
+            await().atMost(WAIT).until(() -> store.deliveries(finding).size() >= 4);
+            Thread.sleep(1_000);
+            assertThat(store.deliveries(finding)).hasSize(4);
+            assertThat(reader.healthy()).isTrue();
+        }
+    }
+
+    @Test
+    void aRecordTheDatabaseCannotStore_isDeadLettered_andTheOthersOfItsPollAreWritten() throws Exception {
+        Faulty db = new Faulty(database());
+        Store store = new Store(db.dataSource(), Clock.systemUTC());
+        String dlq = Topics.dlq("console", "findings");
+        TestKafka.shared().createTopics(1, dlq);
+        var registry = new SimpleMeterRegistry();
+        try (TopicReader dead = new TopicReader(TestKafka.shared().bootstrapServers(), dlq);
+             TopicsToStore reader = TopicsToStore.start(store, connection, settings, registry, Clock.systemUTC())) {
+            java.time.Instant now = java.time.Instant.now();
+            // one partition, so the three come in one poll
+            producer.send(new ProducerRecord<>(settings.findings(), 0, "a", json(Fixtures.finding("a-" + suffix, "high", "111122223333", "Before", now)))).get();
+            producer.send(new ProducerRecord<>(settings.findings(), 0, "poison-" + suffix,
+                    json(Fixtures.finding("p-" + suffix, "high", "111122223333", Faulty.POISON, now)))).get();
+            producer.send(new ProducerRecord<>(settings.findings(), 0, "b", json(Fixtures.finding("b-" + suffix, "high", "111122223333", "After", now)))).get();
+
+            await().atMost(WAIT).until(() -> store.finding("b-" + suffix).isPresent());
+            assertThat(store.finding("a-" + suffix)).isPresent();
+            assertThat(store.finding("p-" + suffix)).isEmpty();
+            List<ConsumerRecord<String, String>> letters = dead.awaitUntil(
+                    seen -> seen.stream().anyMatch(r -> ("poison-" + suffix).equals(r.key())), WAIT);
+            ConsumerRecord<String, String> letter = letters.stream().filter(r -> ("poison-" + suffix).equals(r.key())).findFirst().orElseThrow();
+            assertThat(TopicReader.header(letter, Headers.DLQ_REASON)).isEqualTo("unstorable");
+            assertThat(reader.healthy()).isTrue();
+        }
+    }
+
+    /**
+     * A real database behind a proxy that fails as a broken one does: every statement while {@link #down} (SQLState
+     * 08006, a lost connection), and any value containing {@link #POISON} (22001, a value it cannot take).
+     */
+    static final class Faulty {
+        static final String POISON = "UNSTORABLE";
+        private final javax.sql.DataSource real;
+        volatile boolean down;
+
+        Faulty(javax.sql.DataSource real) {
+            this.real = real;
+        }
+
+        javax.sql.DataSource dataSource() {
+            return proxy(javax.sql.DataSource.class, real);
+        }
+
+        @SuppressWarnings("unchecked")
+        private <T> T proxy(Class<T> type, T target) {
+            return (T) java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type}, (p, method, args) -> {
+                String name = method.getName();
+                if (down && (name.startsWith("execute") || name.equals("getConnection"))) {
+                    throw new java.sql.SQLException("connection lost", "08006");
+                }
+                if (name.equals("setString") && args[1] instanceof String v && v.contains(POISON)) {
+                    throw new java.sql.SQLException("value too long", "22001");
+                }
+                Object result;
+                try {
+                    result = method.invoke(target, args);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                }
+                if (result instanceof java.sql.Connection c) {
+                    return proxy(java.sql.Connection.class, c);
+                }
+                if (result instanceof java.sql.PreparedStatement s) {
+                    return proxy(java.sql.PreparedStatement.class, s);
+                }
+                return result;
+            });
         }
     }
 

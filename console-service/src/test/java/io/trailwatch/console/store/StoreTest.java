@@ -31,13 +31,14 @@ class StoreTest {
 
     private Store store;
     private long offset;
+    private final io.trailwatch.testsupport.ManualClock clock = new io.trailwatch.testsupport.ManualClock(Instant.ofEpochMilli(1_000));
 
     @BeforeEach
     void freshDatabase() {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL("jdbc:h2:mem:" + UUID.randomUUID() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1");
         Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        store = new Store(ds);
+        store = new Store(ds, clock);
     }
 
     @Test
@@ -93,8 +94,9 @@ class StoreTest {
     @Test
     void aFindingPublishedAgain_isOneRow_updatedInPlace_keepingWhenItWasFirstSeen() throws SQLException {
         Finding first = Fixtures.finding("grow", "medium", "111122223333", "Burst", T0);
-        store.write(batch(List.of(read(Topics.FINDINGS, first, 1_000)), List.of(), List.of(), List.of()));
-        store.write(batch(List.of(read(Topics.FINDINGS, Fixtures.grown(first, 8), 5_000)), List.of(), List.of(), List.of()));
+        store.write(batch(List.of(read(Topics.FINDINGS, first, 1)), List.of(), List.of(), List.of()));
+        clock.set(Instant.ofEpochMilli(5_000));
+        store.write(batch(List.of(read(Topics.FINDINGS, Fixtures.grown(first, 8), 2)), List.of(), List.of(), List.of()));
 
         assertThat(store.page(FindingFilter.ALL, null, 10).rows()).singleElement()
                 .satisfies(r -> assertThat(r.count()).isEqualTo(8));
@@ -120,6 +122,34 @@ class StoreTest {
         assertThat(store.finding("other")).isEmpty();
         assertThat(store.deliveries(f.findingId())).isEmpty();
         assertThat(store.offsets(Topics.FINDINGS)).containsEntry(0, before);
+    }
+
+    @Test
+    void recordsBelowAPartitionsStoredOffset_areSkipped_andNoOffsetGoesBack() throws SQLException {
+        Finding f = Fixtures.stopLogging();
+        Store.Read<Delivery> first = new Store.Read<>(Topics.DELIVERIES, 0, 10, 1, Fixtures.deliveryOf(Fixtures.retrying(), f.findingId()));
+        Store.Read<Delivery> second = new Store.Read<>(Topics.DELIVERIES, 0, 11, 1, Fixtures.deliveryOf(Fixtures.delivered(), f.findingId()));
+        store.write(new Store.Batch(List.of(), List.of(first, second), List.of(), List.of(),
+                Map.of(new Store.TopicPart(Topics.DELIVERIES, 0), 12L)));
+
+        // the same poll read again (after a failure, or by a replica the partition moved to), and an older one
+        store.write(new Store.Batch(List.of(), List.of(first, second), List.of(), List.of(),
+                Map.of(new Store.TopicPart(Topics.DELIVERIES, 0), 12L)));
+        store.write(new Store.Batch(List.of(), List.of(first), List.of(), List.of(),
+                Map.of(new Store.TopicPart(Topics.DELIVERIES, 0), 11L)));
+
+        assertThat(store.deliveries(f.findingId())).hasSize(2);
+        assertThat(store.offsets(Topics.DELIVERIES)).containsEntry(0, 12L);
+    }
+
+    @Test
+    void nulCharacters_whichPostgresRefusesInText_areDropped() throws SQLException {
+        write(Fixtures.finding("nul", "high", "1111\u00002222", "Trail\u0000 stopped", T0));
+        assertThat(store.page(FindingFilter.ALL, null, 10).rows()).singleElement().satisfies(r -> {
+            assertThat(r.title()).isEqualTo("Trail stopped");
+            assertThat(r.accountId()).isEqualTo("11112222");
+        });
+        assertThat(Store.cap("ab\uD83D\uDE00cd", 4)).as("never half a surrogate pair").isEqualTo("ab…");
     }
 
     @Test
