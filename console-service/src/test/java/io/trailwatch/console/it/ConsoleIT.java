@@ -5,6 +5,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 import io.trailwatch.console.Fixtures;
+import io.trailwatch.console.PostgreSql;
 import io.trailwatch.model.Finding;
 import io.trailwatch.model.IntegrityRecord;
 import io.trailwatch.model.ModelJson;
@@ -93,6 +94,20 @@ class ConsoleIT {
 
         String text = viewer().queryParam("account", account).queryParam("q", "STAGING").get("/findings").asString();
         assertThat(text).contains("Trail stopped in staging").doesNotContain("Trail stopped in prod");
+
+        // they are kept in the PostgreSQL database the console was given, with the offsets it read them to
+        try (var c = java.sql.DriverManager.getConnection(ConsoleResources.databaseUrl, PostgreSql.USER, PostgreSql.PASSWORD);
+             var s = c.prepareStatement("SELECT COUNT(*) FROM findings WHERE account_id = ?")) {
+            s.setString(1, account);
+            try (var rs = s.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(4);
+            }
+            try (var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM topic_offsets WHERE topic = '" + Topics.FINDINGS + "'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isPositive();
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.trailwatch.console.it;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.trailwatch.console.PostgreSql;
 import io.trailwatch.devkit.KafkaBroker;
 import io.trailwatch.model.Topics;
 import io.trailwatch.testsupport.TestKafka;
@@ -14,7 +15,9 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 /**
  * What console-service talks to, once per test JVM: the shared Kafka broker with the four topics it reads and its
  * dead-letter topics, and an HTTP server (WireMock) standing in for remediate-service's and ingest-service's
- * management APIs. The store is the test profile's in-memory H2.
+ * management APIs; and the store the chart uses when a deployment has a database: a real PostgreSQL server (a new
+ * database on {@link PostgreSql#shared()}), switched on as the chart switches it on. The embedded default store is
+ * what {@code ./trailwatch local} runs, and PlatformIT drives it in a browser.
  */
 public class ConsoleResources implements QuarkusTestResourceLifecycleManager {
 
@@ -22,6 +25,7 @@ public class ConsoleResources implements QuarkusTestResourceLifecycleManager {
     public static final String MANAGEMENT_USER = "console";
     public static final String MANAGEMENT_PASSWORD = "it-console-password";
     static WireMockServer management;
+    static String databaseUrl;
 
     @Override
     public Map<String, String> start() {
@@ -41,6 +45,12 @@ public class ConsoleResources implements QuarkusTestResourceLifecycleManager {
         c.put("trailwatch.console.management.password", MANAGEMENT_PASSWORD);
         c.put("trailwatch.console.reading.retry-after", "200ms");
         c.putAll(io.trailwatch.testsupport.Tokens.config()); // bearer tokens of the tests' identity provider
+        databaseUrl = PostgreSql.shared().newDatabase();
+        c.put("quarkus.datasource.active", "false");
+        c.put("quarkus.datasource.\"postgresql\".active", "true");
+        c.put("quarkus.datasource.\"postgresql\".jdbc.url", databaseUrl);
+        c.put("quarkus.datasource.\"postgresql\".username", PostgreSql.USER);
+        c.put("quarkus.datasource.\"postgresql\".password", PostgreSql.PASSWORD);
         return c;
     }
 

@@ -8,10 +8,10 @@ import io.trailwatch.model.Remediation;
 import io.trailwatch.model.Severity;
 import io.trailwatch.model.Topics;
 import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import javax.sql.DataSource;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,26 +19,35 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The console's store on a real database (H2 in its PostgreSQL mode), its schema from the Flyway migrations. */
-class StoreTest {
+/**
+ * What the console's store does, on each database it runs on ({@link StoreOnH2Test}, the embedded default, and
+ * {@link StoreOnPostgreSqlTest}, a real server), each with its schema from the Flyway migrations.
+ */
+abstract class StoreTest {
 
     private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
 
-    private Store store;
+    Store store;
     private long offset;
     private final io.trailwatch.testsupport.ManualClock clock = new io.trailwatch.testsupport.ManualClock(Instant.ofEpochMilli(1_000));
 
+    /** A new, empty database of the kind under test. */
+    abstract DataSource newDatabase();
+
+    /** Where this kind of database's migrations are, as application.properties gives them to Flyway. */
+    abstract String[] migrations();
+
+    DataSource dataSource;
+
     @BeforeEach
     void freshDatabase() {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:" + UUID.randomUUID() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1");
-        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        store = new Store(ds, clock);
+        dataSource = newDatabase();
+        Flyway.configure().dataSource(dataSource).locations(migrations()).load().migrate();
+        store = new Store(dataSource, clock);
     }
 
     @Test
