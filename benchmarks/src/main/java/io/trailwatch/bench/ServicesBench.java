@@ -35,7 +35,7 @@ import java.util.concurrent.Future;
  *     it, most of them the AWS SDK's).</li>
  *     <li>The measured pass: the corpus again, under other keys. Each service's CPU (user + system, from /proc) is read
  *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
- *     every event ingest published, notify and remediate when they have been idle for five seconds (their CPU per
+ *     every event ingest published, notify, remediate and the console when they have been idle for five seconds (their CPU per
  *     finding includes that idle time, which is what a finding costs them at this rate).</li>
  *     <li>Resident memory (RSS) of each service after the run, and its peak.</li>
  * </ol>
@@ -45,7 +45,9 @@ import java.util.concurrent.Future;
  */
 public final class ServicesBench {
 
-    private static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate");
+    private static final List<String> SERVICES = List.of("ingest", "detect", "notify", "remediate", "console");
+    /** The services that take findings: their CPU is counted once they are idle. */
+    private static final List<String> FINDING_SERVICES = List.of("notify", "remediate", "console");
     private static final String FLOOR_TOPIC = "trailwatch.bench.floor";
     /**
      * How often a stage is asked whether it is done. A scrape of /q/metrics is work for the service (detect-service's
@@ -151,7 +153,7 @@ public final class ServicesBench {
                     + " replicas)" : ""), work, cpu, perCpu.strip(), ratio, rss, peak, dead);
         }
         System.out.println("(work: events of the measured pass for ingest and detect, per replica what it published or read;"
-                + " findings of both passes for notify and remediate, ms/f: CPU milliseconds per finding; RSS and peak of"
+                + " findings of both passes for notify, remediate and console, ms/f: CPU milliseconds per finding; RSS and peak of"
                 + " several replicas: their sum; dead letters: written by the service in the whole run, none expected from a"
                 + " generated corpus)");
     }
@@ -233,7 +235,7 @@ public final class ServicesBench {
         Map<String, Long> work = work(ingest, detect);
         work.replaceAll((name, n) -> n - work0.get(name));
         awaitIdle(platform, deadline);
-        for (String s : List.of("notify", "remediate")) {
+        for (String s : FINDING_SERVICES) {
             platform.replicas(s).forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
         }
         return new Pass(events, findings, cpu, work, seconds);
@@ -291,17 +293,28 @@ public final class ServicesBench {
         return total;
     }
 
-    /** Waits until notify and remediate have taken no more CPU than idling (less than 5%, a profiler included) for five seconds. */
+    /**
+     * Waits until notify, remediate and the console have each taken no more CPU than idling (less than 5%, a profiler
+     * included) for five seconds.
+     */
     private static void awaitIdle(LocalPlatform platform, long deadline) throws Exception {
         int quiet = 0;
-        long[] last = {Proc.cpuNanos(platform.service("notify").pid().orElse(-1)), Proc.cpuNanos(platform.service("remediate").pid().orElse(-1))};
+        long[] last = findingServicesCpu(platform);
         while (quiet < 5) {
-            check(deadline, "notify-service and remediate-service did not go idle");
+            check(deadline, "notify-service, remediate-service and console-service did not go idle");
             Thread.sleep(1000);
-            long[] now = {Proc.cpuNanos(platform.service("notify").pid().orElse(-1)), Proc.cpuNanos(platform.service("remediate").pid().orElse(-1))};
-            quiet = now[0] - last[0] < 50_000_000L && now[1] - last[1] < 50_000_000L ? quiet + 1 : 0;
+            long[] now = findingServicesCpu(platform);
+            boolean idle = true;
+            for (int i = 0; i < now.length; i++) {
+                idle &= now[i] - last[i] < 50_000_000L;
+            }
+            quiet = idle ? quiet + 1 : 0;
             last = now;
         }
+    }
+
+    private static long[] findingServicesCpu(LocalPlatform platform) {
+        return FINDING_SERVICES.stream().mapToLong(s -> Proc.cpuNanos(platform.service(s).pid().orElse(-1))).toArray();
     }
 
     private static void check(long deadline, String what) {

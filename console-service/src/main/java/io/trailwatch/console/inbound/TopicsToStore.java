@@ -55,6 +55,7 @@ public final class TopicsToStore implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TopicsToStore.class);
     private static final String SERVICE = "console";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = ModelJson.newMapper();
 
     /**
      * What to read and how.
@@ -333,7 +334,7 @@ public final class TopicsToStore implements AutoCloseable {
         LOG.warnf("dead-lettered %s-%d@%d: %s", r.topic(), r.partition(), r.offset(), refused.getMessage());
         try {
             deadLetters.send(new ProducerRecord<>(Topics.dlq(SERVICE, channel), null, r.key(),
-                    ModelJson.newMapper().writeValueAsBytes(letter), DeadLetters.headers(letter))).get();
+                    JSON.writeValueAsBytes(letter), DeadLetters.headers(letter))).get();
         } catch (ExecutionException | com.fasterxml.jackson.core.JsonProcessingException e) {
             // the record is still skipped: it can never be shown, and holding the topic back for it would hide the rest
             LOG.errorf(e, "the dead letter of %s-%d@%d was not written", r.topic(), r.partition(), r.offset());

@@ -41,7 +41,7 @@ public final class Refusals {
         counters.computeIfAbsent(reason, r -> Counter.builder(METRIC)
                 .description("Calls to the management API refused for missing, wrong or insufficient credentials")
                 .tag("service", service).tag("reason", r).register(registry)).increment();
-        LOG.warnf("Management API refused (%s): %s %s from %s%s", reason, method == null ? "" : method.toUpperCase(Locale.ROOT),
+        LOG.warnf("%s refused a request (%s): %s %s from %s%s", service, reason, method == null ? "" : method.toUpperCase(Locale.ROOT),
                 printable(path), printable(from), who == null ? "" : " as " + printable(who));
     }
 
