@@ -25,14 +25,19 @@ import java.util.stream.Stream;
  * A real PostgreSQL server for the console's tests, one per test JVM: Debian's {@code postgresql} package (installed
  * with apt-get when missing, as the browser tests install Chromium), a new cluster in a temporary directory, listening
  * on a free loopback port with password (SCRAM) authentication, stopped and deleted when the JVM exits. As root the
- * server runs as the package's {@code postgres} user, since PostgreSQL refuses to run as root.
+ * server runs as the package's {@code postgres} user, since PostgreSQL refuses to run as root. The tests connect as
+ * {@link #USER}, who is no superuser: each new database is theirs, as a deployment's database is its application's.
  */
 public final class PostgreSql {
 
+    /** The role the tests use: owns their databases, nothing more. */
     public static final String USER = "trailwatch";
     public static final String PASSWORD = "trailwatch-test-password";
+    /** The cluster's superuser, for creating databases and roles. */
+    private static final String ADMIN = "admin";
 
     private static PostgreSql shared;
+    private static RuntimeException failed;
 
     private final Path bin;
     private final Path data;
@@ -49,14 +54,22 @@ public final class PostgreSql {
 
     /** The JVM's server, started on first use. */
     public static synchronized PostgreSql shared() {
+        if (failed != null) {
+            throw failed; // once: not apt-get and initdb again for every test
+        }
         if (shared == null) {
             try {
                 shared = start();
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                failed = new UncheckedIOException(e);
+                throw failed;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
+                failed = new IllegalStateException(e);
+                throw failed;
+            } catch (RuntimeException e) {
+                failed = e;
+                throw e;
             }
         }
         return shared;
@@ -65,7 +78,7 @@ public final class PostgreSql {
     /** A new, empty database of its own, owned by {@link #USER}; returns its JDBC URL. */
     public String newDatabase() {
         String name = "console_" + ProcessHandle.current().pid() + "_" + databases.incrementAndGet();
-        try (Connection c = dataSource("postgres").getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = admin("postgres"); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name + " OWNER " + USER);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create database " + name, e);
@@ -86,6 +99,11 @@ public final class PostgreSql {
         return ds;
     }
 
+    /** A connection to {@code database} as the cluster's superuser. */
+    public Connection admin(String database) throws SQLException {
+        return java.sql.DriverManager.getConnection(jdbcUrl(database), ADMIN, PASSWORD);
+    }
+
     /** A data source on a new database of its own. */
     public PGSimpleDataSource newDataSource() {
         String url = newDatabase();
@@ -98,40 +116,69 @@ public final class PostgreSql {
         List<String> asServerUser = root ? List.of("runuser", "-u", "postgres", "--") : List.of();
         Path home = Files.createTempDirectory("trailwatch-postgresql");
         Path data = home.resolve("data");
+        Path log = home.resolve("setup.log");
         Path passwordFile = home.resolve("password");
         Files.writeString(passwordFile, PASSWORD + "\n");
         if (root) {
             giveToPostgres(home);
             giveToPostgres(passwordFile);
         }
-        run(asServerUser, bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER,
+        // run from the cluster's own directory: initdb and pg_ctl change back to where they were started, and the
+        // postgres user may not enter the checkout (under /root, say)
+        run(home, log, asServerUser, bin.resolve("initdb").toString(), "-D", data.toString(), "-U", ADMIN,
                 "--pwfile=" + passwordFile, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            PostgreSql server = new PostgreSql(bin, data, port, asServerUser);
+            Thread stop = new Thread(() -> server.stop(home), "postgresql-stop");
+            Runtime.getRuntime().addShutdownHook(stop); // before the start: a start that times out may leave a server
+            // a throwaway cluster: durability off, the socket beside the data rather than in /var/run
+            String options = "-c listen_addresses=127.0.0.1 -c port=" + port + " -c unix_socket_directories=" + home
+                    + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60";
+            try {
+                run(home, log, asServerUser, bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
+                        home.resolve("server.log").toString(), "-o", options, "-w", "-t", "60", "start");
+            } catch (IllegalStateException e) {
+                last = e; // most likely the port was taken in between: another one
+                Runtime.getRuntime().removeShutdownHook(stop);
+                server.stopServer();
+                continue;
+            }
+            try (Connection c = server.admin("postgres"); Statement s = c.createStatement()) {
+                s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot create the tests' role on the test PostgreSQL", e);
+            }
+            return server;
         }
-        PostgreSql server = new PostgreSql(bin, data, port, asServerUser);
-        // a throwaway cluster: durability off, the socket beside the data rather than in /var/run
-        String options = "-c listen_addresses=127.0.0.1 -c port=" + port + " -c unix_socket_directories=" + home
-                + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60";
-        run(asServerUser, bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", home.resolve("server.log").toString(),
-                "-o", options, "-w", "-t", "60", "start");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.stop(home), "postgresql-stop"));
-        return server;
+        throw new IllegalStateException("the test PostgreSQL did not start (see " + home.resolve("server.log") + ")", last);
     }
 
     private void stop(Path home) {
-        try {
-            run(asServerUser, bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop");
-        } catch (IOException | RuntimeException e) {
-            System.err.println("could not stop the test PostgreSQL in " + data + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stopServer();
         try (Stream<Path> files = Files.walk(home)) {
             files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
         } catch (IOException e) {
             // a temporary directory: left for the system to clean
+        }
+    }
+
+    /** Stops the server if it runs (immediately: the cluster is thrown away). */
+    private void stopServer() {
+        if (!Files.exists(data.resolve("postmaster.pid"))) {
+            return;
+        }
+        try {
+            run(data.getParent(), data.getParent().resolve("setup.log"), asServerUser, bin.resolve("pg_ctl").toString(),
+                    "-D", data.toString(), "-m", "immediate", "-w", "stop");
+        } catch (IOException | RuntimeException e) {
+            System.err.println("could not stop the test PostgreSQL in " + data + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -142,9 +189,20 @@ public final class PostgreSql {
             return found;
         }
         List<String> sudo = "root".equals(System.getProperty("user.name")) ? List.of() : List.of("sudo", "-n");
-        run(sudo, "apt-get", "update", "-qq");
-        run(sudo, "apt-get", "install", "-y", "-qq", "postgresql");
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path log = Files.createTempFile("trailwatch-postgresql-apt", ".log");
+        run(tmp, log, sudo, "apt-get", "-o", "DPkg::Lock::Timeout=300", "update", "-qq");
+        run(tmp, log, sudo, "apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "postgresql");
         found = newestServer();
+        if (found != null) {
+            // the package makes and starts a cluster of its own (port 5432); the tests have theirs
+            String version = found.getParent().getFileName().toString();
+            try {
+                run(tmp, log, sudo, "pg_dropcluster", "--stop", version, "main");
+            } catch (IllegalStateException e) {
+                // none was made (a container without an init system, or a machine that says not to): nothing to drop
+            }
+        }
         if (found == null) {
             throw new IllegalStateException("apt-get did not install a PostgreSQL server under /usr/lib/postgresql;"
                     + " the console's PostgreSQL tests need Debian's postgresql package");
@@ -182,12 +240,11 @@ public final class PostgreSql {
         view.setGroup(group);
     }
 
-    private static void run(List<String> prefix, String... command) throws IOException, InterruptedException {
+    private static void run(Path directory, Path log, List<String> prefix, String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(command));
-        File log = new File(System.getProperty("java.io.tmpdir"), "trailwatch-postgresql-setup.log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
         Process p = pb.start();
         if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {

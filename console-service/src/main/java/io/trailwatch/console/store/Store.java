@@ -375,8 +375,7 @@ public final class Store {
         }
         List<FindingRow> rows = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT " + ROW_COLUMNS + " FROM findings " + where.sql()
-                     + " ORDER BY event_time DESC, finding_id DESC LIMIT ?")) {
+             PreparedStatement s = c.prepareStatement(pageQuery(where))) {
             int i = bind(s, where.params());
             s.setInt(i, size + 1);
             try (ResultSet rs = s.executeQuery()) {
@@ -393,6 +392,16 @@ public final class Store {
         return new Page(List.copyOf(shown), last.eventTime(), last.findingId());
     }
 
+    /** The query of {@link #page}: the condition's parameters, then the number of rows. */
+    static String pageQuery(FindingFilter.Where where) {
+        return "SELECT " + ROW_COLUMNS + " FROM findings " + where.sql() + " ORDER BY event_time DESC, finding_id DESC LIMIT ?";
+    }
+
+    /** The query of {@link #counts}: the condition's parameters. */
+    static String countsQuery(FindingFilter.Where where) {
+        return "SELECT severity_rank, COUNT(*) FROM findings " + where.sql() + " GROUP BY severity_rank";
+    }
+
     /** How many findings match {@code filter} per severity (all severities present, zeros included). */
     public Map<Severity, Long> counts(FindingFilter filter) throws SQLException {
         Map<Severity, Long> counts = new EnumMap<>(Severity.class);
@@ -401,8 +410,7 @@ public final class Store {
         }
         FindingFilter.Where where = filter.where();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT severity_rank, COUNT(*) FROM findings " + where.sql()
-                     + " GROUP BY severity_rank")) {
+             PreparedStatement s = c.prepareStatement(countsQuery(where))) {
             bind(s, where.params());
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

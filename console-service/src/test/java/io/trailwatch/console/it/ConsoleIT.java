@@ -107,6 +107,11 @@ class ConsoleIT {
                 rs.next();
                 assertThat(rs.getInt(1)).isPositive();
             }
+            // PostgreSQL's own migration ran: the text filter's trigram index
+            try (var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'findings_by_text'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(1);
+            }
         }
     }
 

@@ -44,9 +44,12 @@ class StoreOnPostgreSqlTest extends StoreTest {
         FindingFilter.Where where = new FindingFilter(Set.of(), null, null, null, null, null, null, null,
                 md5("12345").substring(0, 12)).where();
 
-        String plan = explain("SELECT finding_id FROM findings " + where.sql(), where);
+        // the queries the store runs for the list and its counts
+        String page = explain(Store.pageQuery(where), where, 11);
+        String counts = explain(Store.countsQuery(where), where);
 
-        assertThat(plan).contains("findings_by_text").doesNotContain("Seq Scan");
+        assertThat(page).contains("findings_by_text").doesNotContain("Seq Scan");
+        assertThat(counts).contains("findings_by_text").doesNotContain("Seq Scan");
         assertThat(store.page(new FindingFilter(Set.of(), null, null, null, null, null, null, null,
                 md5("12345").substring(0, 12).toUpperCase()), null, 10).rows())
                 .extracting(FindingRow::findingId).containsExactly("f12345");
@@ -58,7 +61,7 @@ class StoreOnPostgreSqlTest extends StoreTest {
         String url = server.newDatabase();
         String database = url.substring(url.lastIndexOf('/') + 1);
         String role = "limited_" + database;
-        try (Connection c = server.dataSource(database).getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = server.admin(database); Statement s = c.createStatement()) {
             // may connect and create tables, but not create anything in the database itself (such as an extension)
             s.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'limited-password'");
             s.execute("GRANT USAGE, CREATE ON SCHEMA public TO " + role);
@@ -82,11 +85,14 @@ class StoreOnPostgreSqlTest extends StoreTest {
                 .rows()).extracting(FindingRow::findingId).containsExactly("only");
     }
 
-    private String explain(String sql, FindingFilter.Where where) throws SQLException {
+    /** The plan of {@code sql}, its parameters those of {@code where} and then {@code more}. */
+    private String explain(String sql, FindingFilter.Where where, Object... more) throws SQLException {
         StringBuilder plan = new StringBuilder();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("EXPLAIN " + sql)) {
-            for (int i = 0; i < where.params().size(); i++) {
-                s.setObject(i + 1, where.params().get(i));
+            List<Object> params = new java.util.ArrayList<>(where.params());
+            params.addAll(List.of(more));
+            for (int i = 0; i < params.size(); i++) {
+                s.setObject(i + 1, params.get(i));
             }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
