@@ -35,21 +35,22 @@ public final class PostgreSql {
     public static final String PASSWORD = "trailwatch-test-password";
     /** The cluster's superuser, for creating databases and roles. */
     private static final String ADMIN = "admin";
+    /** PostgreSQL refuses to run as root: then its commands run as the package's postgres user. */
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
 
     private static PostgreSql shared;
     private static RuntimeException failed;
 
     private final Path bin;
-    private final Path data;
+    /** The cluster's directory: its data, logs and socket. */
+    private final Path home;
     private final int port;
-    private final List<String> asServerUser;
     private final AtomicInteger databases = new AtomicInteger();
 
-    private PostgreSql(Path bin, Path data, int port, List<String> asServerUser) {
+    private PostgreSql(Path bin, Path home, int port) {
         this.bin = bin;
-        this.data = data;
+        this.home = home;
         this.port = port;
-        this.asServerUser = asServerUser;
     }
 
     /** The JVM's server, started on first use. */
@@ -75,7 +76,7 @@ public final class PostgreSql {
         return shared;
     }
 
-    /** A new, empty database of its own, owned by {@link #USER}; returns its JDBC URL. */
+    /** A new, empty database of its own, owned by {@link #USER}; returns its name. */
     public String newDatabase() {
         String name = "console_" + ProcessHandle.current().pid() + "_" + databases.incrementAndGet();
         try (Connection c = admin("postgres"); Statement s = c.createStatement()) {
@@ -83,7 +84,7 @@ public final class PostgreSql {
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create database " + name, e);
         }
-        return jdbcUrl(name);
+        return name;
     }
 
     public String jdbcUrl(String database) {
@@ -106,26 +107,23 @@ public final class PostgreSql {
 
     /** A data source on a new database of its own. */
     public PGSimpleDataSource newDataSource() {
-        String url = newDatabase();
-        return dataSource(url.substring(url.lastIndexOf('/') + 1));
+        return dataSource(newDatabase());
     }
 
     private static PostgreSql start() throws IOException, InterruptedException {
         Path bin = installWhenMissing();
-        boolean root = "root".equals(System.getProperty("user.name"));
-        List<String> asServerUser = root ? List.of("runuser", "-u", "postgres", "--") : List.of();
         Path home = Files.createTempDirectory("trailwatch-postgresql");
         Path data = home.resolve("data");
         Path log = home.resolve("setup.log");
         Path passwordFile = home.resolve("password");
         Files.writeString(passwordFile, PASSWORD + "\n");
-        if (root) {
+        if (ROOT) {
             giveToPostgres(home);
             giveToPostgres(passwordFile);
         }
         // run from the cluster's own directory: initdb and pg_ctl change back to where they were started, and the
         // postgres user may not enter the checkout (under /root, say)
-        run(home, log, asServerUser, bin.resolve("initdb").toString(), "-D", data.toString(), "-U", ADMIN,
+        run(home, log, asServerUser(), bin.resolve("initdb").toString(), "-D", data.toString(), "-U", ADMIN,
                 "--pwfile=" + passwordFile, "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync");
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -133,14 +131,14 @@ public final class PostgreSql {
             try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 port = s.getLocalPort();
             }
-            PostgreSql server = new PostgreSql(bin, data, port, asServerUser);
-            Thread stop = new Thread(() -> server.stop(home), "postgresql-stop");
+            PostgreSql server = new PostgreSql(bin, home, port);
+            Thread stop = new Thread(server::stop, "postgresql-stop");
             Runtime.getRuntime().addShutdownHook(stop); // before the start: a start that times out may leave a server
             // a throwaway cluster: durability off, the socket beside the data rather than in /var/run
             String options = "-c listen_addresses=127.0.0.1 -c port=" + port + " -c unix_socket_directories=" + home
                     + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60";
             try {
-                run(home, log, asServerUser, bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
+                run(home, log, asServerUser(), bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
                         home.resolve("server.log").toString(), "-o", options, "-w", "-t", "60", "start");
             } catch (IllegalStateException e) {
                 last = e; // most likely the port was taken in between: another one
@@ -158,7 +156,7 @@ public final class PostgreSql {
         throw new IllegalStateException("the test PostgreSQL did not start (see " + home.resolve("server.log") + ")", last);
     }
 
-    private void stop(Path home) {
+    private void stop() {
         stopServer();
         try (Stream<Path> files = Files.walk(home)) {
             files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
@@ -169,11 +167,12 @@ public final class PostgreSql {
 
     /** Stops the server if it runs (immediately: the cluster is thrown away). */
     private void stopServer() {
+        Path data = home.resolve("data");
         if (!Files.exists(data.resolve("postmaster.pid"))) {
             return;
         }
         try {
-            run(data.getParent(), data.getParent().resolve("setup.log"), asServerUser, bin.resolve("pg_ctl").toString(),
+            run(home, home.resolve("setup.log"), asServerUser(), bin.resolve("pg_ctl").toString(),
                     "-D", data.toString(), "-m", "immediate", "-w", "stop");
         } catch (IOException | RuntimeException e) {
             System.err.println("could not stop the test PostgreSQL in " + data + ": " + e.getMessage());
@@ -188,24 +187,21 @@ public final class PostgreSql {
         if (found != null) {
             return found;
         }
-        List<String> sudo = "root".equals(System.getProperty("user.name")) ? List.of() : List.of("sudo", "-n");
+        List<String> sudo = ROOT ? List.of() : List.of("sudo", "-n");
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         Path log = Files.createTempFile("trailwatch-postgresql-apt", ".log");
         run(tmp, log, sudo, "apt-get", "-o", "DPkg::Lock::Timeout=300", "update", "-qq");
         run(tmp, log, sudo, "apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "postgresql");
         found = newestServer();
-        if (found != null) {
-            // the package makes and starts a cluster of its own (port 5432); the tests have theirs
-            String version = found.getParent().getFileName().toString();
-            try {
-                run(tmp, log, sudo, "pg_dropcluster", "--stop", version, "main");
-            } catch (IllegalStateException e) {
-                // none was made (a container without an init system, or a machine that says not to): nothing to drop
-            }
-        }
         if (found == null) {
             throw new IllegalStateException("apt-get did not install a PostgreSQL server under /usr/lib/postgresql;"
                     + " the console's PostgreSQL tests need Debian's postgresql package");
+        }
+        // the package makes and starts a cluster of its own (port 5432); the tests have theirs
+        try {
+            run(tmp, log, sudo, "pg_dropcluster", "--stop", found.getParent().getFileName().toString(), "main");
+        } catch (IllegalStateException e) {
+            // none was made (a container without an init system, or a machine that says not to): nothing to drop
         }
         return found;
     }
@@ -230,6 +226,10 @@ public final class PostgreSql {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    private static List<String> asServerUser() {
+        return ROOT ? List.of("runuser", "-u", "postgres", "--") : List.of();
     }
 
     private static void giveToPostgres(Path path) throws IOException {

@@ -45,7 +45,7 @@ public class ConsoleResources implements QuarkusTestResourceLifecycleManager {
         c.put("trailwatch.console.management.password", MANAGEMENT_PASSWORD);
         c.put("trailwatch.console.reading.retry-after", "200ms");
         c.putAll(io.trailwatch.testsupport.Tokens.config()); // bearer tokens of the tests' identity provider
-        databaseUrl = PostgreSql.shared().newDatabase();
+        databaseUrl = PostgreSql.shared().jdbcUrl(PostgreSql.shared().newDatabase());
         c.put("quarkus.datasource.active", "false");
         c.put("quarkus.datasource.\"postgresql\".active", "true");
         c.put("quarkus.datasource.\"postgresql\".jdbc.url", databaseUrl);

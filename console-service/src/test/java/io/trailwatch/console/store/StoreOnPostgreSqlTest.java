@@ -58,8 +58,7 @@ class StoreOnPostgreSqlTest extends StoreTest {
     @Test
     void aDatabaseUserWhoMayNotCreateTheExtension_stillGetsTheSchema_andTheTextFilterWorksWithoutTheIndex() throws SQLException {
         PostgreSql server = PostgreSql.shared();
-        String url = server.newDatabase();
-        String database = url.substring(url.lastIndexOf('/') + 1);
+        String database = server.newDatabase();
         String role = "limited_" + database;
         try (Connection c = server.admin(database); Statement s = c.createStatement()) {
             // may connect and create tables, but not create anything in the database itself (such as an extension)

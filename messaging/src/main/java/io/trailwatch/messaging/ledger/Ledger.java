@@ -1,5 +1,6 @@
 package io.trailwatch.messaging.ledger;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,16 +39,8 @@ public final class Ledger {
     /** A key, as 128 bits of its SHA-256. */
     record Digest(long high, long low) {
         static Digest of(String key) {
-            byte[] d = SHA_256.get().digest(key.getBytes(StandardCharsets.UTF_8));
-            return new Digest(longAt(d, 0), longAt(d, 8));
-        }
-
-        private static long longAt(byte[] b, int from) {
-            long v = 0;
-            for (int i = from; i < from + 8; i++) {
-                v = (v << 8) | (b[i] & 0xFF);
-            }
-            return v;
+            ByteBuffer d = ByteBuffer.wrap(SHA_256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
+            return new Digest(d.getLong(0), d.getLong(8));
         }
     }
 
