@@ -36,7 +36,8 @@ import java.util.concurrent.Future;
  *     <li>The measured pass: the corpus again, under other keys. Each service's CPU (user + system, from /proc) is read
  *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
  *     every event ingest published, notify, remediate and the console when they have been idle for five seconds (their CPU per
- *     finding includes that idle time, which is what a finding costs them at this rate).</li>
+ *     finding includes that idle time, which is what a finding costs them at this rate). Beside the CPU, the seconds
+ *     the service's collector paused it in that time, from its own metrics.</li>
  *     <li>Resident memory (RSS) of each service after the run, and its peak.</li>
  * </ol>
  * With {@code --replicas N}, ingest-service and detect-service run N processes each, as N pods would: each replica's
@@ -66,10 +67,12 @@ public final class ServicesBench {
      *
      * @param events     events ingest published (all replicas)
      * @param cpuSeconds CPU seconds per replica, by its name
+     * @param gcSeconds  of those, the seconds its collector paused it (its {@code jvm_gc_pause_seconds}), by its name
      * @param work       per replica of ingest and detect: the events it published or read
      * @param seconds    from the first upload until detect had read every event
      */
-    record Pass(long events, long findings, Map<String, Double> cpuSeconds, Map<String, Long> work, double seconds) {
+    record Pass(long events, long findings, Map<String, Double> cpuSeconds, Map<String, Double> gcSeconds, Map<String, Long> work,
+                double seconds) {
     }
 
     /** The floor's best round. */
@@ -117,31 +120,34 @@ public final class ServicesBench {
      * repeats the warm-up's events and so finds little that is new.
      */
     private static void print(LocalPlatform platform, Floor floor, Pass warm, Pass pass) {
-        System.out.printf(Locale.ROOT, "%-20s %12s %9s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "per CPU-s", "x floor",
-                "RSS MB", "peak MB", "dead letters");
-        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
-                floor.perCpuSecond(), "1.00", "-", "-", "-");
+        System.out.printf(Locale.ROOT, "%-20s %12s %9s %7s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "GC-s", "per CPU-s",
+                "x floor", "RSS MB", "peak MB", "dead letters");
+        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7s %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
+                "-", floor.perCpuSecond(), "1.00", "-", "-", "-");
         for (String s : SERVICES) {
             List<Service> replicas = platform.replicas(s);
             boolean events = s.equals("ingest") || s.equals("detect");
             double cpu = 0;
+            double gc = 0;
             long rss = 0;
             long peak = 0;
             long dead = 0;
             for (Service r : replicas) {
                 long pid = r.pid().orElse(-1);
                 double replicaCpu = events ? pass.cpuSeconds().get(r.name()) : warm.cpuSeconds().get(r.name()) + pass.cpuSeconds().get(r.name());
+                double replicaGc = events ? pass.gcSeconds().get(r.name()) : warm.gcSeconds().get(r.name()) + pass.gcSeconds().get(r.name());
                 long replicaRss = Proc.status(pid, "VmRSS:");
                 long replicaPeak = Proc.status(pid, "VmHWM:");
                 long replicaDead = deadLetters(r, s);
                 cpu += replicaCpu;
+                gc += replicaGc;
                 rss += replicaRss;
                 peak += replicaPeak;
                 dead += replicaDead;
                 if (replicas.size() > 1) {
                     long work = pass.work().get(r.name());
-                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work, replicaCpu,
-                            work / replicaCpu, String.format(Locale.ROOT, "%.2f", work / replicaCpu / floor.perCpuSecond()),
+                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work, replicaCpu,
+                            replicaGc, work / replicaCpu, String.format(Locale.ROOT, "%.2f", work / replicaCpu / floor.perCpuSecond()),
                             replicaRss, replicaPeak, replicaDead);
                 }
             }
@@ -149,11 +155,12 @@ public final class ServicesBench {
             String perCpu = events ? String.format(Locale.ROOT, "%,14.0f", work / cpu)
                     : String.format(Locale.ROOT, "%9.2f ms/f", work == 0 ? Double.NaN : cpu * 1000 / work);
             String ratio = events ? String.format(Locale.ROOT, "%.2f", work / cpu / floor.perCpuSecond()) : "-";
-            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " (" + replicas.size()
-                    + " replicas)" : ""), work, cpu, perCpu.strip(), ratio, rss, peak, dead);
+            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " (" + replicas.size()
+                    + " replicas)" : ""), work, cpu, gc, perCpu.strip(), ratio, rss, peak, dead);
         }
         System.out.println("(work: events of the measured pass for ingest and detect, per replica what it published or read;"
-                + " findings of both passes for notify, remediate and console, ms/f: CPU milliseconds per finding; RSS and peak of"
+                + " findings of both passes for notify, remediate and console; GC-s: seconds of that CPU time the service was paused"
+                + " for garbage collection (wall clock, its jvm_gc_pause_seconds); ms/f: CPU milliseconds per finding; RSS and peak of"
                 + " several replicas: their sum; dead letters: written by the service in the whole run, none expected from a"
                 + " generated corpus)");
     }
@@ -209,7 +216,11 @@ public final class ServicesBench {
         List<Service> ingest = platform.replicas("ingest");
         List<Service> detect = platform.replicas("detect");
         Map<String, Long> cpu0 = new LinkedHashMap<>();
-        SERVICES.forEach(s -> platform.replicas(s).forEach(r -> cpu0.put(r.name(), Proc.cpuNanos(r.pid().orElse(-1)))));
+        Map<String, Double> gc0 = new LinkedHashMap<>();
+        SERVICES.forEach(s -> platform.replicas(s).forEach(r -> {
+            cpu0.put(r.name(), Proc.cpuNanos(r.pid().orElse(-1)));
+            gc0.put(r.name(), gcPauses(r));
+        }));
         Map<String, Long> work0 = work(ingest, detect);
         long objects0 = objectsDone(ingest);
         long published0 = sum(ingest, "trailwatch_ingest_records_published_total");
@@ -218,27 +229,49 @@ public final class ServicesBench {
         long t0 = System.nanoTime();
         upload(platform, corpus, prefix);
         Map<String, Double> cpu = new LinkedHashMap<>();
+        Map<String, Double> gc = new LinkedHashMap<>();
         long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
         while (objectsDone(ingest) - objects0 < corpus.size()) {
             check(deadline, "ingest-service did not finish the corpus");
             Thread.sleep(POLL);
         }
-        ingest.forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
+        ingest.forEach(r -> {
+            cpu.put(r.name(), seconds(r, cpu0));
+            gc.put(r.name(), gcPauses(r) - gc0.get(r.name()));
+        });
         long events = sum(ingest, "trailwatch_ingest_records_published_total") - published0;
         while (sum(detect, "trailwatch_detect_events_total") - detected0 < events) {
             check(deadline, "detect-service did not read every event");
             Thread.sleep(POLL);
         }
-        detect.forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
+        detect.forEach(r -> {
+            cpu.put(r.name(), seconds(r, cpu0));
+            gc.put(r.name(), gcPauses(r) - gc0.get(r.name()));
+        });
         double seconds = (System.nanoTime() - t0) / 1e9;
         long findings = sum(detect, "trailwatch_detect_findings_total") - findings0;
         Map<String, Long> work = work(ingest, detect);
         work.replaceAll((name, n) -> n - work0.get(name));
         awaitIdle(platform, deadline);
         for (String s : FINDING_SERVICES) {
-            platform.replicas(s).forEach(r -> cpu.put(r.name(), seconds(r, cpu0)));
+            platform.replicas(s).forEach(r -> {
+                cpu.put(r.name(), seconds(r, cpu0));
+                gc.put(r.name(), gcPauses(r) - gc0.get(r.name()));
+            });
         }
-        return new Pass(events, findings, cpu, work, seconds);
+        return new Pass(events, findings, cpu, gc, work, seconds);
+    }
+
+    /** Seconds a replica was paused for garbage collection since it started; NaN when its metrics cannot be read. */
+    private static double gcPauses(Service replica) {
+        try {
+            return replica.metric("jvm_gc_pause_seconds_sum", l -> true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        } catch (java.io.IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** The CPU seconds a pass cost a service's replicas together. */

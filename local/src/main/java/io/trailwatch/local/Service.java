@@ -137,6 +137,11 @@ public final class Service {
      * Prometheus text its management interface serves at {@code /q/metrics}.
      */
     public long counter(String name, java.util.function.Predicate<String> series) throws IOException, InterruptedException {
+        return (long) metric(name, series);
+    }
+
+    /** A metric of this service as {@link #counter} reads it, without rounding (e.g. seconds). */
+    public double metric(String name, java.util.function.Predicate<String> series) throws IOException, InterruptedException {
         String body = HTTP.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/q/metrics")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         double total = 0;
@@ -145,7 +150,7 @@ public final class Service {
                 total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        return (long) total;
+        return total;
     }
 
     /** SIGKILL, as a crash or an OOM kill would. */

@@ -289,7 +289,13 @@ public final class ObjectIngestor {
                             + " is not " + account + ", the account in the object's key", text(record), record.eventId());
                     return;
                 }
-                pending.track(events.publish(record, accountId, eventTime, index), pending.published, error -> tooLarge(error, index, record));
+                // Until Kafka acknowledges it, an event holds only what a refusal for size would name, not its bytes: the
+                // producer copied those into its batch, and thousands of events are in flight at once.
+                String eventId = record.eventId();
+                String source = record.eventSource();
+                String name = record.eventName();
+                pending.track(events.publish(record, accountId, eventTime, index), pending.published,
+                        error -> tooLarge(error, index, eventId, source, name));
                 metrics.recordPublished();
             } catch (InvalidRecordException e) {
                 LOG.warnf("Record %d of %s is invalid (%s): %s", index, ref.uri(), e.reason(), e.getMessage());
@@ -307,14 +313,14 @@ public final class ObjectIngestor {
          * Dead-letters a record Kafka will never take for its size (without its body), so its file goes on; false for
          * any other failure, which fails the object.
          */
-        private boolean tooLarge(Throwable error, int index, RawRecord event) {
+        private boolean tooLarge(Throwable error, int index, String eventId, String eventSource, String eventName) {
             Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : error;
             if (!(cause instanceof EventSink.TooLargeException)) {
                 return false;
             }
             LOG.warnf("Record %d of %s is too large for Kafka: %s", index, ref.uri(), cause.getMessage());
-            deadLetterRecord(index, TOO_LARGE_FOR_KAFKA, cause.getMessage() + "; eventID " + event.eventId() + ", "
-                    + event.eventSource() + " " + event.eventName(), null, event.eventId());
+            deadLetterRecord(index, TOO_LARGE_FOR_KAFKA, cause.getMessage() + "; eventID " + eventId + ", "
+                    + eventSource + " " + eventName, null, eventId);
             return true;
         }
 
