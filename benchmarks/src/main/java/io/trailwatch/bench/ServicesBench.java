@@ -134,8 +134,8 @@ public final class ServicesBench {
             long dead = 0;
             for (Service r : replicas) {
                 long pid = r.pid().orElse(-1);
-                double replicaCpu = events ? pass.cpuSeconds().get(r.name()) : warm.cpuSeconds().get(r.name()) + pass.cpuSeconds().get(r.name());
-                double replicaGc = events ? pass.gcSeconds().get(r.name()) : warm.gcSeconds().get(r.name()) + pass.gcSeconds().get(r.name());
+                double replicaCpu = spent(events, warm.cpuSeconds(), pass.cpuSeconds(), r.name());
+                double replicaGc = spent(events, warm.gcSeconds(), pass.gcSeconds(), r.name());
                 long replicaRss = Proc.status(pid, "VmRSS:");
                 long replicaPeak = Proc.status(pid, "VmHWM:");
                 long replicaDead = deadLetters(r, s);
@@ -235,31 +235,34 @@ public final class ServicesBench {
             check(deadline, "ingest-service did not finish the corpus");
             Thread.sleep(POLL);
         }
-        ingest.forEach(r -> {
-            cpu.put(r.name(), seconds(r, cpu0));
-            gc.put(r.name(), gcPauses(r) - gc0.get(r.name()));
-        });
+        ingest.forEach(r -> measure(r, cpu0, gc0, cpu, gc));
         long events = sum(ingest, "trailwatch_ingest_records_published_total") - published0;
         while (sum(detect, "trailwatch_detect_events_total") - detected0 < events) {
             check(deadline, "detect-service did not read every event");
             Thread.sleep(POLL);
         }
-        detect.forEach(r -> {
-            cpu.put(r.name(), seconds(r, cpu0));
-            gc.put(r.name(), gcPauses(r) - gc0.get(r.name()));
-        });
+        detect.forEach(r -> measure(r, cpu0, gc0, cpu, gc));
         double seconds = (System.nanoTime() - t0) / 1e9;
         long findings = sum(detect, "trailwatch_detect_findings_total") - findings0;
         Map<String, Long> work = work(ingest, detect);
         work.replaceAll((name, n) -> n - work0.get(name));
         awaitIdle(platform, deadline);
         for (String s : FINDING_SERVICES) {
-            platform.replicas(s).forEach(r -> {
-                cpu.put(r.name(), seconds(r, cpu0));
-                gc.put(r.name(), gcPauses(r) - gc0.get(r.name()));
-            });
+            platform.replicas(s).forEach(r -> measure(r, cpu0, gc0, cpu, gc));
         }
         return new Pass(events, findings, cpu, gc, work, seconds);
+    }
+
+    /** A replica's CPU seconds and GC pause seconds since {@code cpu0} and {@code gc0} were read, into {@code cpu} and {@code gc}. */
+    private static void measure(Service replica, Map<String, Long> cpu0, Map<String, Double> gc0, Map<String, Double> cpu,
+                                Map<String, Double> gc) {
+        cpu.put(replica.name(), seconds(replica, cpu0));
+        gc.put(replica.name(), gcPauses(replica) - gc0.get(replica.name()));
+    }
+
+    /** A replica's seconds of the measured pass (ingest and detect), or of both passes (the services that take findings). */
+    private static double spent(boolean measuredOnly, Map<String, Double> warm, Map<String, Double> measured, String replica) {
+        return measuredOnly ? measured.get(replica) : warm.get(replica) + measured.get(replica);
     }
 
     /** Seconds a replica was paused for garbage collection since it started; NaN when its metrics cannot be read. */
