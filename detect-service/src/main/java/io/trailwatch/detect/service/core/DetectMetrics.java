@@ -18,6 +18,7 @@ public final class DetectMetrics {
     private final Counter futureDated;
     private final Map<String, Counter> findings = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> secondCopies = new ConcurrentHashMap<>();
 
     public DetectMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -44,8 +45,10 @@ public final class DetectMetrics {
 
     /** An event skipped as a second copy: it came {@code via}, after the copy that came {@code first}. */
     public void secondCopy(String via, String first) {
-        Counter.builder("trailwatch.detect.second_copies").description("Events skipped as the second copy of an event "
-                + "(through EventBridge and in its log file)").tag("via", via).tag("first", first).register(registry).increment();
+        // with EventBridge on, every other event is one: its counter is looked up here, not in the registry's meter map
+        secondCopies.computeIfAbsent(via + '|' + first, k -> Counter.builder("trailwatch.detect.second_copies")
+                .description("Events skipped as the second copy of an event (through EventBridge and in its log file)")
+                .tag("via", via).tag("first", first).register(registry)).increment();
     }
 
     public void deadLetter(String reason) {
