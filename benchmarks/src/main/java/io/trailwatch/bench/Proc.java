@@ -15,6 +15,54 @@ final class Proc {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos).orElse(0L);
     }
 
+    /**
+     * CPU time (user + system) of a JVM's JIT compiler threads so far ({@code C1 CompilerThread*} and
+     * {@code C2 CompilerThread*}); NaN when unknown.
+     */
+    static double compilerNanos(long pid) {
+        return threadsNanos(pid, name -> name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre"));
+    }
+
+    /**
+     * CPU time (user + system) of a JVM's garbage collector so far: its {@code VM Thread}, where the serial collector
+     * works (and the VM's other operations at a safepoint, few beside it), and the threads of the parallel and G1
+     * collectors ({@code GC Thread#*}, {@code G1 *}); NaN when unknown. Unlike the pause time a JVM reports, this is
+     * the collector's CPU, which on busy shared cores is much less than the wall-clock time it paused the service for.
+     */
+    static double collectorNanos(long pid) {
+        return threadsNanos(pid, name -> name.equals("VM Thread") || name.startsWith("GC Thread") || name.startsWith("G1 "));
+    }
+
+    /**
+     * CPU time (user + system) so far of a process's threads whose names (as /proc/PID/task/TID/comm gives them, cut to
+     * 15 characters) pass {@code named}; NaN when unknown. A thread that has ended is counted in no thread. Clock ticks
+     * are taken as Linux's USER_HZ, 100 a second.
+     */
+    static double threadsNanos(long pid, java.util.function.Predicate<String> named) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        long ticks = 0;
+        try (var threads = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) threads::iterator) {
+                try {
+                    if (named.test(Files.readString(t.resolve("comm")).strip())) {
+                        ticks += threadTicks(Files.readString(t.resolve("stat")));
+                    }
+                } catch (java.io.IOException e) {
+                    // the thread ended while being read
+                }
+            }
+        } catch (Exception e) {
+            return Double.NaN;
+        }
+        return ticks * 10_000_000.0;
+    }
+
+    /** utime + stime of a /proc/.../stat line: its 14th and 15th fields, counted after the name in parentheses. */
+    static long threadTicks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
     /** A memory field of /proc/PID/status in MB ({@code VmRSS:} resident now, {@code VmHWM:} its peak); -1 when unknown. */
     static long status(long pid, String field) {
         try {

@@ -28,12 +28,15 @@ import java.util.concurrent.Future;
  * on the same broker ({@link ProducerFloor}: gunzip, Jackson streaming and a real producer, in a JVM of its own).
  * <ol>
  *     <li>The floor: best of three rounds over the corpus, after a warm-up round.</li>
- *     <li>Warm-up: {@value #WARM_FILES} files of one record, then the whole corpus, through the platform. A service up for
+ *     <li>Warm-up: {@value #WARM_FILES} files of one record, then a generated corpus of about the corpus's size, of the
+ *     same mix and accounts but other events, dated before it ({@link Corpus#before}). A service up for
  *     hours has fetched thousands of files, and its per-file code (the SQS and S3 clients, the ledger) is compiled; a
  *     pass of the corpus alone fetches a hundred, and the measured pass then spent about a fifth of ingest-service's
  *     CPU compiling that code and running it interpreted (a Flight Recording showed 1,300 methods compiled during
  *     it, most of them the AWS SDK's).</li>
- *     <li>The measured pass: the corpus again, under other keys. Each service's CPU (user + system, from /proc) is read
+ *     <li>The measured pass: the corpus, whose events no service has seen. (Measuring the warm-up's corpus again, as
+ *     this bench once did, had detect-service skip its management writes, a quarter of the generated events, as second
+ *     copies, and find the rest's state already there.) Each service's CPU (user + system, from /proc) is read
  *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
  *     every event ingest published, notify, remediate and the console when they have been idle for five seconds (their CPU per
  *     finding includes that idle time, which is what a finding costs them at this rate). Beside the CPU, the seconds
@@ -52,9 +55,10 @@ public final class ServicesBench {
     private static final String FLOOR_TOPIC = "trailwatch.bench.floor";
     /**
      * How often a stage is asked whether it is done. A scrape of /q/metrics is work for the service (detect-service's
-     * Kafka Streams metrics are thousands of lines): asked every 50 ms, it took a fifth of detect-service's CPU samples.
+     * Kafka Streams metrics are thousands of lines): asked every 50 ms, it took a fifth of detect-service's CPU samples;
+     * every 500 ms, 5-7% of them over a pass of four minutes. Every 2 s it is a scrape rate that monitoring could have.
      */
-    private static final long POLL = 500;
+    private static final long POLL = 2000;
     /** Small files of the warm-up: enough for the JIT to compile what runs once per file (C2 compiles at 5,000 calls). */
     static final int WARM_FILES = 5_000;
     private static final int UPLOADERS = 4;
@@ -66,13 +70,34 @@ public final class ServicesBench {
      * What one pass of the corpus cost each replica.
      *
      * @param events     events ingest published (all replicas)
-     * @param cpuSeconds CPU seconds per replica, by its name
-     * @param gcSeconds  of those, the seconds its collector paused it (its {@code jvm_gc_pause_seconds}), by its name
+     * @param spent      what each replica spent, by its name
      * @param work       per replica of ingest and detect: the events it published or read
      * @param seconds    from the first upload until detect had read every event
      */
-    record Pass(long events, long findings, Map<String, Double> cpuSeconds, Map<String, Double> gcSeconds, Map<String, Long> work,
+    record Pass(long events, long findings, Map<String, Spent> spent, Map<String, Long> work,
                 double seconds) {
+    }
+
+    /**
+     * What a replica spent: CPU seconds (user + system of its process), and of those the seconds of its garbage
+     * collector's threads and of its JIT compiler's, all from /proc. (The pause time a JVM reports is wall clock:
+     * during a storm of findings on two shared cores it was two to three times the collector's CPU.)
+     */
+    record Spent(double cpu, double gc, double jit) {
+
+        /** What a replica has spent since it started; NaN for what cannot be read. */
+        static Spent soFar(Service replica) {
+            long pid = replica.pid().orElse(-1);
+            return new Spent(Proc.cpuNanos(pid) / 1e9, Proc.collectorNanos(pid) / 1e9, Proc.compilerNanos(pid) / 1e9);
+        }
+
+        Spent minus(Spent before) {
+            return new Spent(cpu - before.cpu, gc - before.gc, jit - before.jit);
+        }
+
+        Spent plus(Spent other) {
+            return new Spent(cpu + other.cpu, gc + other.gc, jit + other.jit);
+        }
     }
 
     /** The floor's best round. */
@@ -105,8 +130,11 @@ public final class ServicesBench {
             Pass small = pass(platform, Corpus.small(WARM_FILES, 7), "warmup-files/");
             System.out.printf(Locale.ROOT, "warm-up files: %,d files of one record in %.1f s, ingest %.2f CPU-ms per file%n",
                     WARM_FILES, small.seconds(), cpuSeconds(small, "ingest") * 1000 / WARM_FILES);
-            Pass warm = pass(platform, corpus, "warmup/");
-            System.out.printf(Locale.ROOT, "warm-up pass: %,d events, %,d findings in %.1f s%n", warm.events(), warm.findings(), warm.seconds());
+            // as many generated files as hold about the corpus's records (a generated file holds 2,550 on average)
+            int warmFiles = corpusDir == null ? files : (int) Math.max(1, Math.min(records / 2_550, 2_000));
+            Pass warm = pass(platform, Corpus.before(warmFiles, 43), "warmup/");
+            System.out.printf(Locale.ROOT, "warm-up pass: %,d events (generated, seed 43, dated before the corpus), %,d findings"
+                    + " in %.1f s%n", warm.events(), warm.findings(), warm.seconds());
             Pass measured = pass(platform, corpus, "measured/");
             System.out.printf(Locale.ROOT, "measured pass: %,d events, %,d findings in %.1f s: %,.0f events/s with %d replica%s of"
                     + " ingest and detect%n%n", measured.events(), measured.findings(), measured.seconds(),
@@ -116,51 +144,49 @@ public final class ServicesBench {
     }
 
     /**
-     * The table. Events per CPU-second from the measured pass; CPU per finding from both passes, as the measured pass
-     * repeats the warm-up's events and so finds little that is new.
+     * The table. Events per CPU-second from the measured pass; CPU per finding from both passes (the findings of both
+     * reach notify, remediate and the console while the measured pass runs).
      */
     private static void print(LocalPlatform platform, Floor floor, Pass warm, Pass pass) {
-        System.out.printf(Locale.ROOT, "%-20s %12s %9s %7s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "GC-s", "per CPU-s",
-                "x floor", "RSS MB", "peak MB", "dead letters");
-        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7s %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
-                "-", floor.perCpuSecond(), "1.00", "-", "-", "-");
+        System.out.printf(Locale.ROOT, "%-20s %12s %9s %7s %7s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "GC-s", "JIT-s",
+                "per CPU-s", "x floor", "RSS MB", "peak MB", "dead letters");
+        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7s %7s %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
+                "-", "-", floor.perCpuSecond(), "1.00", "-", "-", "-");
         for (String s : SERVICES) {
             List<Service> replicas = platform.replicas(s);
             boolean events = s.equals("ingest") || s.equals("detect");
-            double cpu = 0;
-            double gc = 0;
+            Spent total = new Spent(0, 0, 0);
             long rss = 0;
             long peak = 0;
             long dead = 0;
             for (Service r : replicas) {
                 long pid = r.pid().orElse(-1);
-                double replicaCpu = spent(events, warm.cpuSeconds(), pass.cpuSeconds(), r.name());
-                double replicaGc = spent(events, warm.gcSeconds(), pass.gcSeconds(), r.name());
+                Spent spent = events ? pass.spent().get(r.name()) : warm.spent().get(r.name()).plus(pass.spent().get(r.name()));
                 long replicaRss = Proc.status(pid, "VmRSS:");
                 long replicaPeak = Proc.status(pid, "VmHWM:");
                 long replicaDead = deadLetters(r, s);
-                cpu += replicaCpu;
-                gc += replicaGc;
+                total = total.plus(spent);
                 rss += replicaRss;
                 peak += replicaPeak;
                 dead += replicaDead;
                 if (replicas.size() > 1) {
                     long work = pass.work().get(r.name());
-                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work, replicaCpu,
-                            replicaGc, work / replicaCpu, String.format(Locale.ROOT, "%.2f", work / replicaCpu / floor.perCpuSecond()),
-                            replicaRss, replicaPeak, replicaDead);
+                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %7.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work,
+                            spent.cpu(), spent.gc(), spent.jit(), work / spent.cpu(),
+                            String.format(Locale.ROOT, "%.2f", work / spent.cpu() / floor.perCpuSecond()), replicaRss, replicaPeak, replicaDead);
                 }
             }
             long work = events ? pass.events() : warm.findings() + pass.findings();
+            double cpu = total.cpu();
             String perCpu = events ? String.format(Locale.ROOT, "%,14.0f", work / cpu)
                     : String.format(Locale.ROOT, "%9.2f ms/f", work == 0 ? Double.NaN : cpu * 1000 / work);
             String ratio = events ? String.format(Locale.ROOT, "%.2f", work / cpu / floor.perCpuSecond()) : "-";
-            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " (" + replicas.size()
-                    + " replicas)" : ""), work, cpu, gc, perCpu.strip(), ratio, rss, peak, dead);
+            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %7.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " ("
+                    + replicas.size() + " replicas)" : ""), work, cpu, total.gc(), total.jit(), perCpu.strip(), ratio, rss, peak, dead);
         }
         System.out.println("(work: events of the measured pass for ingest and detect, per replica what it published or read;"
-                + " findings of both passes for notify, remediate and console; GC-s: seconds of that CPU time the service was paused"
-                + " for garbage collection (wall clock, its jvm_gc_pause_seconds); ms/f: CPU milliseconds per finding; RSS and peak of"
+                + " findings of both passes for notify, remediate and console; GC-s and JIT-s: of that CPU time, its garbage"
+                + " collector's and its JIT compiler's threads'; ms/f: CPU milliseconds per finding; RSS and peak of"
                 + " several replicas: their sum; dead letters: written by the service in the whole run, none expected from a"
                 + " generated corpus)");
     }
@@ -215,12 +241,8 @@ public final class ServicesBench {
     private static Pass pass(LocalPlatform platform, List<Corpus.File> corpus, String prefix) throws Exception {
         List<Service> ingest = platform.replicas("ingest");
         List<Service> detect = platform.replicas("detect");
-        Map<String, Long> cpu0 = new LinkedHashMap<>();
-        Map<String, Double> gc0 = new LinkedHashMap<>();
-        SERVICES.forEach(s -> platform.replicas(s).forEach(r -> {
-            cpu0.put(r.name(), Proc.cpuNanos(r.pid().orElse(-1)));
-            gc0.put(r.name(), gcPauses(r));
-        }));
+        Map<String, Spent> before = new LinkedHashMap<>();
+        SERVICES.forEach(s -> platform.replicas(s).forEach(r -> before.put(r.name(), Spent.soFar(r))));
         Map<String, Long> work0 = work(ingest, detect);
         long objects0 = objectsDone(ingest);
         long published0 = sum(ingest, "trailwatch_ingest_records_published_total");
@@ -228,59 +250,34 @@ public final class ServicesBench {
         long findings0 = sum(detect, "trailwatch_detect_findings_total");
         long t0 = System.nanoTime();
         upload(platform, corpus, prefix);
-        Map<String, Double> cpu = new LinkedHashMap<>();
-        Map<String, Double> gc = new LinkedHashMap<>();
+        Map<String, Spent> spent = new LinkedHashMap<>();
         long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
         while (objectsDone(ingest) - objects0 < corpus.size()) {
             check(deadline, "ingest-service did not finish the corpus");
             Thread.sleep(POLL);
         }
-        ingest.forEach(r -> measure(r, cpu0, gc0, cpu, gc));
+        ingest.forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
         long events = sum(ingest, "trailwatch_ingest_records_published_total") - published0;
         while (sum(detect, "trailwatch_detect_events_total") - detected0 < events) {
             check(deadline, "detect-service did not read every event");
             Thread.sleep(POLL);
         }
-        detect.forEach(r -> measure(r, cpu0, gc0, cpu, gc));
+        detect.forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
         double seconds = (System.nanoTime() - t0) / 1e9;
         long findings = sum(detect, "trailwatch_detect_findings_total") - findings0;
         Map<String, Long> work = work(ingest, detect);
         work.replaceAll((name, n) -> n - work0.get(name));
         awaitIdle(platform, deadline);
         for (String s : FINDING_SERVICES) {
-            platform.replicas(s).forEach(r -> measure(r, cpu0, gc0, cpu, gc));
+            platform.replicas(s).forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
         }
-        return new Pass(events, findings, cpu, gc, work, seconds);
-    }
-
-    /** A replica's CPU seconds and GC pause seconds since {@code cpu0} and {@code gc0} were read, into {@code cpu} and {@code gc}. */
-    private static void measure(Service replica, Map<String, Long> cpu0, Map<String, Double> gc0, Map<String, Double> cpu,
-                                Map<String, Double> gc) {
-        cpu.put(replica.name(), seconds(replica, cpu0));
-        gc.put(replica.name(), gcPauses(replica) - gc0.get(replica.name()));
-    }
-
-    /** A replica's seconds of the measured pass (ingest and detect), or of both passes (the services that take findings). */
-    private static double spent(boolean measuredOnly, Map<String, Double> warm, Map<String, Double> measured, String replica) {
-        return measuredOnly ? measured.get(replica) : warm.get(replica) + measured.get(replica);
-    }
-
-    /** Seconds a replica was paused for garbage collection since it started; NaN when its metrics cannot be read. */
-    private static double gcPauses(Service replica) {
-        try {
-            return replica.metric("jvm_gc_pause_seconds_sum", l -> true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Double.NaN;
-        } catch (java.io.IOException | RuntimeException e) {
-            return Double.NaN;
-        }
+        return new Pass(events, findings, spent, work, seconds);
     }
 
     /** The CPU seconds a pass cost a service's replicas together. */
     private static double cpuSeconds(Pass pass, String service) {
-        return pass.cpuSeconds().entrySet().stream().filter(e -> e.getKey().equals(service) || e.getKey().startsWith(service + "-"))
-                .mapToDouble(Map.Entry::getValue).sum();
+        return pass.spent().entrySet().stream().filter(e -> e.getKey().equals(service) || e.getKey().startsWith(service + "-"))
+                .mapToDouble(e -> e.getValue().cpu()).sum();
     }
 
     /** Puts the files in the bucket and announces them, a few at a time (a put and a send wait on a round trip each). */
@@ -359,7 +356,4 @@ public final class ServicesBench {
         }
     }
 
-    private static double seconds(Service replica, Map<String, Long> cpu0) {
-        return (Proc.cpuNanos(replica.pid().orElse(-1)) - cpu0.get(replica.name())) / 1e9;
-    }
 }

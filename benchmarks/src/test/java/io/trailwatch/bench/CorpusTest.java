@@ -42,6 +42,36 @@ class CorpusTest {
     }
 
     @Test
+    void theWarmUpCorpusHasTheMixOfTheMeasuredOneButNoneOfItsEventsAndEndsBeforeItStarts() throws Exception {
+        var measured = read(Corpus.generate(6, 42));
+        var warmUp = read(Corpus.before(6, 43));
+
+        assertThat(warmUp).hasSizeGreaterThan(1_000);
+        assertThat(warmUp.stream().map(r -> r.path("eventID").asText()))
+                .doesNotContainAnyElementsOf(measured.stream().map(r -> r.path("eventID").asText()).toList());
+        Instant lastWarm = warmUp.stream().map(r -> Instant.parse(r.path("eventTime").asText())).max(Instant::compareTo).orElseThrow();
+        Instant firstMeasured = measured.stream().map(r -> Instant.parse(r.path("eventTime").asText())).min(Instant::compareTo).orElseThrow();
+        assertThat(lastWarm).isBefore(firstMeasured.minus(java.time.Duration.ofDays(1)));
+        assertThat(names(warmUp)).isEqualTo(names(measured));
+        assertThat(warmUp.stream().map(r -> r.path("recipientAccountId").asText()).distinct().sorted().toList())
+                .isEqualTo(measured.stream().map(r -> r.path("recipientAccountId").asText()).distinct().sorted().toList());
+    }
+
+    private static java.util.List<com.fasterxml.jackson.databind.JsonNode> read(java.util.List<Corpus.File> files) throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var records = new java.util.ArrayList<com.fasterxml.jackson.databind.JsonNode>();
+        for (Corpus.File f : files) {
+            var doc = json.readTree(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(f.bytes())));
+            doc.get("Records").forEach(records::add);
+        }
+        return records;
+    }
+
+    private static java.util.Set<String> names(java.util.List<com.fasterxml.jackson.databind.JsonNode> records) {
+        return records.stream().map(r -> r.path("eventName").asText()).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    @Test
     void aDirectoryWithNoLogFileIsRefusedWithAReason() throws Exception {
         Files.writeString(dir.resolve("manifest.json"), "{\"files\":[]}");
 
