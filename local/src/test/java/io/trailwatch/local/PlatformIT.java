@@ -725,6 +725,9 @@ class PlatformIT {
     void theConsole_inABrowser_showsTheFindings_narrowsThem_andShowsAFindingsDeliveries() throws Exception {
         JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
         String account = "310000000001";
+        assertThat(platform.service(LocalPlatform.CONSOLE).metric("trailwatch_console_purged_total", l -> true))
+                .as("findings the console deleted for their age: none of the sample's, dated January 2026, minutes after start")
+                .isZero();
         try (ConsoleInABrowser operator = ConsoleInABrowser.operator(e)) {
             assertThat(operator.browser.getCurrentUrl()).as("the login link lands on the findings").endsWith("/findings");
             operator.awaitTotal(account, () -> findings.of(account).size());
