@@ -39,8 +39,9 @@ import java.util.concurrent.Future;
  *     copies, and find the rest's state already there.) Each service's CPU (user + system, from /proc) is read
  *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
  *     every event ingest published, notify, remediate and the console when they have been idle for five seconds (their CPU per
- *     finding includes that idle time, which is what a finding costs them at this rate). Beside the CPU, the seconds
- *     the service's collector paused it in that time, from its own metrics.</li>
+ *     finding includes that idle time, which is what a finding costs them at this rate). Of that CPU, the seconds its
+ *     garbage collector's and its JIT compiler's threads spent (from /proc/PID/task: the collector's CPU, not the
+ *     pauses the JVM reports, which are wall clock and two to three times longer on two busy cores).</li>
  *     <li>Resident memory (RSS) of each service after the run, and its peak.</li>
  * </ol>
  * With {@code --replicas N}, ingest-service and detect-service run N processes each, as N pods would: each replica's

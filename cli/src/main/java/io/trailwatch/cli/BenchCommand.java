@@ -209,7 +209,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "noise", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Prints how much the pack says about ordinary traffic.", "Findings per severity and rule on a "
-                    + "generated corpus with no attack in it (about 3.5% of calls denied), and medium-or-higher findings "
+                    + "generated corpus with no attack in it (about 3.5%% of calls denied), and medium-or-higher findings "
                     + "per million events beside the limit of 50."})
     static final class Noise implements Callable<Integer> {
         @Spec

@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
 /** ./trailwatch's options: every command has help, and a wrong option is an error that names it. */
 class CommandLineTest {
@@ -35,6 +36,25 @@ class CommandLineTest {
 
             assertThat(run(args.toArray(String[]::new))).as(command + " --help").isZero();
             assertThat(stdout()).as(command + " --help").startsWith("Usage: trailwatch " + String.join(" ", command));
+        }
+    }
+
+    @Test
+    void everyDescription_isAValidFormat_soTheHelpPrintsItWithoutAWarning() {
+        // picocli formats each description line (String.format: "%n" is a line break); a lone '%' makes it warn on
+        // stderr and print the text unformatted
+        for (List<String> command : commands()) {
+            CommandLine cl = Trailwatch.commandLine();
+            for (String name : command) {
+                cl = cl.getSubcommands().get(name);
+            }
+            var spec = cl.getCommandSpec();
+            List<String> texts = new ArrayList<>(List.of(spec.usageMessage().description()));
+            spec.options().forEach(o -> texts.addAll(List.of(o.description())));
+            spec.positionalParameters().forEach(p -> texts.addAll(List.of(p.description())));
+            for (String text : texts) {
+                assertThatCode(() -> String.format(java.util.Locale.ROOT, text)).as(command + ": " + text).doesNotThrowAnyException();
+            }
         }
     }
 
