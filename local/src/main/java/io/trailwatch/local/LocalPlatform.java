@@ -63,6 +63,9 @@ public final class LocalPlatform implements AutoCloseable {
     public static final String CONSOLE = "console";
     /** Partitions of the events and findings topics locally: no more replicas of a service than that do work. */
     public static final int PARTITIONS = 6;
+
+    /** detect-service's RocksDB memory when run locally ({@code trailwatch.detect.state-memory}; the service's default is 64M). */
+    static final String LOCAL_STATE_MEMORY = "32M";
     static final int MAX_REPLICAS = PARTITIONS;
 
     /**
@@ -398,6 +401,8 @@ public final class LocalPlatform implements AutoCloseable {
         c.put("trailwatch.detect.lists.allowed-countries", "AU");
         c.put("trailwatch.detect.lists.trusted-accounts", "310000000003");
         c.put("trailwatch.detect.expire-every", "30s");
+        // RocksDB's bound: half the service's 64M default, enough for the state of a laptop's accounts (docs/local.md)
+        c.put("trailwatch.detect.state-memory", LOCAL_STATE_MEMORY);
         return c;
     }
 
