@@ -440,9 +440,6 @@ public final class LocalPlatform implements AutoCloseable {
         managementUsers(c);
         c.put("trailwatch.console.data-dir", options.state().resolve(CONSOLE).toAbsolutePath().toString());
         c.put("trailwatch.console.login-token", consoleToken);
-        // The store lasts one run (emptied at start), and the sample's trails are dated from January 2026: a retention by
-        // event time would delete the sample's findings at its first sweep, a minute after start, and every one an hour later.
-        c.put("trailwatch.console.retention", "0");
         c.put("trailwatch.console.management.remediate-url", services.get("remediate").managementUrl());
         c.put("trailwatch.console.management.ingest-url", services.get("ingest").managementUrl());
         c.put("trailwatch.console.management.user", OPERATOR);

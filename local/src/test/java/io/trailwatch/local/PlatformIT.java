@@ -726,7 +726,8 @@ class PlatformIT {
         JsonNode e = JSON.readTree(state.resolve("endpoints.json").toFile());
         String account = "310000000001";
         assertThat(platform.service(LocalPlatform.CONSOLE).metric("trailwatch_console_purged_total", l -> true))
-                .as("findings the console deleted for their age: none of the sample's, dated January 2026, minutes after start")
+                .as("rows the console's retention (90 days since it received them) deleted: none of the sample's, whose events"
+                        + " are from January 2026")
                 .isZero();
         try (ConsoleInABrowser operator = ConsoleInABrowser.operator(e)) {
             assertThat(operator.browser.getCurrentUrl()).as("the login link lands on the findings").endsWith("/findings");

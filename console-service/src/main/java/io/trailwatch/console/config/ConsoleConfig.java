@@ -21,8 +21,9 @@ import java.util.Optional;
 public interface ConsoleConfig {
 
     /**
-     * How long findings stay in the store, by their event time, with their deliveries and remediations; integrity
-     * records by when they were checked. Deleted once an hour. 0: forever.
+     * How long findings stay in the store after the console last received them (a grown finding's new version counts),
+     * with their deliveries and remediations; integrity records by when they were checked. Not by event time, so the
+     * findings of a backfill of old trails stay as long as any. Deleted once an hour. 0: forever.
      */
     @WithDefault("90d")
     Duration retention();

@@ -552,8 +552,9 @@ public final class Store {
     }
 
     /**
-     * Deletes findings whose event time is before {@code before}, with their deliveries and remediations, and
-     * integrity records checked before it.
+     * Deletes findings the console last received before {@code before} (a grown finding's new version counts), with
+     * their deliveries and remediations, and integrity records checked before it. Not by event time: a backfill of last
+     * year's trail makes findings about events older than any retention, and they stay as long as any other.
      */
     public Purged purge(Instant before) throws SQLException {
         long t = before.toEpochMilli();
@@ -561,10 +562,10 @@ public final class Store {
             c.setAutoCommit(false);
             try {
                 long deliveries = update(c, "DELETE FROM deliveries WHERE finding_id IN"
-                        + " (SELECT finding_id FROM findings WHERE event_time < ?)", t);
+                        + " (SELECT finding_id FROM findings WHERE last_seen < ?)", t);
                 long remediations = update(c, "DELETE FROM remediations WHERE finding_id IN"
-                        + " (SELECT finding_id FROM findings WHERE event_time < ?)", t);
-                long findings = update(c, "DELETE FROM findings WHERE event_time < ?", t);
+                        + " (SELECT finding_id FROM findings WHERE last_seen < ?)", t);
+                long findings = update(c, "DELETE FROM findings WHERE last_seen < ?", t);
                 // outcomes of findings never seen here (the findings topic's retention ran out first)
                 deliveries += update(c, "DELETE FROM deliveries WHERE at < ?", t);
                 remediations += update(c, "DELETE FROM remediations WHERE at < ?", t);

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -193,20 +194,28 @@ abstract class StoreTest {
     }
 
     @Test
-    void retention_deletesOldFindingsWithTheirOutcomes_andOldDigests_andKeepsTheRest() throws SQLException {
-        Finding old = Fixtures.finding("old", "high", "111122223333", "Old", T0);
-        Finding recent = Fixtures.finding("new", "high", "111122223333", "New", T0.plusSeconds(86_400 * 30));
-        store.write(batch(List.of(read(Topics.FINDINGS, old, 1), read(Topics.FINDINGS, recent, 2)),
-                List.of(read(Topics.DELIVERIES, Fixtures.deliveryOf(Fixtures.delivered(), "old"), 3)),
+    void retention_deletesFindingsLastReceivedBeforeIt_withTheirOutcomes_andOldDigests_whateverTheEventsTimes() throws SQLException {
+        Instant cutoff = T0.plus(Duration.ofDays(10));
+        clock.set(T0);
+        Finding stale = Fixtures.finding("stale", "high", "111122223333", "Received long ago", T0);
+        Finding growing = Fixtures.finding("growing", "high", "111122223333", "Received long ago, grown since", T0);
+        store.write(batch(List.of(read(Topics.FINDINGS, stale, 1), read(Topics.FINDINGS, growing, 2)),
+                List.of(read(Topics.DELIVERIES, Fixtures.deliveryOf(Fixtures.delivered(), "stale"), 3)),
                 List.of(), List.of(read(Topics.INTEGRITY, Fixtures.validDigest(), 4))));
+        clock.set(T0.plus(Duration.ofDays(30)));
+        Finding backfilled = Fixtures.finding("backfilled", "high", "111122223333", "A year-old event, received now",
+                T0.minus(Duration.ofDays(365)));
+        store.write(batch(List.of(read(Topics.FINDINGS, backfilled, 5), read(Topics.FINDINGS, Fixtures.grown(growing, 4), 6)),
+                List.of(), List.of(), List.of()));
 
-        Store.Purged purged = store.purge(T0.plusSeconds(86_400 * 10));
+        Store.Purged purged = store.purge(cutoff);
 
         assertThat(purged.findings()).isEqualTo(1);
         assertThat(purged.deliveries()).isEqualTo(1);
-        assertThat(purged.integrity()).isEqualTo(1);
-        assertThat(store.finding("old")).isEmpty();
-        assertThat(store.finding("new")).isPresent();
+        assertThat(purged.integrity()).as("checked before the cutoff").isEqualTo(1);
+        assertThat(store.finding("stale")).isEmpty();
+        assertThat(store.finding("backfilled")).as("its event is older than any retention, but it just arrived").isPresent();
+        assertThat(store.finding("growing")).as("its new version arrived after the cutoff").isPresent();
         assertThat(store.integrity()).isEmpty();
     }
 
