@@ -85,10 +85,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "services", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Prints each service's CPU cost beside the floor.", "The local platform with default settings, "
-                    + "a warm-up pass of the corpus, then the corpus again: events per CPU-second of ingest-service and "
-                    + "detect-service next to the floor measured in the same run (gunzip + Jackson streaming + a Kafka "
-                    + "producer, in a JVM of its own), CPU per finding of notify-service and remediate-service, and each "
-                    + "service's RSS. --corpus skips files that are not CloudTrail log files."})
+                    + "a warm-up pass of other events of the same mix (generated, dated before the corpus), then the corpus: "
+                    + "events per CPU-second of ingest-service and detect-service next to the floor measured in the same "
+                    + "run (gunzip + Jackson streaming + a Kafka producer, in a JVM of its own), CPU per finding of "
+                    + "notify-service, remediate-service and console-service, and each service's RSS. --corpus skips files "
+                    + "that are not CloudTrail log files."})
     static final class Services implements Callable<Integer> {
         @Spec
         CommandSpec spec;
