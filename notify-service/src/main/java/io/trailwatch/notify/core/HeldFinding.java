@@ -11,19 +11,22 @@ import java.util.Optional;
 
 /**
  * A finding held for a digest, as its record on the grouped topic says in its headers: for which destination and
- * route, in which window, and which finding (the value is the finding itself; the key is the window, so a window's
- * findings share a partition and one replica assembles its digest).
+ * route, in which window, and which finding in which account (the value is the finding itself; the key is the window,
+ * so a window's findings share a partition and one replica assembles its digest). The headers are all a digest needs
+ * of a finding it counts but does not show.
  *
  * @param destination the destination
  * @param route       the route that sent it there
  * @param findingId   the finding held
+ * @param accountId   its account; null in a record written before the header was (the finding then says)
  * @param held        the window it is held in
  */
-public record HeldFinding(String destination, String route, String findingId, Grouper.Held held) {
+public record HeldFinding(String destination, String route, String findingId, String accountId, Grouper.Held held) {
 
     static final String DESTINATION = "tw_destination";
     static final String ROUTE = "tw_route";
     static final String FINDING = "tw_finding";
+    static final String ACCOUNT = "tw_account";
     static final String WINDOW = "tw_window";
     static final String WINDOW_END = "tw_window_end";
     static final String ACROSS_ACCOUNTS = "tw_window_across_accounts";
@@ -39,7 +42,7 @@ public record HeldFinding(String destination, String route, String findingId, Gr
             if (destination == null || route == null || finding == null || window == null || end == null) {
                 return Optional.empty();
             }
-            return Optional.of(new HeldFinding(destination, route, finding,
+            return Optional.of(new HeldFinding(destination, route, finding, text(headers, ACCOUNT),
                     new Grouper.Held(window, Instant.parse(end), "true".equals(text(headers, ACROSS_ACCOUNTS)))));
         } catch (DateTimeParseException e) {
             return Optional.empty();
@@ -52,6 +55,9 @@ public record HeldFinding(String destination, String route, String findingId, Gr
         h.add(DESTINATION, bytes(destination));
         h.add(ROUTE, bytes(route));
         h.add(FINDING, bytes(findingId));
+        if (accountId != null) {
+            h.add(ACCOUNT, bytes(accountId));
+        }
         h.add(WINDOW, bytes(held.window()));
         h.add(WINDOW_END, bytes(held.end().toString()));
         h.add(ACROSS_ACCOUNTS, bytes(Boolean.toString(held.acrossAccounts())));

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Assembles storm digests from the grouped topic, where every held finding is a record keyed by its window, and sends
@@ -44,6 +45,11 @@ import java.util.function.Function;
  * half read. When {@code send} says not yet (the destination is down), the digest is tried again {@code retryEvery}
  * later, and its records stay uncommitted. Memory is bounded by the windows open: each keeps a sample of ten, up to a
  * thousand accounts and ten thousand finding ids.
+ * <p>
+ * A window's findings are read (their JSON decoded) only while its digest shows them: the first, and the sample. The
+ * rest are counted from their records' headers (finding and account), so under a storm of thousands the assembler
+ * decodes ten per window, not every one, and a record whose finding does not read is still counted when the digest
+ * would not have shown it.
  */
 public final class DigestAssembler implements AutoCloseable {
 
@@ -71,20 +77,38 @@ public final class DigestAssembler implements AutoCloseable {
             this.key = key;
         }
 
-        void add(HeldFinding h, Finding f) {
-            if (ids.size() < MAX_IDS && !ids.add(h.findingId())) {
-                return; // held twice (a redelivery after a crash): counted once
+        /**
+         * Counts a held finding, reading it only when the digest shows it or its account is not in the headers; false
+         * when it had to be read and did not read (then it is not counted).
+         */
+        boolean add(HeldFinding h, Supplier<Finding> read) {
+            boolean remembered = ids.size() < MAX_IDS;
+            if (remembered && !ids.add(h.findingId())) {
+                return true; // held twice (a redelivery after a crash): counted once
             }
-            if (first == null) {
-                first = f;
+            boolean shown = sample.size() < Grouper.SAMPLE;
+            String account = h.accountId();
+            if (shown || account == null) {
+                Finding f = read.get();
+                if (f == null) {
+                    if (remembered) {
+                        ids.remove(h.findingId());
+                    }
+                    return false;
+                }
+                account = String.valueOf(f.accountId());
+                if (first == null) {
+                    first = f;
+                }
+                if (shown) {
+                    sample.add(f);
+                }
             }
             held++;
-            if (sample.size() < Grouper.SAMPLE) {
-                sample.add(f);
-            }
             if (accounts.size() < MAX_ACCOUNTS) {
-                accounts.add(String.valueOf(f.accountId()));
+                accounts.add(account);
             }
+            return true;
         }
 
         Grouper.Digest digest() {
@@ -185,20 +209,27 @@ public final class DigestAssembler implements AutoCloseable {
 
     private void read(ConsumerRecord<String, byte[]> r) {
         var held = HeldFinding.of(r.headers());
-        Finding f = null;
-        try {
-            f = r.value() == null ? null : JSON.readValue(r.value(), Finding.class);
-        } catch (Exception e) {
-            // told below
-        }
-        if (held.isEmpty() || f == null) {
+        if (held.isEmpty() || r.value() == null) {
             LOG.warnf("skipped %s-%d@%d: not a held finding", r.topic(), r.partition(), r.offset());
             return;
         }
         var tp = new TopicPartition(r.topic(), r.partition());
         String id = held.get().destination() + "|" + held.get().held().window() + "|" + held.get().held().end();
-        Finding finding = f;
-        windows.computeIfAbsent(id, k -> new Window(tp, r.offset(), held.get())).add(held.get(), finding);
+        Window w = windows.computeIfAbsent(id, k -> new Window(tp, r.offset(), held.get()));
+        if (!w.add(held.get(), () -> finding(r))) {
+            LOG.warnf("skipped %s-%d@%d: its finding does not read", r.topic(), r.partition(), r.offset());
+            if (w.held == 0) {
+                windows.remove(id);
+            }
+        }
+    }
+
+    private static Finding finding(ConsumerRecord<String, byte[]> r) {
+        try {
+            return JSON.readValue(r.value(), Finding.class);
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private void settle() {

@@ -199,7 +199,8 @@ public class Notifier {
         if (deferral.isEmpty()) { // a delivery put off was admitted before
             var held = grouper.admit(target.destination(), f, arrived);
             if (held.isPresent()) {
-                return hold(f, target, type, arrived, new HeldFinding(target.destination(), target.route(), f.findingId(), held.get()));
+                return hold(f, target, type, arrived, new HeldFinding(target.destination(), target.route(), f.findingId(),
+                        f.accountId(), held.get()));
             }
         }
         return courier.deliver(f, (n, retry) -> deliveries.send(keyed(new Delivery(f.findingId(), f.ruleId(), f.severity(),

@@ -96,17 +96,61 @@ class DigestAssemblerIT {
         });
     }
 
+    @Test
+    void aDigestCountsTheFindingsItDoesNotShowByTheirHeaders_andReadsOnlyTheOnesItShows() throws Exception {
+        String topic = "assembler-it.grouped.headers";
+        TestKafka.shared().createTopics(1, topic);
+        var window = new Grouper.Held("hook|flood", Instant.now().plusSeconds(2), true);
+        try (var producer = producer()) {
+            for (int i = 1; i <= 25; i++) {
+                String id = "f" + i;
+                String account = "10000000000" + (i % 3);
+                // past the sample of ten, a finding that would not even read: only its headers count it
+                byte[] value = i <= Grouper.SAMPLE ? ModelJson.newMapper().writeValueAsBytes(
+                        TestFindings.finding(id, "flood", "low", "c", account, "eu-west-1")) : "{not a finding".getBytes();
+                send(producer, topic, window, new HeldFinding("hook", "all", id, account, window), value);
+            }
+            // a record from before the account header: its finding tells the account
+            send(producer, topic, window, new HeldFinding("hook", "all", "older", null, window), ModelJson.newMapper()
+                    .writeValueAsBytes(TestFindings.finding("older", "flood", "low", "c", "100000000009", "eu-west-1")));
+        }
+        List<Grouper.Digest> sent = new CopyOnWriteArrayList<>();
+
+        try (var assembler = DigestAssembler.start(connection(), topic, "assembler-it-headers", d -> {
+            sent.add(d);
+            return CompletableFuture.completedFuture(true);
+        }, RETRY, Clock.systemUTC())) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> !sent.isEmpty());
+        }
+
+        assertThat(sent).singleElement().satisfies(d -> {
+            assertThat(d.held()).isEqualTo(26);
+            assertThat(d.first().findingId()).isEqualTo("f1");
+            assertThat(d.sample()).extracting(Finding::findingId).containsExactly("f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8",
+                    "f9", "f10");
+            assertThat(d.accounts()).as("three accounts from the headers, one from the older record's finding").isEqualTo(4);
+        });
+    }
+
     private static void hold(String topic, Grouper.Held window, String... findingIds) throws Exception {
         String destination = window.window().substring(0, window.window().indexOf('|'));
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                TestKafka.shared().bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+        try (var producer = producer()) {
             for (String id : findingIds) {
                 Finding f = TestFindings.finding(id, "r", "low", "c", "111", "eu-west-1");
-                var held = new HeldFinding(destination, "all", id, window);
-                producer.send(new ProducerRecord<>(topic, null, window.window(), ModelJson.newMapper().writeValueAsBytes(f),
-                        held.headers())).get();
+                send(producer, topic, window, new HeldFinding(destination, "all", id, f.accountId(), window),
+                        ModelJson.newMapper().writeValueAsBytes(f));
             }
         }
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, Grouper.Held window, HeldFinding held,
+                             byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, null, window.window(), value, held.headers())).get();
+    }
+
+    private static KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
     }
 
     private static Map<String, Object> connection() {
