@@ -48,6 +48,11 @@ public final class LedgerFollower implements AutoCloseable {
             }
 
             @Override
+            public boolean readsValues() {
+                return false; // a key, and whether it is a tombstone
+            }
+
+            @Override
             public void polled() {
                 long now = System.currentTimeMillis();
                 if (now - lastExpiry[0] > EXPIRY_EVERY.toMillis()) {

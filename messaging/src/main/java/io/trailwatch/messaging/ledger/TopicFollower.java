@@ -10,10 +10,13 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -42,6 +45,30 @@ public final class TopicFollower implements AutoCloseable {
 
         /** After every poll (about twice a second), records or not: for housekeeping such as expiry. */
         default void polled() {
+        }
+
+        /**
+         * Whether {@link #accept} reads record values. When not, a record's value is an empty array (null for a
+         * tombstone) and its bytes are never copied out of the fetched batch: a follower of keys and headers makes no
+         * garbage of the values, which on the ledger and grouped topics are whole deliveries and findings.
+         */
+        default boolean readsValues() {
+            return true;
+        }
+    }
+
+    /** Values as present (an empty array) or absent (null), never copied. */
+    static final class Presence implements Deserializer<byte[]> {
+        private static final byte[] PRESENT = new byte[0];
+
+        @Override
+        public byte[] deserialize(String topic, byte[] data) {
+            return data == null ? null : PRESENT;
+        }
+
+        @Override
+        public byte[] deserialize(String topic, Headers headers, ByteBuffer data) {
+            return data == null ? null : PRESENT;
         }
     }
 
@@ -125,7 +152,8 @@ public final class TopicFollower implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        try (var c = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+        Deserializer<byte[]> values = target.readsValues() ? new ByteArrayDeserializer() : new Presence();
+        try (var c = new KafkaConsumer<>(config, new StringDeserializer(), values)) {
             consumer = c;
             if (!running) {
                 return;

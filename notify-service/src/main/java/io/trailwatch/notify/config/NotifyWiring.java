@@ -158,6 +158,11 @@ public class NotifyWiring {
             public void polled() {
                 grouper.expire(Instant.now());
             }
+
+            @Override
+            public boolean readsValues() {
+                return false; // the headers say all of it; the finding is the digest assembler's
+            }
         }, KafkaConnection.of(kafkaConfig), topic, definition, config.grouping().window().plusHours(1), Clock.systemUTC());
         return new Restored(follower, ready);
     }
