@@ -20,7 +20,9 @@ import java.util.Optional;
  * ones anyway).
  * <p>
  * The grouper only decides; what was held, and so what each digest will say, is on Kafka (the grouped topic, see
- * {@link Held}) and a digest is assembled there, so a crash loses neither. At start, and from other replicas, the
+ * {@link Held}) and a digest is assembled there, so a crash loses neither. It also says which held findings a digest
+ * may show ({@link Hold#shown}): the first {@value #SAMPLE} this replica held in a window, the only ones whose evidence
+ * the grouped topic needs. At start, and from other replicas, the
  * windows that held findings come back through {@link #restore}, so a storm goes on being held across a restart.
  * Memory is bounded by the windows open; a window is forgotten once it ended. Thread-safe.
  */
@@ -53,12 +55,21 @@ public final class Grouper {
     public record Held(String window, Instant end, boolean acrossAccounts) {
     }
 
+    /**
+     * A finding held, and whether it is among the first {@value #SAMPLE} this replica held in its window: those are
+     * what the window's digest shows, so they are kept whole; the others are only counted.
+     */
+    public record Hold(Held held, boolean shown) {
+    }
+
     private final Duration window;
     private final int accounts;
     /** Per rule and account: when the window ends. */
     private final Map<String, Instant> open = new HashMap<>();
     /** Per rule, across accounts. */
     private final Map<String, RuleWindow> rules = new HashMap<>();
+    /** Per window: how many findings this replica held in it, up to one more than a digest shows. */
+    private final Map<Held, Integer> heldHere = new HashMap<>();
 
     private static final class RuleWindow {
         final Instant end;
@@ -85,7 +96,12 @@ public final class Grouper {
     }
 
     /** Empty: send the finding now. Else the window it is held in. */
-    public synchronized Optional<Held> admit(String destination, Finding f, Instant now) {
+    public Optional<Held> admit(String destination, Finding f, Instant now) {
+        return hold(destination, f, now).map(Hold::held);
+    }
+
+    /** Empty: send the finding now. Else the window it is held in, and whether its digest may show it. */
+    public synchronized Optional<Hold> hold(String destination, Finding f, Instant now) {
         if (window.isZero()) {
             return Optional.empty();
         }
@@ -93,7 +109,7 @@ public final class Grouper {
         String key = ruleKey + "|" + f.accountId();
         Instant end = open.get(key);
         if (end != null && now.isBefore(end)) {
-            return Optional.of(new Held(key, end, false));
+            return held(new Held(key, end, false));
         }
         if (Severity.of(f.severity()).map(sev -> sev.compareTo(Severity.HIGH) >= 0).orElse(false)) {
             open.put(key, now.plus(window));
@@ -105,11 +121,16 @@ public final class Grouper {
             rules.put(ruleKey, r);
         }
         if (r.accountsSent >= accounts) {
-            return Optional.of(new Held(ruleKey, r.end, true));
+            return held(new Held(ruleKey, r.end, true));
         }
         r.accountsSent++;
         open.put(key, now.plus(window));
         return Optional.empty();
+    }
+
+    private Optional<Hold> held(Held h) {
+        int n = heldHere.merge(h, 1, (a, b) -> Math.min(a + b, SAMPLE + 1));
+        return Optional.of(new Hold(h, n <= SAMPLE));
     }
 
     /**
@@ -137,6 +158,7 @@ public final class Grouper {
         int before = open.size() + rules.size();
         open.values().removeIf(end -> !now.isBefore(end));
         rules.values().removeIf(r -> !now.isBefore(r.end));
+        heldHere.keySet().removeIf(h -> !now.isBefore(h.end()));
         return before - open.size() - rules.size();
     }
 

@@ -1,5 +1,6 @@
 package io.trailwatch.notify.core;
 
+import io.trailwatch.model.Finding;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -62,6 +63,20 @@ public record HeldFinding(String destination, String route, String findingId, St
         h.add(WINDOW_END, bytes(held.end().toString()));
         h.add(ACROSS_ACCOUNTS, bytes(Boolean.toString(held.acrossAccounts())));
         return h;
+    }
+
+    /**
+     * The value of a held finding's record: the finding whole when its window's digest may show it, else without its
+     * evidence (the triggering event, most of a finding's bytes), which only a digest's first finding and sample
+     * show. A digest whose first record was written without it still has every other field to say what it is like.
+     */
+    public static Finding value(Finding f, boolean shown) {
+        if (shown || f.evidence() == null) {
+            return f;
+        }
+        return new Finding(f.findingId(), f.ruleId(), f.title(), f.description(), f.severity(), f.category(), f.mitre(),
+                f.accountId(), f.region(), f.principal(), f.sourceIp(), f.eventSource(), f.eventName(), f.eventTime(),
+                f.eventIds(), f.count(), f.windowStart(), f.windowEnd(), null, f.runbook(), f.references(), f.outcome());
     }
 
     /** The ledger's key of the delivery it stands for. */

@@ -197,10 +197,10 @@ public class Notifier {
         Courier courier = couriers.get(target.destination());
         String type = courier.destination().type();
         if (deferral.isEmpty()) { // a delivery put off was admitted before
-            var held = grouper.admit(target.destination(), f, arrived);
-            if (held.isPresent()) {
-                return hold(f, target, type, arrived, new HeldFinding(target.destination(), target.route(), f.findingId(),
-                        f.accountId(), held.get()));
+            var hold = grouper.hold(target.destination(), f, arrived);
+            if (hold.isPresent()) {
+                return hold(f, hold.get().shown(), target, type, arrived, new HeldFinding(target.destination(), target.route(),
+                        f.findingId(), f.accountId(), hold.get().held()));
             }
         }
         return courier.deliver(f, (n, retry) -> deliveries.send(keyed(new Delivery(f.findingId(), f.ruleId(), f.severity(),
@@ -224,12 +224,15 @@ public class Notifier {
                 });
     }
 
-    /** Writes the held finding to the grouped topic; done ("grouped") once Kafka has it, so a crash cannot lose it. */
-    private CompletableFuture<FindingConsumer.Outcome<Delivery>> hold(Finding f, Router.Target target, String type, Instant arrived,
-                                                                     HeldFinding held) {
+    /**
+     * Writes the held finding to the grouped topic, whole when its digest may show it ({@link HeldFinding#value}); done
+     * ("grouped") once Kafka has it, so a crash cannot lose it.
+     */
+    private CompletableFuture<FindingConsumer.Outcome<Delivery>> hold(Finding f, boolean shown, Router.Target target, String type,
+                                                                     Instant arrived, HeldFinding held) {
         CompletableFuture<FindingConsumer.Outcome<Delivery>> written = new CompletableFuture<>();
-        groupedOut.send(Message.of(f).addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(held.held().window())
-                        .withHeaders(held.headers()).build())
+        groupedOut.send(Message.of(HeldFinding.value(f, shown)).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(held.held().window()).withHeaders(held.headers()).build())
                 .withAckWithMetadata(m -> {
                     written.complete(FindingConsumer.done(audit(f, target, type, "grouped", 0, arrived, null, null, null)));
                     return CompletableFuture.completedFuture(null);

@@ -86,6 +86,27 @@ class GrouperTest {
                 .as("after its end, a new window").isEmpty();
     }
 
+    @Test
+    void theFirstTenFindingsHeldInAWindow_areTheOnesItsDigestMayShow_andEachWindowCountsItsOwn() {
+        var g = new Grouper(Duration.ofMinutes(5), 1);
+        g.admit("slack", finding("sent", "r", "low", account(1)), T);
+        List<Boolean> shown = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            shown.add(g.hold("slack", finding("held-" + i, "r", "low", account(1)), T.plusSeconds(i)).orElseThrow().shown());
+        }
+        assertThat(shown.subList(0, Grouper.SAMPLE)).as("the first ten held").containsOnly(true);
+        assertThat(shown.subList(Grouper.SAMPLE, 25)).as("the rest, only counted").containsOnly(false);
+
+        assertThat(g.hold("slack", finding("other-account", "r", "low", account(2)), T.plusSeconds(30)))
+                .as("the rule in another account: held in the rule's window across accounts, which counts its own")
+                .map(Grouper.Hold::shown).contains(true);
+        g.expire(T.plusSeconds(301));
+        g.admit("slack", finding("next", "r", "low", account(1)), T.plusSeconds(301));
+        assertThat(g.hold("slack", finding("next-held", "r", "low", account(1)), T.plusSeconds(302)))
+                .as("the next window of the same rule starts its count again")
+                .map(Grouper.Hold::shown).contains(true);
+    }
+
     private static String account(int i) {
         return String.format("%012d", 100000000000L + i);
     }

@@ -221,6 +221,24 @@ class NotifyIT {
         assertThat(sent.indexOf("critical")).as("sent before the storm messages still queued (%d sent before it arrived): %s",
                 sentBefore, sent).isLessThanOrEqualTo((int) sentBefore + 2);
         assertThat(paced.get(sent.indexOf("digest")).getRequest().getBodyAsString()).containsPattern("[0-9]+ more like this across [0-9]+ accounts");
+
+        // on the grouped topic, each window's first ten are whole (its digest shows them); the rest travel without
+        // their evidence, most of a finding's bytes
+        Map<String, List<ConsumerRecord<String, String>>> windows = new java.util.LinkedHashMap<>();
+        try (var grouped = new TopicReader(TestKafka.shared().bootstrapServers(), Topics.NOTIFY_GROUPED)) {
+            grouped.drain(Duration.ofSeconds(2)).stream()
+                    .filter(r -> TopicReader.header(r, "tw_finding").startsWith("paced-storm-"))
+                    .forEach(r -> windows.computeIfAbsent(r.key() + "|" + TopicReader.header(r, "tw_window_end"),
+                            k -> new ArrayList<>()).add(r));
+        }
+        assertThat(windows.values().stream().mapToInt(List::size).sum()).as("every finding held").isGreaterThanOrEqualTo(200);
+        windows.forEach((window, records) -> {
+            List<Boolean> whole = records.stream().map(r -> tree(r).has("evidence")).toList();
+            assertThat(whole.subList(0, Math.min(10, whole.size()))).as(window + ": the first ten whole").containsOnly(true);
+            assertThat(whole.subList(Math.min(10, whole.size()), whole.size())).as(window + ": the rest without evidence")
+                    .containsOnly(false);
+            assertThat(records).allSatisfy(r -> assertThat(tree(r).get("title").asText()).isNotEmpty());
+        });
     }
 
     @Test
