@@ -46,10 +46,11 @@ import java.util.function.Supplier;
  * later, and its records stay uncommitted. Memory is bounded by the windows open: each keeps a sample of ten, up to a
  * thousand accounts and ten thousand finding ids.
  * <p>
- * A window's findings are read (their JSON decoded) only while its digest shows them: the first, and the sample. The
- * rest are counted from their records' headers (finding and account), so under a storm of thousands the assembler
- * decodes ten per window, not every one, and a record whose finding does not read is still counted when the digest
- * would not have shown it.
+ * A window's findings are read (their JSON decoded) only while its digest shows them: the sample of ten, whose first
+ * is what the digest says the others are like. The rest are counted from their records' headers (finding and
+ * account), so under a storm of thousands the assembler decodes ten per window, not every one, and a record whose
+ * finding does not read is still counted when the digest would not have shown it. Those records carry the finding
+ * without its evidence ({@link HeldFinding#value}).
  */
 public final class DigestAssembler implements AutoCloseable {
 
@@ -63,7 +64,7 @@ public final class DigestAssembler implements AutoCloseable {
         final TopicPartition partition;
         final long firstOffset;
         final HeldFinding key;
-        Finding first;
+        /** The first findings held, the first of them what the digest says the others are like. */
         final List<Finding> sample = new ArrayList<>();
         final Set<String> accounts = new HashSet<>();
         final Set<String> ids = new HashSet<>();
@@ -97,9 +98,6 @@ public final class DigestAssembler implements AutoCloseable {
                     return false;
                 }
                 account = String.valueOf(f.accountId());
-                if (first == null) {
-                    first = f;
-                }
                 if (shown) {
                     sample.add(f);
                 }
@@ -112,7 +110,7 @@ public final class DigestAssembler implements AutoCloseable {
         }
 
         Grouper.Digest digest() {
-            return new Grouper.Digest(key.destination(), key.route(), first, held, List.copyOf(sample), Math.max(1, accounts.size()),
+            return new Grouper.Digest(key.destination(), key.route(), sample.get(0), held, List.copyOf(sample), Math.max(1, accounts.size()),
                     key.held().end());
         }
     }
