@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.trailwatch.devkit.KafkaBroker;
 import io.trailwatch.devkit.Ports;
+import io.trailwatch.devkit.Scratch;
 import io.trailwatch.devkit.ServiceProcess;
 import io.trailwatch.local.Service;
 import io.trailwatch.model.Topics;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -101,6 +103,8 @@ public final class ConsoleBench {
                 console.destroy();
                 console.waitFor();
             }
+        } finally {
+            Scratch.deleteAllBut(dir, Set.of("console.log"));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.trailwatch.bench;
 
+import io.trailwatch.devkit.Scratch;
 import io.trailwatch.local.LocalPlatform;
 import io.trailwatch.local.Service;
 import io.trailwatch.model.Topics;
@@ -124,7 +125,7 @@ public final class ServicesBench {
         try (var run = BenchPlatform.start(root, "trailwatch-bench-services", BenchPlatform.SLACK_UNLIMITED,
                 Map.of("ingest", replicas, "detect", replicas))) {
             LocalPlatform platform = run.platform();
-            Floor floor = floor(platform, corpus, Files.createTempDirectory("trailwatch-floor-corpus"));
+            Floor floor = floor(platform, corpus);
             System.out.printf(Locale.ROOT, "floor: gunzip + Jackson streaming + KafkaProducer (acks=all, idempotent, lz4), own JVM:"
                     + " %,.0f events/CPU-s  (%,d events, %.2f CPU-s, %.2f s)%n", floor.perCpuSecond(), floor.events(),
                     floor.cpuSeconds(), floor.seconds());
@@ -202,8 +203,16 @@ public final class ServicesBench {
     }
 
     /** Runs {@link ProducerFloor} in a JVM of its own against the platform's broker; its best measured round. */
+    private static Floor floor(LocalPlatform platform, List<Corpus.File> corpus) throws Exception {
+        Path dir = Files.createTempDirectory("trailwatch-floor-corpus");
+        try {
+            return floor(platform, corpus, dir);
+        } finally {
+            Scratch.delete(dir);
+        }
+    }
+
     private static Floor floor(LocalPlatform platform, List<Corpus.File> corpus, Path dir) throws Exception {
-        Files.createDirectories(dir);
         for (int i = 0; i < corpus.size(); i++) {
             Files.write(dir.resolve(String.format("%06d.json.gz", i)), corpus.get(i).bytes());
         }

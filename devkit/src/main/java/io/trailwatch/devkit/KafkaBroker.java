@@ -46,6 +46,8 @@ public final class KafkaBroker implements AutoCloseable {
     private final KafkaTls tls; // null unless secured with certificates
     private final int sslPort;
     private Process process;
+    /** Whether its directory is its own, made by {@link #start()}: deleted when it is closed. */
+    private boolean temporary;
 
     private KafkaBroker(Path dir, int port, int controllerPort, String external, int saslPort, KafkaTls tls) {
         this.dir = dir;
@@ -71,7 +73,9 @@ public final class KafkaBroker implements AutoCloseable {
     /** A new broker of its own, formatted in a fresh temporary directory. */
     public static KafkaBroker start() {
         try {
-            return start(Files.createTempDirectory("trailwatch-kafka-"));
+            KafkaBroker broker = start(Files.createTempDirectory("trailwatch-kafka-"));
+            broker.temporary = true;
+            return broker;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -270,19 +274,33 @@ public final class KafkaBroker implements AutoCloseable {
         launch();
     }
 
+    /** Where its configuration, data and log are (null for an external broker). */
+    public Path dataDir() {
+        return dir;
+    }
+
     /** Whether this broker's process is alive (always true for an external broker). */
     public synchronized boolean isRunning() {
         return external != null || (process != null && process.isAlive());
     }
 
+    /** Stops its process; a broker {@link #start()} made a directory for also deletes that directory. */
     @Override
     public synchronized void close() {
         if (external == null && process != null) {
             process.destroy();
             if (!waitFor(process, Duration.ofSeconds(20))) {
                 process.destroyForcibly();
+                waitFor(process, Duration.ofSeconds(10));
             }
             process = null;
+        }
+        if (temporary) {
+            try {
+                Scratch.delete(dir);
+            } catch (IOException e) {
+                System.err.println("[kafka] " + dir + " not deleted: " + e.getMessage());
+            }
         }
     }
 

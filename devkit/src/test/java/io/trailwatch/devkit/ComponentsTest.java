@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ComponentsTest {
 
     @Test
-    void kafkaBroker_keepsItsRecordsAcrossARestartOnTheSamePort() throws Exception {
+    void kafkaBroker_keepsItsRecordsAcrossARestartOnTheSamePort_andDeletesItsOwnDirectoryWhenClosed() throws Exception {
         KafkaBroker broker = KafkaBroker.start();
         try {
             broker.createTopics("components.test");
@@ -36,6 +36,7 @@ class ComponentsTest {
         } finally {
             broker.close();
         }
+        assertThat(broker.dataDir()).as("the directory it made for itself, deleted with it").doesNotExist();
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.trailwatch.devkit.MmdbWriter;
 import io.trailwatch.devkit.Ports;
 import io.trailwatch.devkit.Recording;
 import io.trailwatch.devkit.S3Server;
+import io.trailwatch.devkit.Scratch;
 import io.trailwatch.devkit.Sinks;
 import io.trailwatch.devkit.SqsServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,9 +175,9 @@ public final class LocalPlatform implements AutoCloseable {
         say("state in " + state);
 
         // Each run starts from an empty broker, and so from empty detector state; S3 objects and sinks stay.
-        deleteRecursively(state.resolve("kafka"));
-        deleteRecursively(state.resolve("detect"));
-        deleteRecursively(state.resolve(CONSOLE)); // its database holds offsets of the topics just deleted
+        Scratch.delete(state.resolve("kafka"));
+        Scratch.delete(state.resolve("detect"));
+        Scratch.delete(state.resolve(CONSOLE)); // its database holds offsets of the topics just deleted
         // As in production: each service connects as a user of its own that may do only what the chart grants it
         // (deploy/helm/trailwatch/files/kafka-access.yaml), by SCRAM or, for notify (the one that talks to the
         // internet), by client certificate; the plain listener is the platform's own, for its tools.
@@ -819,17 +819,6 @@ public final class LocalPlatform implements AutoCloseable {
             Files.deleteIfExists(options.state().resolve("ready"));
         } catch (IOException e) {
             // going down anyway
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.trailwatch.local;
 
+import io.trailwatch.devkit.Scratch;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -28,13 +29,21 @@ final class Browser {
     /** A new headless browser with a window of {@code width} x {@code height} CSS pixels and its own profile. */
     static ChromeDriver start(int width, int height) throws IOException, InterruptedException {
         installWhenMissing();
+        Path profile = Files.createTempDirectory("trailwatch-chromium");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                Scratch.delete(profile);
+            } catch (IOException e) {
+                // the temporary directory's own clean-up takes it then
+            }
+        }, "chromium-profile-delete"));
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         // as root Chromium needs --no-sandbox; the network flags keep it from calling home on a machine that cannot
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=" + width + "," + height,
-                "--user-data-dir=" + Files.createTempDirectory("trailwatch-chromium"));
+                "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort().build();
         ChromeDriver driver = new ChromeDriver(service, options);

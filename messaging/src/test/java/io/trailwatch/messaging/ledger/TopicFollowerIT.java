@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +49,7 @@ class TopicFollowerIT {
 
     private List<ConsumerRecord<String, byte[]>> follow(String topic, boolean readsValues) throws Exception {
         List<ConsumerRecord<String, byte[]>> seen = new CopyOnWriteArrayList<>();
-        var caughtUp = new java.util.concurrent.CompletableFuture<Void>();
+        var caughtUp = new CompletableFuture<Void>();
         try (var follower = TopicFollower.start(new TopicFollower.Target() {
             @Override
             public void accept(ConsumerRecord<String, byte[]> record) {

@@ -4,6 +4,7 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.trailwatch.model.Topics;
 import io.trailwatch.devkit.KafkaBroker;
 import io.trailwatch.devkit.MmdbWriter;
+import io.trailwatch.devkit.Scratch;
 import io.trailwatch.testsupport.TestKafka;
 
 import java.io.IOException;
@@ -19,11 +20,12 @@ import java.util.Map;
  */
 public class DetectResources implements QuarkusTestResourceLifecycleManager {
 
+    private Path dir;
+
     @Override
     public Map<String, String> start() {
         KafkaBroker kafka = TestKafka.shared();
         kafka.createTopics(3, Topics.EVENTS, Topics.FINDINGS, Topics.DLQ_DETECT_EVENTS);
-        Path dir;
         try {
             dir = Files.createTempDirectory("detect-it");
             geoDatabase(dir.resolve("countries.mmdb"));
@@ -47,6 +49,11 @@ public class DetectResources implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        // The shared broker stops with the JVM.
+        // The shared broker stops with the JVM; the state and the country database go now.
+        try {
+            Scratch.delete(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
