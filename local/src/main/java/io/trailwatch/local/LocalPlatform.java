@@ -65,7 +65,7 @@ public final class LocalPlatform implements AutoCloseable {
     public static final int PARTITIONS = 6;
 
     /** detect-service's RocksDB memory when run locally ({@code trailwatch.detect.state-memory}; the service's default is 64M). */
-    static final String LOCAL_STATE_MEMORY = "32M";
+    static final String LOCAL_STATE_MEMORY = "24M";
     static final int MAX_REPLICAS = PARTITIONS;
 
     /**
