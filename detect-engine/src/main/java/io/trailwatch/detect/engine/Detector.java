@@ -506,9 +506,9 @@ public final class Detector {
     }
 
     /**
-     * The value of a state entry from its JSON after {@code from}: the value last read or written under the key when
-     * the entry is still what it was then, so the state of a group that grows with every event (a burst, a
-     * deduplicated finding and its eventIds) is not parsed again from the JSON just written.
+     * The value of a state entry from its form after {@code from} ({@link #read}): the value last read or written under
+     * the key when the entry is still what it was then, so the state of a group that grows with every event (a burst,
+     * a deduplicated finding and its eventIds) is not parsed again from what was just written.
      */
     private <T> T decoded(String key, String stored, int from, Class<T> type) {
         Decoded d = decoded.get(key);
@@ -521,8 +521,8 @@ public final class Detector {
     }
 
     /**
-     * Writes a state entry: {@code prefix} then the value as JSON. The value is kept decoded when {@code readsBack} says
-     * it reads back from that JSON as it is (a held finding; not an entry whole from an earlier version).
+     * Writes a state entry: {@code prefix} then the value ({@link #write}). The value is kept decoded when
+     * {@code readsBack} says it reads back from that form as it is (a held finding; not an entry whole from an earlier version).
      */
     private void put(String key, String prefix, Object value, boolean readsBack) {
         String stored = prefix + write(value);
@@ -534,7 +534,12 @@ public final class Detector {
         }
     }
 
+    /** A state value in its compact form ({@link StateCodec}), or as JSON when it has none. */
     private static String write(Object value) {
+        String compact = StateCodec.write(value);
+        if (compact != null) {
+            return compact;
+        }
         try {
             return JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
@@ -542,9 +547,13 @@ public final class Detector {
         }
     }
 
-    private static <T> T read(String json, Class<T> type) {
+    /** A state value from its compact form, or from JSON (as earlier versions wrote it, and what has no compact form). */
+    private static <T> T read(String stored, Class<T> type) {
+        if (StateCodec.isCompact(stored, 0)) {
+            return StateCodec.read(stored, 0, type);
+        }
         try {
-            return JSON.readValue(json, type);
+            return JSON.readValue(stored, type);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("detector state does not deserialize: " + e.getOriginalMessage(), e);
         }

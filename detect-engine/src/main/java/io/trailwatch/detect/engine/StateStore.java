@@ -6,8 +6,9 @@ import java.util.function.BiConsumer;
 
 /**
  * Where a {@link Detector} keeps what it must remember between events: threshold counts, first-seen values, the
- * findings already made. Keys and values are strings (values are JSON), so the same detector runs on a map in
- * memory (the offline command, tests) or on a Kafka Streams store with a changelog topic (detect-service).
+ * findings already made. Keys and values are strings (values are numbers, the compact form of what grows, or JSON), so
+ * the same detector runs on a map in memory (the offline command, tests) or on a Kafka Streams store with a changelog
+ * topic (detect-service).
  */
 public interface StateStore {
 

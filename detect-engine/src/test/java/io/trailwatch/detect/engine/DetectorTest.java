@@ -502,30 +502,18 @@ class DetectorTest {
 
     @Test
     void stateKeptDecoded_givesWhatParsingTheStoredStateGives_findingsAndStateAlike() throws Exception {
-        Engine engine = engine(BURST, DEDUP, BASELINED, Events.rule("probing", "{field: errorCode, equals: AccessDenied}")
-                .replace("tests:", "threshold: {count: 3, window: 10m, groupBy: [userIdentity.arn], distinct: eventName}\ntests:"));
+        Engine engine = mixedPack();
         StateStore kept = StateStore.inMemory();
         StateStore parsed = StateStore.inMemory();
-        var clock = java.time.Clock.fixed(Instant.parse("2026-03-03T00:00:00Z"), java.time.ZoneOffset.UTC);
-        var keeping = new Detector(engine, kept, Detector.REMEMBER, Detector.FORGET, clock, Detector.MAX_CLOCK_SKEW, 2);
-        var parsing = new Detector(engine, parsed, Detector.REMEMBER, Detector.FORGET, clock, Detector.MAX_CLOCK_SKEW, 0);
-        var random = new java.util.Random(7);
-        String[] calls = {"GetObject", "ListUsers", "ListRoles", "GetSecretValue", "StopLogging"};
+        var keeping = new Detector(engine, kept, Detector.REMEMBER, Detector.FORGET, CLOCK, Detector.MAX_CLOCK_SKEW, 2);
+        var parsing = new Detector(engine, parsed, Detector.REMEMBER, Detector.FORGET, CLOCK, Detector.MAX_CLOCK_SKEW, 0);
         List<Finding> fromKept = new ArrayList<>();
         List<Finding> fromParsed = new ArrayList<>();
-        List<CloudTrailEvent> seen = new ArrayList<>();
-        for (int i = 0; i < 3000; i++) {
-            // a few principals and addresses failing in bursts over three hours, some logging stops, redeliveries
-            CloudTrailEvent e = i > 0 && random.nextInt(10) == 0 ? seen.get(random.nextInt(seen.size()))
-                    : Events.event(("{\"eventID\":\"e%d\",\"eventTime\":\"2026-03-02T%02d:%02d:%02dZ\",\"eventName\":\"%s\","
-                    + "\"errorCode\":\"AccessDenied\",\"sourceIPAddress\":\"198.51.100.%d\",\"recipientAccountId\":\"11112222333%d\","
-                    + "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/u%d\"}}").formatted(i,
-                    8 + i / 1000, i % 1000 * 60 / 1000, i % 17 * 3, calls[random.nextInt(calls.length)], random.nextInt(4),
-                    random.nextInt(2), random.nextInt(5)));
-            seen.add(e);
+        int i = 0;
+        for (CloudTrailEvent e : mixedEvents(3000)) {
             fromKept.addAll(keeping.process(e));
             fromParsed.addAll(parsing.process(e));
-            if (i % 250 == 249) {
+            if (++i % 250 == 0) {
                 fromKept.addAll(keeping.expire(keeping.streamTime()));
                 fromParsed.addAll(parsing.expire(parsing.streamTime()));
             }
@@ -537,6 +525,95 @@ class DetectorTest {
         assertThat(fromParsed).hasSizeGreaterThan(100);
         assertThat(fromKept).containsExactlyElementsOf(fromParsed);
         assertThat(entries(kept)).isEqualTo(entries(parsed));
+    }
+
+    @Test
+    void stateWrittenAsJsonByEarlierVersions_isReadOnAsIfWrittenCompact_sameFindingsAndTheSameStateAfter() throws Exception {
+        Engine engine = mixedPack();
+        StateStore compact = StateStore.inMemory();
+        StateStore json = StateStore.inMemory();
+        var now = new Detector(engine, compact, Detector.REMEMBER, Detector.FORGET, CLOCK, Detector.MAX_CLOCK_SKEW, 0);
+        var upgraded = new Detector(engine, json, Detector.REMEMBER, Detector.FORGET, CLOCK, Detector.MAX_CLOCK_SKEW, 0);
+        List<Finding> fromCompact = new ArrayList<>();
+        List<Finding> fromJson = new ArrayList<>();
+        int i = 0;
+        int rewritten = 0;
+        for (CloudTrailEvent e : mixedEvents(3000)) {
+            if (i % 5 == 0) { // every compact entry of the second store as an earlier version wrote it: JSON
+                rewritten += asEarlierVersionsWroteIt(json);
+            }
+            fromCompact.addAll(now.process(e));
+            fromJson.addAll(upgraded.process(e));
+            if (++i % 250 == 0) {
+                fromCompact.addAll(now.expire(now.streamTime()));
+                fromJson.addAll(upgraded.expire(upgraded.streamTime()));
+            }
+        }
+        assertThat(rewritten).as("entries that went from JSON to the compact form").isGreaterThan(500);
+        assertThat(entries(compact)).as("what grows is written compact").isNotEmpty().allSatisfy((k, v) -> {
+            if (k.startsWith("b|") || k.startsWith("q|") || k.startsWith("f|") && !v.endsWith("|")) {
+                assertThat(v).contains("|~1").doesNotContain("{");
+            }
+        });
+        rewritten += asEarlierVersionsWroteIt(json);
+        fromCompact.addAll(now.flush());
+        fromJson.addAll(upgraded.flush());
+
+        assertThat(fromCompact).hasSizeGreaterThan(100).containsExactlyElementsOf(fromJson);
+        assertThat(entries(json)).isEqualTo(entries(compact));
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper EARLIER_JSON = io.trailwatch.model.ModelJson.newMapper()
+            .enable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    /** Rewrites each compact entry of a store as JSON, the form versions before the compact one wrote; how many. */
+    private static int asEarlierVersionsWroteIt(StateStore store) {
+        int[] n = {0};
+        store.scan("", (k, v) -> {
+            int at = v.indexOf("~1");
+            if (at < 0) {
+                return;
+            }
+            Class<?> type = switch (v.charAt(at + 2)) {
+                case 'F' -> Finding.class;
+                case 'B' -> Burst.class;
+                default -> Detector.SequenceState.class;
+            };
+            try {
+                store.put(k, v.substring(0, at) + EARLIER_JSON.writeValueAsString(StateCodec.read(v, at, type)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new AssertionError(e);
+            }
+            n[0]++;
+        });
+        return n[0];
+    }
+
+    private static final java.time.Clock CLOCK = java.time.Clock.fixed(Instant.parse("2026-03-03T00:00:00Z"), java.time.ZoneOffset.UTC);
+
+    /** Deduplicated, threshold (plain, baselined, distinct) and sequence rules (ordered and not) over the same calls. */
+    private static Engine mixedPack() throws RuleParseException {
+        String chain = CHAIN.replace("equals: A}", "equals: ListUsers}").replace("equals: B}", "equals: ListRoles}")
+                .replace("equals: C}", "equals: GetSecretValue}");
+        return engine(BURST, DEDUP, BASELINED, Events.rule("probing", "{field: errorCode, equals: AccessDenied}")
+                .replace("tests:", "threshold: {count: 3, window: 10m, groupBy: [userIdentity.arn], distinct: eventName}\ntests:"),
+                chain.formatted("true"), chain.formatted("false").replace("id: chain", "id: chain-unordered"));
+    }
+
+    /** A few principals and addresses failing in bursts over three hours, some logging stops, one in ten a redelivery. */
+    private static List<CloudTrailEvent> mixedEvents(int n) {
+        var random = new java.util.Random(7);
+        String[] calls = {"GetObject", "ListUsers", "ListRoles", "GetSecretValue", "StopLogging"};
+        List<CloudTrailEvent> seen = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            seen.add(i > 0 && random.nextInt(10) == 0 ? seen.get(random.nextInt(seen.size()))
+                    : Events.event(("{\"eventID\":\"e%d\",\"eventTime\":\"2026-03-02T%02d:%02d:%02dZ\",\"eventName\":\"%s\","
+                    + "\"errorCode\":\"AccessDenied\",\"sourceIPAddress\":\"198.51.100.%d\",\"recipientAccountId\":\"11112222333%d\","
+                    + "\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:aws:iam::111122223333:user/u%d\"}}").formatted(i,
+                    8 + i / 1000, i % 1000 * 60 / 1000, i % 17 * 3, calls[random.nextInt(calls.length)], random.nextInt(4),
+                    random.nextInt(2), random.nextInt(5))));
+        }
+        return seen;
     }
 
     private static java.util.Map<String, String> entries(StateStore store) {
