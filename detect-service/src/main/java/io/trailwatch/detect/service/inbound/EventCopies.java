@@ -4,6 +4,7 @@ import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.EventOrigin;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.Set;
@@ -19,10 +20,13 @@ import java.util.Set;
  * a threshold's eventIds, a first-seen value), but a grouped finding keeps only so many eventIds, so a second copy of
  * an event it no longer lists would count twice.
  *
- * <p>Every copy is looked up. Remembered are every copy that came through EventBridge, and a log file's copy only
- * when EventBridge could also carry it: an event of the configured categories ({@code Management} by default) that
- * changes something, or also one that only reads when EventBridge is configured to carry those (its rule's state
- * {@code ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS}). Not thread-safe: one per task.
+ * <p>Remembered, and looked up, are every copy that came through EventBridge, and a log file's copy only when
+ * EventBridge could also carry it: an event of the configured categories ({@code Management} by default) that changes
+ * something, or also one that only reads when EventBridge is configured to carry those (its rule's state
+ * {@code ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS}). A log file's copy of any other event (most of a trail: reads
+ * and data events) has no other copy to find, and costs no lookup. When EventBridge brings an event the configuration
+ * says it does not carry, the configuration is wrong: that is logged once, and from then on every log file's copy is
+ * looked up. Not thread-safe: one per task.
  */
 public final class EventCopies {
 
@@ -44,10 +48,14 @@ public final class EventCopies {
         }
     }
 
+    private static final Logger LOG = Logger.getLogger(EventCopies.class);
+
     private final WindowStore<String, String> store;
     private final long window;
     private final Set<String> categories;
     private final boolean readOnly;
+    /** Whether EventBridge brought an event the configuration says it does not carry: every copy is looked up. */
+    private boolean carriesMore;
 
     EventCopies(WindowStore<String, String> store, Settings settings) {
         this.store = store;
@@ -63,15 +71,26 @@ public final class EventCopies {
      * @return how the copy seen before came ({@code eventbridge}, {@code log-file}), or null when this is the first
      */
     String secondCopyOf(CloudTrailEvent event, long timestamp) {
+        boolean viaEventBridge = via(event).equals(EventOrigin.VIA_EVENTBRIDGE);
+        boolean carried = mayComeThroughEventBridge(event);
+        if (viaEventBridge && !carried && !carriesMore) {
+            carriesMore = true;
+            LOG.warnf("EventBridge brought event %s (%s, eventCategory %s, readOnly %s), of a kind trailwatch.detect.copies "
+                    + "says it does not carry: set its categories and read-only to what the EventBridge rule takes. Until "
+                    + "then every event's log file copy is looked up as a possible second copy.", event.eventId(),
+                    event.eventName(), event.eventCategory(), event.readOnly());
+        }
+        if (!viaEventBridge && !carried && !carriesMore) {
+            return null;
+        }
         String id = event.eventId();
         try (WindowStoreIterator<String> earlier = store.fetch(id, Math.max(0, timestamp - window), timestamp + window)) {
             if (earlier.hasNext()) {
                 return earlier.next().value;
             }
         }
-        String via = via(event);
-        if (via.equals(EventOrigin.VIA_EVENTBRIDGE) || mayComeThroughEventBridge(event)) {
-            store.put(id, via, timestamp);
+        if (viaEventBridge || carried) {
+            store.put(id, via(event), timestamp);
         }
         return null;
     }

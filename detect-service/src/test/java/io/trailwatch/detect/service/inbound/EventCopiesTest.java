@@ -96,6 +96,90 @@ class EventCopiesTest {
                 .satisfies(c -> assertThat(c.count()).isEqualTo(1));
     }
 
+    @Test
+    void aLogFilesCopyOfAnEventEventBridgeDoesNotCarry_costsNoLookup_andEveryOtherCopyIsLookedUp() throws Exception {
+        var store = new CountingWindowStore();
+        var copies = new EventCopies(store.store(), copies(Duration.ofDays(1)));
+
+        assertThat(copies.secondCopyOf(event("r1", true, false), 1_000)).isNull();
+        assertThat(copies.secondCopyOf(event("r1", true, false), 2_000)).as("not remembered either").isNull();
+        assertThat(store.lookups).as("reads in log files").isZero();
+        assertThat(copies.secondCopyOf(event("w1", false, false), 3_000)).isNull();
+        assertThat(copies.secondCopyOf(event("w1", false, true), 4_000)).isEqualTo(EventOrigin.VIA_LOG_FILE);
+        assertThat(copies.secondCopyOf(event("w2", false, true), 5_000)).isNull();
+        assertThat(copies.secondCopyOf(event("w2", false, false), 6_000)).isEqualTo(EventOrigin.VIA_EVENTBRIDGE);
+        assertThat(store.lookups).as("writes, each copy").isEqualTo(4);
+    }
+
+    @Test
+    void eventBridgeBringingAKindOfEventTheSettingsSayItDoesNot_meansEveryLogFilesCopyIsLookedUpFromThen() throws Exception {
+        var store = new CountingWindowStore();
+        var copies = new EventCopies(store.store(), copies(Duration.ofDays(1)));
+
+        assertThat(copies.secondCopyOf(event("r2", true, true), 1_000)).isNull();
+        assertThat(copies.secondCopyOf(event("r2", true, false), 2_000)).isEqualTo(EventOrigin.VIA_EVENTBRIDGE);
+        assertThat(copies.secondCopyOf(event("r3", true, false), 3_000)).isNull();
+        assertThat(store.lookups).isEqualTo(3);
+    }
+
+    /** An event of a kind EventBridge carries by default or not (read-only), as its log file or EventBridge brought it. */
+    private static io.trailwatch.model.CloudTrailEvent event(String id, boolean readOnly, boolean viaEventBridge) throws Exception {
+        var record = record((ObjectNode) JSON.readTree(("{\"eventVersion\":\"1.09\",\"eventID\":\"%s\",\"eventTime\":\"2026-06-01T00:00:00Z\","
+                + "\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"%s\",\"awsRegion\":\"us-east-1\",\"readOnly\":%s,"
+                + "\"eventCategory\":\"Management\",\"recipientAccountId\":\"111122223333\"}").formatted(id,
+                readOnly ? "ListUsers" : "CreateUser", readOnly)), viaEventBridge);
+        return io.trailwatch.cloudtrail.EventMessages.decode(record.value(), record.key(), name -> {
+            var h = record.headers().lastHeader(name);
+            return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+        });
+    }
+
+    /** A window store in memory, by key (the window does not matter here), that counts its lookups. */
+    private static final class CountingWindowStore {
+        private final Map<String, String> entries = new java.util.HashMap<>();
+        int lookups;
+
+        @SuppressWarnings("unchecked")
+        org.apache.kafka.streams.state.WindowStore<String, String> store() {
+            return (org.apache.kafka.streams.state.WindowStore<String, String>) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[]{org.apache.kafka.streams.state.WindowStore.class}, (proxy, m, args) -> {
+                        switch (m.getName() + "/" + m.getParameterCount()) {
+                            case "fetch/3" -> {
+                                lookups++;
+                                String v = entries.get((String) args[0]);
+                                var it = (v == null ? List.<org.apache.kafka.streams.KeyValue<Long, String>>of()
+                                        : List.of(org.apache.kafka.streams.KeyValue.pair(0L, v))).iterator();
+                                return new org.apache.kafka.streams.state.WindowStoreIterator<String>() {
+                                    @Override
+                                    public boolean hasNext() {
+                                        return it.hasNext();
+                                    }
+
+                                    @Override
+                                    public org.apache.kafka.streams.KeyValue<Long, String> next() {
+                                        return it.next();
+                                    }
+
+                                    @Override
+                                    public Long peekNextKey() {
+                                        throw new UnsupportedOperationException();
+                                    }
+
+                                    @Override
+                                    public void close() {
+                                    }
+                                };
+                            }
+                            case "put/3" -> {
+                                entries.put((String) args[0], (String) args[1]);
+                                return null;
+                            }
+                            default -> throw new UnsupportedOperationException(m.toString());
+                        }
+                    });
+        }
+    }
+
     private static List<String> once;
 
     /** What one copy of each record publishes (the same whether copies are checked or not: there are none). */
