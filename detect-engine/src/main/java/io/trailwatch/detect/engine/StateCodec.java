@@ -19,7 +19,8 @@ import java.util.Map;
  * <p>The form, version 1: {@code ~1} and a letter for the type ({@code F}, {@code B}, {@code S}), then the fields in a
  * fixed order. A number is its decimal digits and {@code ;}; an instant its epoch second and nanosecond, each a
  * number; a text its length in chars, {@code :} and the chars, so any text (separators, quotes, newlines) is carried
- * as it is; an absent value {@code .}; a list its size, then its elements. JSON never starts with {@code ~}, so the
+ * as it is; an absent value {@code .} (a burst's open finding, when there is one, after {@code +}); a list its size,
+ * then its elements. JSON never starts with {@code ~}, so the
  * entries written as JSON by earlier versions (and what has no compact form: a finding written whole by an earlier
  * version, an evidence record) are still read as JSON. Stateless.
  */
@@ -28,6 +29,8 @@ final class StateCodec {
     private static final String MARK = "~1";
     /** An absent value: no number (negative ones included) or length starts with it. */
     private static final char ABSENT = '.';
+    /** A burst's open finding follows. */
+    private static final char PRESENT = '+';
 
     private StateCodec() {
     }
@@ -52,7 +55,7 @@ final class StateCodec {
             if (b.open() == null) {
                 out.append(ABSENT);
             } else {
-                finding(out, b.open());
+                finding(out.append(PRESENT), b.open());
             }
             out.append(b.history().size()).append(';');
             for (Map.Entry<Long, Integer> e : b.history().entrySet()) {
@@ -95,13 +98,13 @@ final class StateCodec {
                     times.add(in.instant());
                 }
                 List<String> recent = in.texts();
-                Finding open = in.absent() ? null : in.finding();
+                Finding open = in.absent() ? null : in.expect(PRESENT).finding();
                 int h = in.size();
                 Map<Long, Integer> history = new LinkedHashMap<>();
                 for (int i = 0; i < h; i++) {
-                    history.put(in.number(), (int) in.number());
+                    history.put(in.number(), Math.toIntExact(in.number()));
                 }
-                int published = (int) in.number();
+                int published = Math.toIntExact(in.number());
                 value = new Burst(Collections.unmodifiableList(times), recent, open, history, published, in.texts());
             } else if (kind == 'S' && type == Detector.SequenceState.class) {
                 int n = in.size();
@@ -117,7 +120,7 @@ final class StateCodec {
                 throw new IllegalStateException("a state entry with " + (stored.length() - in.at) + " chars after its value");
             }
             return type.cast(value);
-        } catch (IndexOutOfBoundsException | NumberFormatException e) {
+        } catch (IndexOutOfBoundsException | NumberFormatException | ArithmeticException | java.time.DateTimeException e) {
             throw new IllegalStateException("a state entry cut short or malformed at char " + in.at, e);
         }
     }
@@ -181,6 +184,13 @@ final class StateCodec {
             return s.charAt(at++);
         }
 
+        Reader expect(char c) {
+            if (next() != c) {
+                throw new NumberFormatException("no " + c + " where one belongs");
+            }
+            return this;
+        }
+
         boolean absent() {
             if (s.charAt(at) == ABSENT) {
                 at++;
@@ -242,7 +252,7 @@ final class StateCodec {
             String ruleId = text();
             String severity = text();
             String outcome = text();
-            int count = (int) number();
+            int count = Math.toIntExact(number());
             Instant windowStart = instant();
             Instant windowEnd = instant();
             List<String> eventIds = texts();

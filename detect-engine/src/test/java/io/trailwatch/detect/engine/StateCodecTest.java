@@ -42,7 +42,8 @@ class StateCodecTest {
         Map<Long, Integer> history = new TreeMap<>(Map.of(2953L, 4, 2954L, 1, -1L, 7));
         for (Burst b : List.of(Burst.EMPTY, new Burst(times, List.of("e1", "e2"), null, history, 0, null),
                 new Burst(times, HOSTILE.subList(0, 2), null, Map.of(), 0, HOSTILE.subList(2, 4)),
-                new Burst(List.of(), List.of(), held("f3", HOSTILE, null), history, 4, null))) {
+                new Burst(List.of(), List.of(), held("f3", HOSTILE, null), history, 4, null),
+                new Burst(List.of(), List.of(), held(null, List.of(), null), Map.of(), 1, null))) {
             String stored = StateCodec.write(b);
 
             assertThat(stored).startsWith("~1B");
@@ -84,7 +85,7 @@ class StateCodecTest {
         String stored = StateCodec.write(held("f5", List.of("e1", "e2"), null));
 
         for (String bad : List.of(stored.substring(0, stored.length() - 3), stored + "x", "~1F99999:abc", "~1F-3:abc", "~1F.",
-                "~1Fx;", "~1")) {
+                "~1Fx;", "~1", "~1F2:f62:r.4:high.1;9000000000000000000;0;.0;", "~1F2:f62:r.4:high.9999999999;.;.0;")) {
             assertThatThrownBy(() -> StateCodec.read(bad, 0, Finding.class)).as(bad)
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("state entry");
         }

@@ -25,8 +25,9 @@ import java.util.Set;
  * something, or also one that only reads when EventBridge is configured to carry those (its rule's state
  * {@code ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS}). A log file's copy of any other event (most of a trail: reads
  * and data events) has no other copy to find, and costs no lookup. When EventBridge brings an event the configuration
- * says it does not carry, the configuration is wrong: that is logged once, and from then on every log file's copy is
- * looked up. Not thread-safe: one per task.
+ * says it does not carry, the configuration is wrong: that is logged (once per task), and from then on every log
+ * file's copy is looked up in this task (until it restarts or moves: a copy whose other came before may then count
+ * twice). Not thread-safe: one per task.
  */
 public final class EventCopies {
 
