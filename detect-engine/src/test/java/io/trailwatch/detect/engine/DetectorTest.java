@@ -509,15 +509,7 @@ class DetectorTest {
         var parsing = new Detector(engine, parsed, Detector.REMEMBER, Detector.FORGET, CLOCK, Detector.MAX_CLOCK_SKEW, 0);
         List<Finding> fromKept = new ArrayList<>();
         List<Finding> fromParsed = new ArrayList<>();
-        int i = 0;
-        for (CloudTrailEvent e : mixedEvents(3000)) {
-            fromKept.addAll(keeping.process(e));
-            fromParsed.addAll(parsing.process(e));
-            if (++i % 250 == 0) {
-                fromKept.addAll(keeping.expire(keeping.streamTime()));
-                fromParsed.addAll(parsing.expire(parsing.streamTime()));
-            }
-        }
+        sideBySide(keeping, fromKept, parsing, fromParsed, i -> { });
         assertThat(entries(kept)).isEqualTo(entries(parsed)).hasSizeGreaterThan(20);
         fromKept.addAll(keeping.flush());
         fromParsed.addAll(parsing.flush());
@@ -536,26 +528,19 @@ class DetectorTest {
         var upgraded = new Detector(engine, json, Detector.REMEMBER, Detector.FORGET, CLOCK, Detector.MAX_CLOCK_SKEW, 0);
         List<Finding> fromCompact = new ArrayList<>();
         List<Finding> fromJson = new ArrayList<>();
-        int i = 0;
-        int rewritten = 0;
-        for (CloudTrailEvent e : mixedEvents(3000)) {
+        int[] rewritten = {0};
+        sideBySide(now, fromCompact, upgraded, fromJson, i -> {
             if (i % 5 == 0) { // every compact entry of the second store as an earlier version wrote it: JSON
-                rewritten += asEarlierVersionsWroteIt(json);
+                rewritten[0] += asEarlierVersionsWroteIt(json);
             }
-            fromCompact.addAll(now.process(e));
-            fromJson.addAll(upgraded.process(e));
-            if (++i % 250 == 0) {
-                fromCompact.addAll(now.expire(now.streamTime()));
-                fromJson.addAll(upgraded.expire(upgraded.streamTime()));
-            }
-        }
-        assertThat(rewritten).as("entries that went from JSON to the compact form").isGreaterThan(500);
+        });
+        assertThat(rewritten[0]).as("entries that went from JSON to the compact form").isGreaterThan(500);
         assertThat(entries(compact)).as("what grows is written compact").isNotEmpty().allSatisfy((k, v) -> {
             if (k.startsWith("b|") || k.startsWith("q|") || k.startsWith("f|") && !v.endsWith("|")) {
                 assertThat(v).contains("|~1").doesNotContain("{");
             }
         });
-        rewritten += asEarlierVersionsWroteIt(json);
+        asEarlierVersionsWroteIt(json);
         fromCompact.addAll(now.flush());
         fromJson.addAll(upgraded.flush());
 
@@ -565,6 +550,24 @@ class DetectorTest {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper EARLIER_JSON = io.trailwatch.model.ModelJson.newMapper()
             .enable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    /**
+     * The mixed events through two detectors side by side, each expired on its stream time every 250 events;
+     * {@code before} runs before each event, given its index.
+     */
+    private static void sideBySide(Detector a, List<Finding> fromA, Detector b, List<Finding> fromB,
+                                   java.util.function.IntConsumer before) {
+        int i = 0;
+        for (CloudTrailEvent e : mixedEvents(3000)) {
+            before.accept(i);
+            fromA.addAll(a.process(e));
+            fromB.addAll(b.process(e));
+            if (++i % 250 == 0) {
+                fromA.addAll(a.expire(a.streamTime()));
+                fromB.addAll(b.expire(b.streamTime()));
+            }
+        }
+    }
 
     /** Rewrites each compact entry of a store as JSON, the form versions before the compact one wrote; how many. */
     private static int asEarlierVersionsWroteIt(StateStore store) {

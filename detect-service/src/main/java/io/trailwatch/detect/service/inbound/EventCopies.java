@@ -72,7 +72,8 @@ public final class EventCopies {
      * @return how the copy seen before came ({@code eventbridge}, {@code log-file}), or null when this is the first
      */
     String secondCopyOf(CloudTrailEvent event, long timestamp) {
-        boolean viaEventBridge = via(event).equals(EventOrigin.VIA_EVENTBRIDGE);
+        String via = via(event);
+        boolean viaEventBridge = via.equals(EventOrigin.VIA_EVENTBRIDGE);
         boolean carried = mayComeThroughEventBridge(event);
         if (viaEventBridge && !carried && !carriesMore) {
             carriesMore = true;
@@ -91,7 +92,7 @@ public final class EventCopies {
             }
         }
         if (viaEventBridge || carried) {
-            store.put(id, via(event), timestamp);
+            store.put(id, via, timestamp);
         }
         return null;
     }
