@@ -15,7 +15,6 @@ import io.trailwatch.devkit.Scratch;
 import io.trailwatch.devkit.Sinks;
 import io.trailwatch.devkit.SqsServer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -138,7 +137,7 @@ public final class LocalPlatform implements AutoCloseable {
     private String queueUrl;
     private String eventBridgeQueueUrl;
     private volatile boolean running = true;
-    private KafkaConsumer<String, String> findings; // the run loop's: prints findings, reads end offsets
+    private KafkaConsumer<String, String> findings; // the run loop's: reads findings (FindingsFeed) and end offsets
 
     public LocalPlatform(Options options) {
         this.options = options;
@@ -527,7 +526,7 @@ public final class LocalPlatform implements AutoCloseable {
                     .map(p -> new TopicPartition(Topics.FINDINGS, p.partition())).toList();
             findings.assign(partitions);
             findings.seekToBeginning(partitions);
-            Set<String> printed = new HashSet<>();
+            var feed = new FindingsFeed(findings);
             String last = "";
             long nextStatus = 0;
             while (running) {
@@ -542,16 +541,12 @@ public final class LocalPlatform implements AutoCloseable {
                     }
                 }
                 try {
-                    for (ConsumerRecord<String, String> r : findings.poll(Duration.ofMillis(500))) {
-                        if (printed.add(r.key())) {
-                            printFinding(r.value());
-                        }
-                    }
+                    feed.poll(Duration.ofMillis(500)).forEach(LocalPlatform::printFinding);
                 } catch (org.apache.kafka.common.KafkaException e) {
                     Thread.sleep(500); // the broker is restarting
                 }
                 if (System.nanoTime() > nextStatus) {
-                    String status = status();
+                    String status = status(feed.count());
                     if (!status.equals(last)) {
                         say(status);
                         last = status;
@@ -574,11 +569,12 @@ public final class LocalPlatform implements AutoCloseable {
         }
     }
 
-    private String status() {
+    /** @param findings the findings so far, each once (the topic's offsets count every update and commit marker) */
+    private String status(int findings) {
         try (Stream<Path> mails = Files.list(sinks.mailDir())) {
             long mail = mails.filter(p -> p.toString().endsWith(".eml")).count();
             return String.format(Locale.ROOT, "events %,d · findings %,d · digests checked %,d · slack %d · mail %d · lambda %d · dead letters %d",
-                    count(Topics.EVENTS), count(Topics.FINDINGS), count(Topics.INTEGRITY), lines(sinks.slackFile()), mail, lines(sinks.lambdaFile()),
+                    count(Topics.EVENTS), findings, count(Topics.INTEGRITY), lines(sinks.slackFile()), mail, lines(sinks.lambdaFile()),
                     count(Topics.DLQ_INGEST_NOTIFICATIONS) + count(Topics.DLQ_INGEST_OBJECTS) + count(Topics.DLQ_INGEST_RECORDS)
                             + count(Topics.DLQ_DETECT_EVENTS) + count(Topics.DLQ_NOTIFY_DELIVERIES) + count(Topics.DLQ_NOTIFY_FINDINGS));
         } catch (Exception e) {
