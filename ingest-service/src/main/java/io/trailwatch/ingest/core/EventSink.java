@@ -37,19 +37,31 @@ public interface EventSink {
         }
     }
 
+    /** Told once whether Kafka took an event. */
+    @FunctionalInterface
+    interface Settled {
+        /**
+         * @param failure null when the broker acknowledged the event; else why not: a {@link TooLargeException} when it
+         *                can never be published for its size
+         */
+        void settled(Throwable failure);
+    }
+
     /** Publishes the events of one log file. */
     interface FileEvents {
         /**
-         * Publishes one record as it was written; the stage fails with {@link TooLargeException} when it can never be
-         * published for its size. May block while too many events await acknowledgement, so that a fast reader never
-         * buffers a whole file.
+         * Publishes one record as it was written, and tells {@code settled} once, on whichever thread learns it first
+         * (the producer's, or this one when the record was refused before it was sent). May block while too many events
+         * await acknowledgement, so that a fast reader never buffers a whole file. An event costs no future: a file's
+         * records are published by the million.
          *
          * @param record      the record, checked ({@link io.trailwatch.cloudtrail.Normalizer#check})
          * @param accountId   its account, the message key
          * @param eventTime   its time
          * @param recordIndex its place in the file's Records
+         * @param settled     told when Kafka acknowledged or refused it
          */
-        CompletionStage<Void> publish(RawRecord record, String accountId, Instant eventTime, int recordIndex);
+        void publish(RawRecord record, String accountId, Instant eventTime, int recordIndex, Settled settled);
     }
 
     /**

@@ -86,6 +86,11 @@ public final class IngestMetrics {
         recordsPublished.increment();
     }
 
+    /** {@code n} records published (a log file's, counted in steps rather than one by one). */
+    public void recordsPublished(int n) {
+        recordsPublished.increment(n);
+    }
+
     public void bytes(long compressed, long decompressed) {
         compressedBytes.increment(compressed);
         decompressedBytes.increment(decompressed);

@@ -60,6 +60,8 @@ public final class ObjectIngestor {
     private static final String SERVICE = "ingest";
     /** The dead-letter reason of a record Kafka refuses for its size. */
     public static final String TOO_LARGE_FOR_KAFKA = "record-too-large-for-kafka";
+    /** How many published records of a file are counted at once (and the rest when the file ends). */
+    static final int COUNT_EVERY = 256;
 
     private final Admission admission;
     private final ObjectSource source;
@@ -188,8 +190,9 @@ public final class ObjectIngestor {
                 return Outcome.SKIPPED;
             }
             LogFileReader.Summary summary;
+            var records = new RecordSink(ref, account, provenance, pending);
             try {
-                summary = reader.readRaw(object.body(), new RecordSink(ref, account, provenance, pending));
+                summary = reader.readRaw(object.body(), records);
             } catch (UnreadableLogException e) {
                 LOG.warnf("Log file %s is unreadable (%s): %s", ref.uri(), e.reason(), e.getMessage());
                 if (!pending.await(publishTimeout)) {
@@ -207,6 +210,8 @@ public final class ObjectIngestor {
                 LOG.warnf("Kafka refused a record of %s, will retry: %s", ref.uri(), pending.failureText());
                 metrics.object("retried", "kafka-error");
                 return Outcome.RETRY;
+            } finally {
+                records.countPublished();
             }
             metrics.bytes(summary.compressedBytes(), summary.decompressedBytes());
             if (!pending.await(publishTimeout)) {
@@ -263,6 +268,8 @@ public final class ObjectIngestor {
         private final Map<String, String> provenance;
         private final Pending pending;
         private final EventSink.FileEvents events;
+        /** Records published and not yet counted: the counter is shared by every reading thread, so it is added to in steps. */
+        private int uncounted;
 
         RecordSink(ObjectRef ref, String account, Map<String, String> provenance, Pending pending) {
             this.ref = ref;
@@ -289,17 +296,49 @@ public final class ObjectIngestor {
                             + " is not " + account + ", the account in the object's key", text(record), record.eventId());
                     return;
                 }
-                // Until Kafka acknowledges it, an event holds only what a refusal for size would name, not its bytes: the
-                // producer copied those into its batch, and thousands of events are in flight at once.
-                String eventId = record.eventId();
-                String source = record.eventSource();
-                String name = record.eventName();
-                pending.track(events.publish(record, accountId, eventTime, index), pending.published,
-                        error -> tooLarge(error, index, eventId, source, name));
-                metrics.recordPublished();
+                pending.begin(pending.published);
+                events.publish(record, accountId, eventTime, index, new Sent(index, record.eventId(), record.eventSource(), record.eventName()));
+                if (++uncounted == COUNT_EVERY) {
+                    countPublished();
+                }
             } catch (InvalidRecordException e) {
                 LOG.warnf("Record %d of %s is invalid (%s): %s", index, ref.uri(), e.reason(), e.getMessage());
                 deadLetterRecord(index, e.reason(), e.getMessage(), text(record), record.eventId());
+            }
+        }
+
+        /**
+         * An event on its way to Kafka. Until Kafka acknowledges it, it holds only what a refusal for its size would
+         * name, not its bytes: the producer copied those into its batch, and thousands of events are in flight at once.
+         */
+        private final class Sent implements EventSink.Settled {
+            private final int index;
+            private final String eventId;
+            private final String eventSource;
+            private final String eventName;
+
+            Sent(int index, String eventId, String eventSource, String eventName) {
+                this.index = index;
+                this.eventId = eventId;
+                this.eventSource = eventSource;
+                this.eventName = eventName;
+            }
+
+            @Override
+            public void settled(Throwable failure) {
+                if (failure != null && tooLarge(failure, index, eventId, eventSource, eventName)) {
+                    pending.absorbed(pending.published);
+                } else {
+                    pending.end(failure);
+                }
+            }
+        }
+
+        /** Adds the records published since the last call to the metric; called at the end of the file too. */
+        void countPublished() {
+            if (uncounted > 0) {
+                metrics.recordsPublished(uncounted);
+                uncounted = 0;
             }
         }
 
@@ -356,27 +395,30 @@ public final class ObjectIngestor {
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
         private final CompletableFuture<Void> settled = new CompletableFuture<>();
 
+        /** Tracks a stage counted in {@code counter}; its failure fails the object. */
         void track(CompletionStage<Void> stage, AtomicLong counter) {
-            track(stage, counter, error -> false);
+            begin(counter);
+            stage.whenComplete((ok, error) -> end(error));
         }
 
-        /**
-         * Tracks a stage counted in {@code counter}; a failure {@code absorb} takes care of (returning true) is no
-         * failure of the object, and is not counted.
-         */
-        void track(CompletionStage<Void> stage, AtomicLong counter, java.util.function.Predicate<Throwable> absorb) {
+        /** Something counted in {@code counter} is under way: {@link #end} or {@link #absorbed} follows, once. */
+        void begin(AtomicLong counter) {
             outstanding.incrementAndGet();
             counter.incrementAndGet();
-            stage.whenComplete((ok, error) -> {
-                if (error != null) {
-                    if (absorb.test(error)) {
-                        counter.decrementAndGet();
-                    } else {
-                        failure.compareAndSet(null, error);
-                    }
-                }
-                release();
-            });
+        }
+
+        /** Something under way ended: acknowledged (null), or failed, which fails the object. */
+        void end(Throwable error) {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            }
+            release();
+        }
+
+        /** Something under way failed in a way that was taken care of: no failure of the object, and not counted. */
+        void absorbed(AtomicLong counter) {
+            counter.decrementAndGet();
+            release();
         }
 
         private void release() {

@@ -34,8 +34,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
@@ -113,20 +112,42 @@ public class KafkaEventSink implements EventSink {
 
     @Override
     public FileEvents events(ObjectRef from, String accountCheck) {
-        Header bucket = header(Headers.S3_BUCKET, from.bucket());
-        Header key = header(Headers.S3_KEY, from.key());
-        Header check = header(Headers.ACCOUNT_CHECK, accountCheck);
-        // a log file holds one account and region: its ce_source is made once (a map, for the files that do not)
-        Map<String, Header> sources = new HashMap<>(4);
-        return (record, accountId, eventTime, recordIndex) -> {
-            Header source = sources.computeIfAbsent(accountId + '/' + record.awsRegion(),
-                    k -> header(Headers.CE_SOURCE, EventMessages.ceSource(accountId, record.awsRegion())));
+        return new LogFileEvents(header(Headers.S3_BUCKET, from.bucket()), header(Headers.S3_KEY, from.key()),
+                header(Headers.ACCOUNT_CHECK, accountCheck));
+    }
+
+    /**
+     * The events of one log file, read by one thread. A log file holds one account and region, so its {@code ce_source}
+     * is made once and then compared, not looked up, for each record; a file that names others makes each anew.
+     */
+    private final class LogFileEvents implements FileEvents {
+        private final Header bucket;
+        private final Header key;
+        private final Header check;
+        private String account;
+        private String region;
+        private Header source;
+
+        LogFileEvents(Header bucket, Header key, Header check) {
+            this.bucket = bucket;
+            this.key = key;
+            this.check = check;
+        }
+
+        @Override
+        public void publish(RawRecord record, String accountId, Instant eventTime, int recordIndex, Settled settled) {
+            String awsRegion = record.awsRegion();
+            if (source == null || !Objects.equals(accountId, account) || !Objects.equals(awsRegion, region)) {
+                source = header(Headers.CE_SOURCE, EventMessages.ceSource(accountId, awsRegion));
+                account = accountId;
+                region = awsRegion;
+            }
             var headers = new RecordHeaders(new Header[]{
                     header(Headers.CE_ID, record.eventId()), TYPE, source,
                     header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime)), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
                     bucket, key, header(Headers.RECORD_INDEX, Integer.toString(recordIndex)), check, VIA_LOG_FILE});
-            return send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers));
-        };
+            send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers), settled);
+        }
     }
 
     @Override
@@ -137,31 +158,36 @@ public class KafkaEventSink implements EventSink {
                 header(Headers.CE_SOURCE, EventMessages.ceSource(accountId, record.awsRegion())),
                 header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime)), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
                 VIA_EVENTBRIDGE, header(Headers.EVENTBRIDGE_ID, eventBridgeId), header(Headers.ACCOUNT_CHECK, accountCheck)});
-        return send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers));
+        var acked = new CompletableFuture<Void>();
+        send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers), failure -> {
+            if (failure == null) {
+                acked.complete(null);
+            } else {
+                acked.completeExceptionally(failure);
+            }
+        });
+        return acked;
     }
 
-    private CompletionStage<Void> send(ProducerRecord<String, Object> record) {
+    /** Sends an event once fewer than the cap await acknowledgement, and tells {@code settled} how it ended, once. */
+    private void send(ProducerRecord<String, Object> record, Settled settled) {
         try {
             unacknowledged.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(e);
+            settled.settled(e);
+            return;
         }
-        var acked = new CompletableFuture<Void>();
         try {
             producer().send(record, (meta, error) -> {
                 unacknowledged.release();
-                if (error == null) {
-                    acked.complete(null);
-                } else {
-                    acked.completeExceptionally(tooLarge(error));
-                }
+                settled.settled(error == null ? null : tooLarge(error));
             });
         } catch (RuntimeException e) {
+            // the producer refused it before sending: its callback did not run, and will not
             unacknowledged.release();
-            acked.completeExceptionally(tooLarge(e));
+            settled.settled(tooLarge(e));
         }
-        return acked;
     }
 
     private static Header header(String name, String value) {

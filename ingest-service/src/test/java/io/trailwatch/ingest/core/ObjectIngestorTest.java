@@ -41,9 +41,10 @@ class ObjectIngestorTest {
     private volatile CountDownLatch gate; // when set, the next open waits for it
     private final Sink sink = new Sink();
     private final Ledger ledger = new Ledger();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ObjectIngestor ingestor = new ObjectIngestor(
             new Admission(Set.of("trail"), List.of(), Set.of(), Pattern.compile("CloudTrail-Digest/")),
-            new Source(), sink, ledger, new LogFileReader(Caps.DEFAULT), new IngestMetrics(new SimpleMeterRegistry()),
+            new Source(), sink, ledger, new LogFileReader(Caps.DEFAULT), new IngestMetrics(registry),
             Duration.ofSeconds(5), Clock.fixed(Instant.parse("2026-03-02T10:10:00Z"), ZoneOffset.UTC));
 
     @Test
@@ -61,6 +62,20 @@ class ObjectIngestorTest {
             assertThat(o.etag()).isEqualTo("etag-1");
         });
         assertThat(ledger.contains(IngestedObject.ledgerKey("trail", KEY, "etag-1", null))).isTrue();
+    }
+
+    @Test
+    void thePublishedRecordsMetric_countsEveryRecordHandedToKafka_whenItsFileEnds_whateverTheFilesSize() {
+        int records = 2 * ObjectIngestor.COUNT_EVERY + 3;
+        objects.put(KEY, file(records));
+        String other = KEY.replace("_a.json", "_b.json");
+        objects.put(other, file(5));
+        sink.failFrom = records + 2; // the second file's third record is refused: it was handed to Kafka all the same
+
+        assertThat(ingestor.ingest(ref(KEY), Map.of())).isEqualTo(ObjectIngestor.Outcome.INGESTED);
+        assertThat(registry.counter(IngestMetrics.RECORDS_PUBLISHED).count()).isEqualTo(records);
+        assertThat(ingestor.ingest(ref(other), Map.of())).isEqualTo(ObjectIngestor.Outcome.RETRY);
+        assertThat(registry.counter(IngestMetrics.RECORDS_PUBLISHED).count()).isEqualTo(records + 3);
     }
 
     @Test
@@ -282,12 +297,12 @@ class ObjectIngestorTest {
         public FileEvents events(ObjectRef from, String accountCheck) {
             Map<String, String> headers = Map.of(io.trailwatch.model.Headers.S3_BUCKET, from.bucket(),
                     io.trailwatch.model.Headers.S3_KEY, from.key(), io.trailwatch.model.Headers.ACCOUNT_CHECK, accountCheck);
-            return (record, accountId, eventTime, recordIndex) -> {
+            return (record, accountId, eventTime, recordIndex, settled) -> {
                 try {
                     var event = io.trailwatch.cloudtrail.EventMessages.decode(record.bytes(), accountId, headers::get);
                     assertThat(event.eventTime()).isEqualTo(eventTime);
                     assertThat(event.accountId()).isEqualTo(accountId);
-                    return publish(event);
+                    publish(event).whenComplete((ok, failure) -> settled.settled(failure));
                 } catch (io.trailwatch.cloudtrail.InvalidRecordException e) {
                     throw new AssertionError("a published record is no event", e);
                 }

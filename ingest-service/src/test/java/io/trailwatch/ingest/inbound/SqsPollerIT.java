@@ -210,9 +210,9 @@ class SqsPollerIT {
     private final class CountingSink implements EventSink {
         @Override
         public FileEvents events(ObjectRef from, String accountCheck) {
-            return (record, accountId, eventTime, recordIndex) -> {
+            return (record, accountId, eventTime, recordIndex, settled) -> {
                 published.incrementAndGet();
-                return CompletableFuture.completedFuture(null);
+                settled.settled(null);
             };
         }
 

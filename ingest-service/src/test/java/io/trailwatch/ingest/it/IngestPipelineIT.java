@@ -68,6 +68,14 @@ class IngestPipelineIT {
         assertThat(TopicReader.header(first, Headers.ACCOUNT_CHECK)).isEqualTo("verified");
         assertThat(events).extracting(e -> TopicReader.header(e, Headers.RECORD_INDEX))
                 .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "9");
+        // the file's regions change from record to record: each event's source names its own
+        for (var event : events) {
+            assertThat(TopicReader.header(event, Headers.CE_SOURCE))
+                    .isEqualTo("/aws/cloudtrail/111122223333/" + JSON.readTree(event.value()).path("awsRegion").asText());
+        }
+        assertThat(events).extracting(e -> TopicReader.header(e, Headers.CE_SOURCE)).containsSubsequence(
+                "/aws/cloudtrail/111122223333/us-east-1", "/aws/cloudtrail/111122223333/eu-west-1",
+                "/aws/cloudtrail/111122223333/us-east-1");
     }
 
     @Test
