@@ -81,7 +81,7 @@ public final class ConsoleBench {
             props.put("quarkus.security.users.embedded.users." + USER, PASSWORD);
             props.put("quarkus.security.users.embedded.roles." + USER, "viewer");
             Process console = ServiceProcess.start(jar, props, Service.ENVIRONMENT, dir.resolve("console.log"),
-                    Service.JVM_OPTIONS.toArray(String[]::new));
+                    Service.jvmOptions("console").toArray(String[]::new));
             try {
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
                 String base = "http://127.0.0.1:" + port;

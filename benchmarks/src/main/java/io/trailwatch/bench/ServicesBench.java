@@ -220,9 +220,9 @@ public final class ServicesBench {
             int partitions = admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames().get().get(Topics.EVENTS).partitions().size();
             admin.createTopics(List.of(new NewTopic(FLOOR_TOPIC, partitions, (short) 1))).all().get();
         }
-        // the services' heap settings and collector, so JIT and GC cost the floor what they cost a service
+        // ingest-service's heap settings, collector and compiler, so JIT and GC cost the floor what they cost ingest
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(Service.JVM_OPTIONS);
+        cmd.addAll(Service.jvmOptions("ingest"));
         cmd.addAll(List.of("-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), ProducerFloor.class.getName(),
                 platform.kafka().bootstrapServers(), FLOOR_TOPIC, dir.toString(), "4"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -113,6 +113,40 @@ class ChartTest {
     }
 
     @Test
+    void theServicesThatHandleEveryEvent_runOnlyTheOptimizingCompiler_theFindingServicesOnlyTheQuickOne_unlessTold() {
+        Map<String, String> opts = javaOptions(render(null, Map.of()));
+        assertThat(opts).hasSize(5);
+        opts.forEach((name, value) -> {
+            boolean everyEvent = name.endsWith("-ingest") || name.endsWith("-detect");
+            assertThat(value).as(name).contains(everyEvent ? "-XX:-TieredCompilation" : "-XX:TieredStopAtLevel=1")
+                    .doesNotContain(everyEvent ? "TieredStopAtLevel" : "-TieredCompilation");
+        });
+
+        Map<String, String> told = javaOptions(render(null, Map.of("notify.jvmOptions", "-XX:+UseG1GC", "detect.jvmOptions", "")));
+        told.forEach((name, value) -> {
+            if (name.endsWith("-notify")) {
+                assertThat(value).isEqualTo("-XX:MaxRAMPercentage=40 -XX:TrimNativeHeapInterval=5000 -Djava.io.tmpdir=/tmp -XX:+UseG1GC");
+            } else if (name.endsWith("-detect")) {
+                assertThat(value).isEqualTo("-XX:MaxRAMPercentage=40 -XX:TrimNativeHeapInterval=5000 -Djava.io.tmpdir=/tmp");
+            }
+        });
+        assertThat(told.keySet()).anyMatch(n -> n.endsWith("-notify")).anyMatch(n -> n.endsWith("-detect"));
+    }
+
+    /** Each Deployment's JAVA_OPTS_APPEND, by its name. */
+    private static Map<String, String> javaOptions(List<JsonNode> objects) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (JsonNode d : ofKind(objects, "Deployment")) {
+            d.at("/spec/template/spec/containers/0/env").forEach(e -> {
+                if (e.path("name").asText().equals("JAVA_OPTS_APPEND")) {
+                    out.put(d.at("/metadata/name").asText(), e.path("value").asText());
+                }
+            });
+        }
+        return out;
+    }
+
+    @Test
     void aDisabledService_rendersNothing() {
         List<JsonNode> objects = render("minimal-values.yaml", Map.of());
 

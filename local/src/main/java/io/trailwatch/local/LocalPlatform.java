@@ -481,7 +481,7 @@ public final class LocalPlatform implements AutoCloseable {
             merged.put("kafka-streams.state.dir", options.state().resolve("detect").resolve(name).toString());
         }
         Path jar = options.root().resolve(service + "-service").resolve("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        Service s = new Service(service + "-service" + (n == 1 ? "" : "-" + n), jar, Ports.free(), Ports.free(), merged,
+        Service s = new Service(service, service + "-service" + (n == 1 ? "" : "-" + n), jar, Ports.free(), Ports.free(), merged,
                 options.state().resolve("logs/" + name + ".log"));
         Map<String, Service> next = new LinkedHashMap<>(services);
         next.put(name, s);

@@ -33,8 +33,27 @@ public final class Service {
      * the JVM (the JIT's arenas, Kafka's and RocksDB's buffers) is given back to the system every five seconds
      * ({@code TrimNativeHeapInterval}, from Java 17.0.9) instead of staying in the C library's free lists. Options in the
      * environment variable {@code TRAILWATCH_SERVICE_JVM_OPTS} (space-separated, e.g. for profiling) come after these.
+     * Each service adds how its code is compiled: {@link #jvmOptions(String)}.
      */
     public static final List<String> JVM_OPTIONS = jvmOptions(Runtime.version());
+
+    /** The services that handle every event; the others handle findings. */
+    private static final java.util.Set<String> EVERY_EVENT = java.util.Set.of("ingest", "detect");
+
+    /**
+     * The JVM options of one service ({@code ingest}, {@code detect}, {@code notify}, {@code remediate},
+     * {@code console}): {@link #JVM_OPTIONS} and how its code is compiled, chosen from {@code ./trailwatch bench
+     * services} (docs/local.md, memory). ingest and detect handle every event: only the optimizing compiler (C2), which
+     * keeps no second copy of each hot method compiled with profiling (25-30 MB less resident memory each, CPU per
+     * event within the run-to-run noise). notify, remediate and the console handle findings, a few a day and bursts in
+     * a storm: only the quick compiler (C1), no optimizing compiler's threads and arenas (20-40 MB less resident memory
+     * each; CPU per finding 0.39 to 0.64 ms for notify, 0.61 to 0.80 ms for the console, remediate's unchanged).
+     */
+    public static List<String> jvmOptions(String service) {
+        List<String> options = new ArrayList<>(JVM_OPTIONS);
+        options.add(EVERY_EVENT.contains(service) ? "-XX:-TieredCompilation" : "-XX:TieredStopAtLevel=1");
+        return List.copyOf(options);
+    }
 
     /**
      * The environment each service gets over the inherited one: glibc's malloc with two arenas instead of eight per
@@ -58,9 +77,15 @@ public final class Service {
     private final int managementPort;
     private final Map<String, String> config;
     private final Path log;
+    private final List<String> jvmOptions;
     private Process process;
 
-    Service(String name, Path jar, int port, int managementPort, Map<String, String> config, Path log) {
+    /**
+     * @param service which service it is ({@code ingest}, {@code detect}, ...), for its JVM options
+     * @param name    this replica's name
+     */
+    Service(String service, String name, Path jar, int port, int managementPort, Map<String, String> config, Path log) {
+        this.jvmOptions = jvmOptions(service);
         this.name = name;
         this.jar = jar;
         this.port = port;
@@ -104,7 +129,7 @@ public final class Service {
         if (isAlive()) {
             throw new IllegalStateException(name + " is running");
         }
-        List<String> options = new ArrayList<>(JVM_OPTIONS);
+        List<String> options = new ArrayList<>(jvmOptions);
         String extra = System.getenv("TRAILWATCH_SERVICE_JVM_OPTS");
         if (extra != null && !extra.isBlank()) {
             options.addAll(List.of(extra.trim().split("\\s+")));
