@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,16 +39,17 @@ public final class Service {
     public static final List<String> JVM_OPTIONS = jvmOptions(Runtime.version());
 
     /** The services that handle every event; the others handle findings. */
-    private static final java.util.Set<String> EVERY_EVENT = java.util.Set.of("ingest", "detect");
+    private static final Set<String> EVERY_EVENT = Set.of("ingest", "detect");
 
     /**
      * The JVM options of one service ({@code ingest}, {@code detect}, {@code notify}, {@code remediate},
      * {@code console}): {@link #JVM_OPTIONS} and how its code is compiled, chosen from {@code ./trailwatch bench
      * services} (docs/local.md, memory). ingest and detect handle every event: only the optimizing compiler (C2), which
-     * keeps no second copy of each hot method compiled with profiling (25-30 MB less resident memory each, CPU per
-     * event within the run-to-run noise). notify, remediate and the console handle findings, a few a day and bursts in
-     * a storm: only the quick compiler (C1), no optimizing compiler's threads and arenas (20-40 MB less resident memory
-     * each; CPU per finding 0.39 to 0.64 ms for notify, 0.61 to 0.80 ms for the console, remediate's unchanged).
+     * keeps no second copy of each hot method compiled with profiling (ingest 30 MB, detect 18-22 MB less resident
+     * memory after the run; CPU per event within the run-to-run noise). notify, remediate and the console handle
+     * findings, a few a day and bursts in a storm: only the quick compiler (C1), no optimizing compiler's threads and
+     * arenas (notify 26-33 MB, remediate 29-31, the console 5-24 less; CPU per finding 0.54-0.62 ms against 0.39 for
+     * notify, 0.65-0.70 against 0.61 for the console, remediate's unchanged).
      */
     public static List<String> jvmOptions(String service) {
         List<String> options = new ArrayList<>(JVM_OPTIONS);
