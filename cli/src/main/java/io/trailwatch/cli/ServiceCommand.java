@@ -67,7 +67,7 @@ abstract class ServiceCommand implements Callable<Integer> {
     }
 
     @Command(name = "detect-service", mixinStandardHelpOptions = true,
-            description = {"Runs detect-service.", "Kafka Streams: trailwatch.events.v2 -> the rule pack -> trailwatch.findings.v1.",
+            description = {"Runs detect-service.", "Kafka Streams: trailwatch.events.v3 -> the rule pack -> trailwatch.findings.v1.",
                     "Configure it with environment variables: KAFKA_BOOTSTRAP_SERVERS, TRAILWATCH_STATE_DIR, "
                             + "TRAILWATCH_DETECT_LISTS_TRUSTED_ACCOUNTS, ... (docs/configuration.md); JAVA_OPTS for "
                             + "its JVM."})

@@ -13,6 +13,11 @@ import io.trailwatch.model.Headers;
 import io.trailwatch.model.Topics;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.function.Function;
 
 /**
@@ -28,6 +33,8 @@ public final class EventMessages {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .build();
+
+    private static final int LOG_FILE_ID_BYTES = 12;
 
     private EventMessages() {
     }
@@ -68,10 +75,33 @@ public final class EventMessages {
         }
         String bucket = headers.apply(Headers.S3_BUCKET);
         String objectKey = headers.apply(Headers.S3_KEY);
-        if (bucket != null && objectKey != null) {
-            event = event.withOrigin(new EventOrigin(bucket, objectKey, check));
+        String logFile = headers.apply(Headers.LOG_FILE);
+        boolean named = bucket != null && objectKey != null;
+        if (named || logFile != null) {
+            event = event.withOrigin(EventOrigin.logFile(named ? bucket : null, named ? objectKey : null, check, logFile));
         }
         return event;
+    }
+
+    /**
+     * The id of a log file on {@link Topics#EVENTS} ({@code tw_log_file}): the first 12 bytes of the SHA-256 of
+     * {@code s3://<bucket>/<key>}, in unpadded base64url (16 characters). The same file always has the same id, so a
+     * file ingested again names itself the same way; finding another file's id takes a second preimage of 96 bits.
+     */
+    public static String logFileId(String bucket, String key) {
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+        byte[] hash = sha256.digest(("s3://" + bucket + "/" + key).getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, LOG_FILE_ID_BYTES));
+    }
+
+    /** Whether {@code id} is the id of the log file {@code s3://<bucket>/<key>} ({@link #logFileId}). */
+    public static boolean isLogFileId(String id, String bucket, String key) {
+        return id != null && bucket != null && key != null && id.equals(logFileId(bucket, key));
     }
 
     /** A CloudTrail record as JSON bytes, parsed as the decoder parses it (numbers as written). */

@@ -15,7 +15,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** What a consumer of trailwatch.events.v2 reads back: the event a consumer of trailwatch.events.v1 was given. */
+/** What a consumer of trailwatch.events.v3 reads back: the event a consumer of trailwatch.events.v1 was given. */
 class EventMessagesTest {
 
     private static final ObjectMapper JSON = ModelJson.newMapper();
@@ -23,10 +23,10 @@ class EventMessagesTest {
             "stop-logging-assumed-role");
 
     @Test
-    void aV2MessageDecodesToTheEventAV1ConsumerRead() throws Exception {
+    void aV3MessageDecodesToTheEventAV1ConsumerRead() throws Exception {
         for (String name : GOLDEN) {
             CloudTrailEvent v1 = JSON.readValue(golden("trailwatch.events.v1", name), CloudTrailEvent.class);
-            byte[] record = golden("trailwatch.events.v2", name);
+            byte[] record = golden("trailwatch.events.v3", name);
 
             CloudTrailEvent decoded = EventMessages.decode(record, v1.accountId(), header -> null);
 
@@ -36,7 +36,7 @@ class EventMessagesTest {
 
     @Test
     void provenanceHeadersBecomeTheEventsOrigin_andAnUnknownCheckIsNotTakenForVerified() throws Exception {
-        byte[] record = golden("trailwatch.events.v2", "stop-logging-assumed-role");
+        byte[] record = golden("trailwatch.events.v3", "stop-logging-assumed-role");
         Map<String, String> verified = Map.of(Headers.S3_BUCKET, "trail-bucket", Headers.S3_KEY, "AWSLogs/x.json.gz",
                 Headers.ACCOUNT_CHECK, "verified");
         Map<String, String> odd = Map.of(Headers.S3_BUCKET, "trail-bucket", Headers.S3_KEY, "AWSLogs/x.json.gz",
@@ -49,8 +49,40 @@ class EventMessagesTest {
     }
 
     @Test
+    void aLogFilesRecordsNameItByItsId_andOnlyTheRecordThatNamesItsBucketAndKeyHasThem() throws Exception {
+        byte[] record = golden("trailwatch.events.v3", "stop-logging-assumed-role");
+        String key = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/111122223333_CloudTrail_eu-west-1_20260302T0805Z_a1B2c3D4e5F6g7H8.json.gz";
+        String id = EventMessages.logFileId("trail-bucket", key);
+        Map<String, String> first = Map.of(Headers.LOG_FILE, id, Headers.S3_BUCKET, "trail-bucket", Headers.S3_KEY, key,
+                Headers.ACCOUNT_CHECK, "verified");
+        Map<String, String> next = Map.of(Headers.LOG_FILE, id, Headers.ACCOUNT_CHECK, "verified");
+
+        EventOrigin named = EventMessages.decode(record, null, first::get).origin();
+        EventOrigin byId = EventMessages.decode(record, null, next::get).origin();
+
+        assertThat(named).isEqualTo(EventOrigin.logFile("trail-bucket", key, EventOrigin.VERIFIED, id));
+        assertThat(byId).isEqualTo(EventOrigin.logFile(null, null, EventOrigin.VERIFIED, id));
+        assertThat(byId.via()).isEqualTo(EventOrigin.VIA_LOG_FILE);
+        assertThat(byId.in("trail-bucket", key)).isEqualTo(named);
+    }
+
+    @Test
+    void aLogFilesId_isShortUrlSafeAndTheSameForTheSameObject_andNamesNoOther() {
+        String id = EventMessages.logFileId("trail-bucket", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/f.json.gz");
+
+        assertThat(id).hasSize(16).matches("[A-Za-z0-9_-]{16}");
+        assertThat(EventMessages.logFileId("trail-bucket", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/f.json.gz")).isEqualTo(id);
+        assertThat(EventMessages.isLogFileId(id, "trail-bucket", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/f.json.gz")).isTrue();
+        // the bucket is part of the name: the same key in another bucket is another file
+        assertThat(EventMessages.isLogFileId(id, "other-bucket", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/f.json.gz")).isFalse();
+        assertThat(EventMessages.isLogFileId(id, "trail-bucket", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/g.json.gz")).isFalse();
+        assertThat(EventMessages.isLogFileId(null, "trail-bucket", "k")).isFalse();
+        assertThat(EventMessages.isLogFileId(id, null, null)).isFalse();
+    }
+
+    @Test
     void anEventThatCameThroughEventBridge_hasThatOrigin_withItsEventBridgeId_andNoLogFile() throws Exception {
-        byte[] record = golden("trailwatch.events.v2", "stop-logging-assumed-role");
+        byte[] record = golden("trailwatch.events.v3", "stop-logging-assumed-role");
         Map<String, String> headers = Map.of(Headers.VIA, "eventbridge", Headers.EVENTBRIDGE_ID, "0b3c7e1a-eb00-4c5d-9e0f-000000000001",
                 Headers.ACCOUNT_CHECK, "verified");
 

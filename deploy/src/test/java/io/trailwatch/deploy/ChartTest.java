@@ -218,7 +218,7 @@ class ChartTest {
         JsonNode detect = named(keda, "ScaledObject", "tw-trailwatch-detect").at("/spec/triggers/0");
         assertThat(detect.path("type").asText()).isEqualTo("kafka");
         assertThat(detect.at("/metadata/consumerGroup").asText()).isEqualTo("trailwatch-detect");
-        assertThat(detect.at("/metadata/topic").asText()).isEqualTo("trailwatch.events.v2");
+        assertThat(detect.at("/metadata/topic").asText()).isEqualTo("trailwatch.events.v3");
         assertThat(named(keda, "ScaledObject", "tw-trailwatch-notify").at("/spec/triggers/0/metadata/topic").asText())
                 .isEqualTo("trailwatch.findings.v1");
     }
@@ -285,7 +285,7 @@ class ChartTest {
     @Test
     void replicasBeyondTheConsumedTopicsPartitions_failTheRendering() {
         assertThatThrownBy(() -> render(null, Map.of("detect.replicas", 13)))
-                .hasMessageContaining("detect: 13 replicas at most, but trailwatch.events.v2 has 12 partitions");
+                .hasMessageContaining("detect: 13 replicas at most, but trailwatch.events.v3 has 12 partitions");
         assertThatThrownBy(() -> render(null, Map.of("notify.autoscaling.enabled", true, "notify.autoscaling.maxReplicas", 7)))
                 .hasMessageContaining("notify: 7 replicas at most, but trailwatch.findings.v1 has 6 partitions");
         assertThat(ofKind(render(null, Map.of("ingest.replicas", 40)), "Deployment")).as("ingest reads SQS: no bound").hasSize(5);
@@ -408,7 +408,7 @@ class ChartTest {
                         .isEqualTo(java.time.Duration.ofDays(35).toMillis());
             }
         }
-        assertThat(topics).filteredOn(t -> t.at("/spec/topicName").asText().equals("trailwatch.events.v2"))
+        assertThat(topics).filteredOn(t -> t.at("/spec/topicName").asText().equals("trailwatch.events.v3"))
                 .singleElement().satisfies(t -> assertThat(t.at("/spec/partitions").asInt()).isEqualTo(12));
     }
 
@@ -437,7 +437,7 @@ class ChartTest {
         assertThat(notify).as("a taken-over notify may not trigger Lambda, turn the kill switch or silence alerts")
                 .doesNotContain("topic|trailwatch.findings.v1|literal|Write", "topic|trailwatch.remediate.control.v1|literal|Write",
                         "topic|trailwatch.remediate.ledger.v1|literal|Write", "topic|trailwatch.ingest.ledger.v1|literal|Write")
-                .noneMatch(a -> a.startsWith("topic|trailwatch.events.v2|"));
+                .noneMatch(a -> a.startsWith("topic|trailwatch.events.v3|"));
     }
 
     @Test

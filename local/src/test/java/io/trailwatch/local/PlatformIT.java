@@ -298,9 +298,14 @@ class PlatformIT {
         Files.write(watch.resolve(name), CloudTrailLogs.file(new CloudTrailLogs(5).records("111122223333", "eu-west-1",
                 DAY.plusSeconds(300), 15), true));
         try (var reader = new TopicReader(platform.kafka().bootstrapServers(), Topics.EVENTS)) {
-            var events = reader.awaitUntil(r -> r.stream().filter(e -> name(e).endsWith(name)).count() >= 15, Duration.ofSeconds(90));
-            assertThat(events).filteredOn(e -> name(e).endsWith(name)).extracting(PlatformIT::name)
-                    .containsOnly("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/" + name);
+            String key = "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/03/02/" + name;
+            String id = io.trailwatch.cloudtrail.EventMessages.logFileId(LocalPlatform.BUCKET, key);
+            var events = reader.awaitUntil(r -> r.stream().filter(e -> id.equals(TopicReader.header(e, Headers.LOG_FILE))).count() >= 15,
+                    Duration.ofSeconds(90));
+            // every record names the file by its id; the first names its bucket and key
+            assertThat(events).filteredOn(e -> name(e).endsWith(name)).extracting(PlatformIT::name).containsExactly(key);
+            assertThat(events).filteredOn(e -> name(e).endsWith(name))
+                    .extracting(e -> TopicReader.header(e, Headers.LOG_FILE)).containsExactly(id);
         }
     }
 
@@ -465,10 +470,11 @@ class PlatformIT {
         try (var reader = new TopicReader(platform.kafka().bootstrapServers(), Topics.EVENTS)) {
             var copies = reader.awaitUntil(rs -> rs.stream().filter(r -> stop.equals(TopicReader.header(r, Headers.CE_ID))).count() == 2,
                     Duration.ofSeconds(60)).stream().filter(r -> stop.equals(TopicReader.header(r, Headers.CE_ID))).toList();
-            assertThat(copies).extracting(r -> TopicReader.header(r, Headers.VIA)).containsExactly("eventbridge", "log-file");
+            assertThat(copies).extracting(r -> TopicReader.header(r, Headers.VIA)).containsExactly("eventbridge", null);
             assertThat(TopicReader.header(copies.get(0), Headers.EVENTBRIDGE_ID)).isNotBlank();
-            assertThat(TopicReader.header(copies.get(0), Headers.S3_KEY)).isNull();
-            assertThat(TopicReader.header(copies.get(1), Headers.S3_KEY)).isEqualTo(s.key(0));
+            assertThat(TopicReader.header(copies.get(0), Headers.LOG_FILE)).isNull();
+            assertThat(TopicReader.header(copies.get(1), Headers.LOG_FILE))
+                    .isEqualTo(io.trailwatch.cloudtrail.EventMessages.logFileId(LocalPlatform.BUCKET, s.key(0)));
             assertThat(copies).extracting(r -> r.key()).containsOnly(s.account);
             assertThat(JSON.readTree(copies.get(0).value())).isEqualTo(JSON.readTree(copies.get(1).value()));
         }
@@ -486,6 +492,12 @@ class PlatformIT {
         long started = System.nanoTime();
         platform.upload(s.key(0), s.bytes(0));
         awaitDelivered(s, expected, Duration.ofMinutes(2));
+        // the step is deep in the file, whose first record alone named the bucket and key: the finding still names them
+        JsonNode origin = JSON.readTree(findingOnTopic(only(expected, "cloudtrail-stop-logging").findingId())).at("/evidence/origin");
+        assertThat(origin.path("via").asText()).isEqualTo("log-file");
+        assertThat(origin.path("bucket").asText()).isEqualTo(LocalPlatform.BUCKET);
+        assertThat(origin.path("key").asText()).isEqualTo(s.key(0));
+        assertThat(origin.path("logFile").asText()).isEqualTo(io.trailwatch.cloudtrail.EventMessages.logFileId(LocalPlatform.BUCKET, s.key(0)));
 
         attackSteps(s).forEach(step -> platform.sendEvent(io.trailwatch.devkit.EventBridgeEvents.of(step)));
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {

@@ -8,15 +8,21 @@ import java.time.Instant;
 
 /**
  * One CloudTrail record, normalized: what rules read, and a finding's evidence. On Kafka, topic {@link Topics#EVENTS}
- * ({@code trailwatch.events.v2}) carries the record itself and its headers, from which this is rebuilt; the first
- * topic, {@link Topics#EVENTS_V1}, carried this record as JSON.
+ * ({@code trailwatch.events.v3}) carries the record itself and its headers, from which this is rebuilt; the topics
+ * before it, {@link Topics#EVENTS_V2} and {@link Topics#EVENTS_V1}, are no longer published.
  *
- * <p><b>Contract of {@code trailwatch.events.v2}.</b> Key: {@link #accountId()} as a UTF-8 string (so one account's
+ * <p><b>Contract of {@code trailwatch.events.v3}.</b> Key: {@link #accountId()} as a UTF-8 string (so one account's
  * events keep their order). Value: the CloudTrail record exactly as written in its log file (UTF-8 JSON), validated by
- * {@code schemas/trailwatch.events.v2/v1.schema.json}. Headers: the CloudEvents Kafka binding ({@code ce_id} =
+ * {@code schemas/trailwatch.events.v3/v1.schema.json}. Headers: the CloudEvents Kafka binding ({@code ce_id} =
  * eventID, {@code ce_type} = {@value #CE_TYPE}, {@code ce_source}, {@code ce_time} = eventTime in RFC 3339,
  * {@code ce_specversion}, {@code content-type}), {@code tw_schema_version} = {@value #SCHEMA_VERSION}, and provenance
- * ({@code tw_s3_bucket}, {@code tw_s3_key}, {@code tw_record_index}, {@code tw_account_check}).
+ * ({@code tw_log_file}, {@code tw_record_index}, {@code tw_account_check} on every record of a log file; its
+ * {@code tw_s3_bucket} and {@code tw_s3_key} once, on the first record of the file published for the key;
+ * {@code tw_via} and {@code tw_eventbridge_id} on an event that came through EventBridge).
+ *
+ * <p><b>Contract of {@code trailwatch.events.v2}</b> (no longer published): as v3's, with {@code tw_s3_bucket},
+ * {@code tw_s3_key} and {@code tw_via} on every record, and no {@code tw_log_file}; {@code ce_type}
+ * {@value #CE_TYPE_V2}.
  *
  * <p><b>Contract of {@code trailwatch.events.v1}</b> (no longer published): value this record as JSON, validated by
  * {@code schemas/trailwatch.events.v1/v1.schema.json}, {@code ce_type} {@value #CE_TYPE_V1}. Null fields are omitted.
@@ -111,7 +117,10 @@ public record CloudTrailEvent(
     }
 
     /** The CloudEvents type of the events on {@link Topics#EVENTS}. */
-    public static final String CE_TYPE = "io.trailwatch.cloudtrail.event.v2";
+    public static final String CE_TYPE = "io.trailwatch.cloudtrail.event.v3";
+
+    /** The CloudEvents type of the events on {@link Topics#EVENTS_V2}. */
+    public static final String CE_TYPE_V2 = "io.trailwatch.cloudtrail.event.v2";
 
     /** The CloudEvents type of the events on {@link Topics#EVENTS_V1}. */
     public static final String CE_TYPE_V1 = "io.trailwatch.cloudtrail.event.v1";

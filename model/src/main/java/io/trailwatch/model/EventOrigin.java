@@ -16,10 +16,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param via           {@value #VIA_LOG_FILE} (the durable copy, which digests validate) or {@value #VIA_EVENTBRIDGE}
  *                      (the near-real-time copy, minutes earlier); absent in events published before there were two
  * @param eventBridgeId the EventBridge event's {@code id}, for an event that came through EventBridge
+ * @param logFile       the log file's id ({@code tw_log_file} on {@link Topics#EVENTS}), for an event read from a log
+ *                      file; absent in events published before there was one. A consumer that did not see the file's
+ *                      first record (which names the bucket and key) knows the file by this alone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record EventOrigin(String bucket, String key, String accountCheck, String via, String eventBridgeId) {
+public record EventOrigin(String bucket, String key, String accountCheck, String via, String eventBridgeId, String logFile) {
 
     public static final String VERIFIED = "verified";
     public static final String UNVERIFIABLE = "unverifiable";
@@ -30,12 +33,25 @@ public record EventOrigin(String bucket, String key, String accountCheck, String
 
     /** An event read from a log file. */
     public EventOrigin(String bucket, String key, String accountCheck) {
-        this(bucket, key, accountCheck, VIA_LOG_FILE, null);
+        this(bucket, key, accountCheck, VIA_LOG_FILE, null, null);
+    }
+
+    /**
+     * An event read from a log file known by its id; {@code bucket} and {@code key} are null where the message did not
+     * name them (every record of a file but its first).
+     */
+    public static EventOrigin logFile(String bucket, String key, String accountCheck, String logFile) {
+        return new EventOrigin(bucket, key, accountCheck, VIA_LOG_FILE, null, logFile);
     }
 
     /** An event that came through EventBridge, as the EventBridge event {@code id}. */
     public static EventOrigin eventBridge(String eventBridgeId, String accountCheck) {
-        return new EventOrigin(null, null, accountCheck, VIA_EVENTBRIDGE, eventBridgeId);
+        return new EventOrigin(null, null, accountCheck, VIA_EVENTBRIDGE, eventBridgeId, null);
+    }
+
+    /** This origin, with its log file's bucket and key as a consumer found them by {@link #logFile()}. */
+    public EventOrigin in(String bucket, String key) {
+        return new EventOrigin(bucket, key, accountCheck, via, eventBridgeId, logFile);
     }
 
     /** Whether the event's account was checked against its carrier (its log file's key, or its EventBridge event). */

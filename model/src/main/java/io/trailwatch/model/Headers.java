@@ -25,10 +25,19 @@ public final class Headers {
     /** Version of the value's JSON Schema within the topic's major version, e.g. {@code 1}. */
     public static final String SCHEMA_VERSION = "tw_schema_version";
 
-    /** Provenance: the S3 bucket the record was read from. */
+    /**
+     * Provenance: the S3 bucket the record was read from. On {@link Topics#EVENTS}, only on the first record of a log
+     * file published for its key (the account); every record of the file has {@link #LOG_FILE}.
+     */
     public static final String S3_BUCKET = "tw_s3_bucket";
-    /** Provenance: the S3 object key the record was read from. */
+    /** Provenance: the S3 object key the record was read from; where it is, as {@link #S3_BUCKET}. */
     public static final String S3_KEY = "tw_s3_key";
+    /**
+     * Provenance: the log file the record was read from, as a short id of its bucket and key (12 characters,
+     * base64url): on every record of a log file. The file's first record for its key carries the bucket and key
+     * themselves; a consumer keeps id to bucket and key from there (docs/topics.md, "Which log file").
+     */
+    public static final String LOG_FILE = "tw_log_file";
     /** Provenance: the 0-based index of the record in the log file's {@code Records} array. */
     public static final String RECORD_INDEX = "tw_record_index";
 
@@ -39,8 +48,9 @@ public final class Headers {
     public static final String ACCOUNT_CHECK = "tw_account_check";
 
     /**
-     * Provenance: how the event came, {@link EventOrigin#VIA_LOG_FILE} or {@link EventOrigin#VIA_EVENTBRIDGE}. The
-     * same event (the same {@link #CE_ID}) may come both ways: see docs/topics.md, "Two copies of an event".
+     * Provenance: how the event came: {@link EventOrigin#VIA_EVENTBRIDGE}; absent, or {@link EventOrigin#VIA_LOG_FILE}
+     * on topics before {@link Topics#EVENTS}, for a record read from a log file. The same event (the same
+     * {@link #CE_ID}) may come both ways: see docs/topics.md, "Two copies of an event".
      */
     public static final String VIA = "tw_via";
     /** Provenance: the {@code id} of the EventBridge event an event came in. */

@@ -14,7 +14,13 @@ public final class Topics {
      * ingest-service read from it in headers ({@link Headers}). Consumers in Java decode it to a {@link CloudTrailEvent}
      * with {@code io.trailwatch.cloudtrail.EventMessages}.
      */
-    public static final String EVENTS = "trailwatch.events.v2";
+    public static final String EVENTS = "trailwatch.events.v3";
+
+    /**
+     * The second events topic: as {@link #EVENTS}, with the log file's bucket and key on every record. No longer
+     * published; replaced by {@link #EVENTS} (docs/topics.md, "Migrating from trailwatch.events.v2").
+     */
+    public static final String EVENTS_V2 = "trailwatch.events.v2";
 
     /**
      * The first events topic: each record normalized into a {@link CloudTrailEvent}, the record repeated in its

@@ -3,7 +3,7 @@ package io.trailwatch.ingest.outbound;
 /** ingest-service's messaging channels; their topics are set in {@code application.properties}. */
 public final class Channels {
 
-    /** Events (each record as written), to {@code trailwatch.events.v2}. */
+    /** Events (each record as written), to {@code trailwatch.events.v3}. */
     public static final String EVENTS = "events";
     /** Completed objects, to the compacted {@code trailwatch.ingest.ledger.v1}. */
     public static final String LEDGER = "ledger";

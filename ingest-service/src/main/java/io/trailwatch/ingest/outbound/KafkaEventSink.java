@@ -35,6 +35,8 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
@@ -107,30 +109,38 @@ public class KafkaEventSink implements EventSink {
     private static final Header SPEC_VERSION = header(Headers.CE_SPECVERSION, Headers.CE_SPECVERSION_1_0);
     private static final Header CONTENT_TYPE = header(Headers.CONTENT_TYPE, Headers.APPLICATION_JSON);
     private static final Header SCHEMA_VERSION = header(Headers.SCHEMA_VERSION, CloudTrailEvent.SCHEMA_VERSION);
-    private static final Header VIA_LOG_FILE = header(Headers.VIA, EventOrigin.VIA_LOG_FILE);
     private static final Header VIA_EVENTBRIDGE = header(Headers.VIA, EventOrigin.VIA_EVENTBRIDGE);
 
     @Override
     public FileEvents events(ObjectRef from, String accountCheck) {
         return new LogFileEvents(header(Headers.S3_BUCKET, from.bucket()), header(Headers.S3_KEY, from.key()),
-                header(Headers.ACCOUNT_CHECK, accountCheck));
+                header(Headers.LOG_FILE, EventMessages.logFileId(from.bucket(), from.key())), header(Headers.ACCOUNT_CHECK, accountCheck));
     }
 
     /**
-     * The events of one log file, read by one thread. A log file holds one account and region, so its {@code ce_source}
-     * is made once and then compared, not looked up, for each record; a file that names others makes each anew.
+     * The events of one log file, read by one thread. Every record names the file by its id ({@code tw_log_file}); the
+     * first published for each key (account) also names its bucket and key, which a consumer of that partition keeps
+     * by the id, so the per-file headers are not repeated on each of the file's records. One whose send is refused at
+     * once (too large) does not count as the first: the next record names them. A file ingested again names them again;
+     * a record without a key (no account anywhere), which may go to any partition, names them itself.
+     * A log file holds one account and region, so its {@code ce_source} is made once and then compared, not looked up,
+     * for each record; a file that names others makes each anew.
      */
     private final class LogFileEvents implements FileEvents {
         private final Header bucket;
         private final Header key;
+        private final Header logFile;
         private final Header check;
+        /** The keys (accounts) whose first record named the bucket and key: written by the reading thread, cleared by a refusal. */
+        private final Set<String> named = ConcurrentHashMap.newKeySet(2);
         private String account;
         private String region;
         private Header source;
 
-        LogFileEvents(Header bucket, Header key, Header check) {
+        LogFileEvents(Header bucket, Header key, Header logFile, Header check) {
             this.bucket = bucket;
             this.key = key;
+            this.logFile = logFile;
             this.check = check;
         }
 
@@ -142,11 +152,24 @@ public class KafkaEventSink implements EventSink {
                 account = accountId;
                 region = awsRegion;
             }
-            var headers = new RecordHeaders(new Header[]{
-                    header(Headers.CE_ID, record.eventId()), TYPE, source,
-                    header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime)), SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
-                    bucket, key, header(Headers.RECORD_INDEX, Integer.toString(recordIndex)), check, VIA_LOG_FILE});
-            send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers), settled);
+            Header id = header(Headers.CE_ID, record.eventId());
+            Header time = header(Headers.CE_TIME, EventTimes.isoText(record.eventTime(), eventTime));
+            Header index = header(Headers.RECORD_INDEX, Integer.toString(recordIndex));
+            // a record without a key goes to any partition: it names the file itself
+            if (accountId == null || named.add(accountId)) {
+                var headers = new RecordHeaders(new Header[]{id, TYPE, source, time, SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
+                        logFile, bucket, key, index, check});
+                send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers), failure -> {
+                    if (failure != null && accountId != null) {
+                        named.remove(accountId);
+                    }
+                    settled.settled(failure);
+                });
+            } else {
+                var headers = new RecordHeaders(new Header[]{id, TYPE, source, time, SPEC_VERSION, CONTENT_TYPE, SCHEMA_VERSION,
+                        logFile, index, check});
+                send(new ProducerRecord<>(eventsTopic, null, null, accountId, record.bytes(), headers), settled);
+            }
         }
     }
 

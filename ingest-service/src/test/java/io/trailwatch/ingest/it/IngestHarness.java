@@ -95,8 +95,10 @@ final class IngestHarness {
         }
     }
 
+    /** The events of the log file at {@code key} in the test bucket, which each name it by its id. */
     static List<ConsumerRecord<String, String>> from(List<ConsumerRecord<String, String>> records, String key) {
-        return records.stream().filter(r -> key.equals(TopicReader.header(r, Headers.S3_KEY))).toList();
+        String id = io.trailwatch.cloudtrail.EventMessages.logFileId(IngestResources.BUCKET, key);
+        return records.stream().filter(r -> id.equals(TopicReader.header(r, Headers.LOG_FILE))).toList();
     }
 
     /** The sum of a Prometheus counter's series whose labels contain every given label="value" pair. */

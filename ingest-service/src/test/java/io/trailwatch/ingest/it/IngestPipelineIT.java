@@ -66,6 +66,16 @@ class IngestPipelineIT {
         assertThat(TopicReader.header(first, Headers.S3_KEY)).isEqualTo(key);
         assertThat(TopicReader.header(first, Headers.RECORD_INDEX)).isEqualTo("0");
         assertThat(TopicReader.header(first, Headers.ACCOUNT_CHECK)).isEqualTo("verified");
+        // the file's bucket and key come once, on its first record; every record names the file by its id
+        assertThat(events).extracting(e -> TopicReader.header(e, Headers.LOG_FILE)).hasSize(9)
+                .containsOnly(io.trailwatch.cloudtrail.EventMessages.logFileId(IngestResources.BUCKET, key));
+        assertThat(TopicReader.header(first, Headers.LOG_FILE)).hasSize(16);
+        assertThat(events.subList(1, 9)).allSatisfy(e -> {
+            assertThat(TopicReader.header(e, Headers.S3_BUCKET)).isNull();
+            assertThat(TopicReader.header(e, Headers.S3_KEY)).isNull();
+            assertThat(TopicReader.header(e, Headers.ACCOUNT_CHECK)).isEqualTo("verified");
+        });
+        assertThat(events).extracting(e -> TopicReader.header(e, Headers.VIA)).containsOnlyNulls();
         assertThat(events).extracting(e -> TopicReader.header(e, Headers.RECORD_INDEX))
                 .containsExactly("0", "1", "2", "3", "4", "5", "6", "7", "9");
         // the file's regions change from record to record: each event's source names its own
@@ -95,14 +105,18 @@ class IngestPipelineIT {
 
         List<JsonNode> raws = new ArrayList<>();
         String written = new String(file, java.nio.charset.StandardCharsets.UTF_8);
-        for (var event : eventsOf(key, 9)) {
+        String logFile = io.trailwatch.cloudtrail.EventMessages.logFileId(IngestResources.BUCKET, key);
+        List<ConsumerRecord<String, String>> events = eventsOf(key, 9);
+        for (var event : events) {
             assertThat(written).contains(event.value());
             assertThat(SchemaCheck.violations(SchemaCheck.schemaPath(Topics.EVENTS, 1), event.value())).isEmpty();
             CloudTrailEvent parsed = EventMessages.decode(event.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
                     event.key(), h -> TopicReader.header(event, h));
             assertThat(TopicReader.header(event, Headers.CE_ID)).isEqualTo(parsed.eventId());
             assertThat(TopicReader.header(event, Headers.CE_TIME)).isEqualTo(parsed.eventTime().toString());
-            assertThat(parsed.origin()).isEqualTo(new io.trailwatch.model.EventOrigin(IngestResources.BUCKET, key, "verified"));
+            assertThat(parsed.origin()).isEqualTo(event == events.get(0)
+                    ? io.trailwatch.model.EventOrigin.logFile(IngestResources.BUCKET, key, "verified", logFile)
+                    : io.trailwatch.model.EventOrigin.logFile(null, null, "verified", logFile));
             raws.add(parsed.raw());
         }
         List<ObjectNode> originals = records(file);

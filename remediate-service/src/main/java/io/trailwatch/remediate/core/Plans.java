@@ -140,6 +140,11 @@ public final class Plans {
             return new Plan(r, Action.SKIP, "the finding's event came through EventBridge (event " + origin.eventBridgeId()
                     + "), which no CloudTrail digest covers; this remediation requires a validated digest");
         }
+        if (origin.bucket() == null || origin.key() == null) {
+            // detect-service did not see the record that named the file (docs/topics.md, "Which log file")
+            return new Plan(r, Action.SKIP, "the finding's log file is known only by its id " + origin.logFile()
+                    + ", so no digest can be matched to it; this remediation requires a validated digest");
+        }
         String file = "s3://" + origin.bucket() + "/" + origin.key();
         var verdict = digests.of(file);
         if (verdict.isEmpty()) {

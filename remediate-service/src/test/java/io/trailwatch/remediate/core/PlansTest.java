@@ -112,6 +112,23 @@ class PlansTest {
     }
 
     @Test
+    void aFindingWhoseLogFileIsKnownOnlyByItsId_isNeverActedOnByARemediationThatRequiresADigest() throws Exception {
+        var proven = new Plans.Remediation("proven", Set.of("cloudtrail-stop-logging"), Set.of(), Set.of(), Set.of(), "fn",
+                "RequestResponse", true, true);
+        var plans = new Plans(List.of(proven, ON), true, Set.of("111122223333"));
+        Finding f = stopLogging();
+        // detect-service started after the record that named the file's bucket and key (docs/topics.md, "Which log file")
+        Finding unnamed = with(f, EventOrigin.logFile(null, null, EventOrigin.VERIFIED, "q0FDbGhT3sJ7mUu4"), f.accountId());
+        var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), java.time.Clock.systemUTC());
+        digests.add(integrity(List.of("s3://null/null"), List.of()));
+
+        var planned = plans.plan(unnamed, false, digests);
+
+        assertThat(planned).extracting(Plans.Plan::action).containsExactly(Plans.Action.SKIP, Plans.Action.INVOKE);
+        assertThat(planned.get(0).reason()).contains("known only by its id q0FDbGhT3sJ7mUu4", "requires a validated digest");
+    }
+
+    @Test
     void verdicts_areForgottenOnceOlderThanTheirWindow() {
         var clock = new io.trailwatch.testsupport.ManualClock(java.time.Instant.ofEpochMilli(1_000_000));
         var digests = new LogFileVerdicts(java.time.Duration.ofHours(3), clock);

@@ -16,6 +16,7 @@ public final class DetectMetrics {
     private final MeterRegistry registry;
     private final Counter events;
     private final Counter futureDated;
+    private final Counter unknownLogFiles;
     private final Map<String, Counter> findings = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Map<String, Counter> secondCopies = new ConcurrentHashMap<>();
@@ -27,6 +28,14 @@ public final class DetectMetrics {
         this.futureDated = Counter.builder("trailwatch.detect.future_dated_events")
                 .description("Events dated further ahead of the wall clock than the allowed skew; they do not move the stream's time")
                 .register(registry);
+        this.unknownLogFiles = Counter.builder("trailwatch.detect.unknown_log_files")
+                .description("Events whose log file this service knows only by its id: the record that named its bucket and key was not read here (the topic's retention dropped it, or the consumer started after it)")
+                .register(registry);
+    }
+
+    /** An event of a log file known only by its id (docs/topics.md, "Which log file"). */
+    public void unknownLogFile() {
+        unknownLogFiles.increment();
     }
 
     public void futureDated() {

@@ -29,7 +29,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One task's detector: reads each event, skips it when it is an event's second copy ({@link EventCopies}), runs it
+ * One task's detector: reads each event, names the object it was read from ({@link LogFiles}), skips it when it is an
+ * event's second copy ({@link EventCopies}), runs it
  * through the {@link Detector} (its state in the task's store) and
  * forwards findings, keyed by findingId, to {@link DetectTopology#FINDINGS_SINK}; an event it cannot read or evaluate
  * goes, with the reason, to {@link DetectTopology#DEAD_LETTER_SINK}, and the next event is processed.
@@ -49,6 +50,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
     private ProcessorContext<String, byte[]> context;
     private Detector detector;
     private EventCopies copies;
+    private LogFiles logFiles;
     private boolean seenAny;
 
     /** @param copies how to recognize an event's second copy; null: every copy is processed */
@@ -68,6 +70,7 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
         this.context = context;
         KeyValueStore<String, String> store = context.getStateStore(DetectTopology.STORE);
         this.detector = new Detector(engine, new KafkaStateStore(store), remember, forget, java.time.Clock.systemUTC(), maxClockSkew);
+        this.logFiles = new LogFiles(context.getStateStore(DetectTopology.LOG_FILES_STORE));
         if (copiesConfig != null) {
             this.copies = new EventCopies(context.getStateStore(DetectTopology.COPIES_STORE), copiesConfig);
         }
@@ -89,8 +92,14 @@ final class DetectProcessor implements Processor<byte[], byte[], String, byte[]>
             String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
             event = EventMessages.decode(record.value(), key, name -> header(record, name));
         } catch (InvalidRecordException e) {
-            deadLetter(record, null, "invalid-event", "not a trailwatch.events.v2 event: " + e.getMessage());
+            deadLetter(record, null, "invalid-event", "not a trailwatch.events.v3 event: " + e.getMessage());
             return;
+        }
+        if (event.origin() != null && event.origin().logFile() != null) {
+            event = logFiles.resolve(event, record.timestamp());
+            if (!LogFiles.known(event)) {
+                metrics.unknownLogFile();
+            }
         }
         if (copies != null) {
             String first = copies.secondCopyOf(event, record.timestamp());

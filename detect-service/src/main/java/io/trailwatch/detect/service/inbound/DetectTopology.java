@@ -14,8 +14,8 @@ import java.time.Duration;
 
 /**
  * The whole service as one Kafka Streams topology: events in, one {@link DetectProcessor} per partition with its
- * state store (first-seen values, threshold counts, findings made) and the eventIDs of the copies window
- * ({@link EventCopies}), findings and dead letters out. The store's
+ * state store (first-seen values, threshold counts, findings made), the eventIDs of the copies window
+ * ({@link EventCopies}) and the log files by id ({@link LogFiles}), findings and dead letters out. The store's
  * changelog topic carries the state across restarts and rebalances; with exactly-once processing, state, findings and
  * offsets commit together, so a crash never repeats or loses a finding. Events are keyed by account, so all of an
  * account's events, and its first-seen state, live on one partition.
@@ -26,6 +26,8 @@ public final class DetectTopology {
     public static final String STORE = "detector-state";
     /** The eventIDs of the copies window ({@link EventCopies}); changelog {@code <application.id>-event-copies-changelog}. */
     public static final String COPIES_STORE = "event-copies";
+    /** The log files of the events, by id ({@link LogFiles}); changelog {@code <application.id>-log-files-changelog}. */
+    public static final String LOG_FILES_STORE = "log-files";
     static final String SOURCE = "events";
     static final String PROCESSOR = "detect";
     static final String FINDINGS_SINK = "findings";
@@ -52,6 +54,8 @@ public final class DetectTopology {
                 checkCopies ? copies : null, metrics), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String())
                 .withCachingEnabled().withLoggingEnabled(java.util.Map.of()), PROCESSOR);
+        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(LOG_FILES_STORE, LogFiles.KEEP, LogFiles.KEEP, false),
+                Serdes.String(), Serdes.String()).withLoggingEnabled(java.util.Map.of()), PROCESSOR);
         if (checkCopies) {
             t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(COPIES_STORE, copies.window(), copies.window(), false),
                     Serdes.String(), Serdes.String()).withLoggingEnabled(java.util.Map.of()), PROCESSOR);

@@ -19,7 +19,7 @@ class DetectConfigTest {
 
         assertThat(config.remember()).isEqualTo(Duration.ofDays(1));
         assertThat(config.expireEvery()).isEqualTo(Duration.ofMinutes(10));
-        assertThat(config.topics().events()).isEqualTo("trailwatch.events.v2");
+        assertThat(config.topics().events()).isEqualTo("trailwatch.events.v3");
         assertThat(config.topics().deadLetters()).isEqualTo("trailwatch.dlq.detect.events");
         assertThat(config.topics().partitions()).isEqualTo(6);
         assertThat(config.lists()).isEmpty();

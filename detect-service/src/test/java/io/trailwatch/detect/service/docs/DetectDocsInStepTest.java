@@ -20,7 +20,8 @@ class DetectDocsInStepTest {
     void everyTopicTheServiceUses_isInTheTopicCatalogue() throws IOException {
         String catalogue = Files.readString(DOCS.resolve("topics.md"));
 
-        for (String topic : List.of(Topics.EVENTS, Topics.FINDINGS, Topics.DLQ_DETECT_EVENTS, "trailwatch-detect-detector-state-changelog")) {
+        for (String topic : List.of(Topics.EVENTS, Topics.FINDINGS, Topics.DLQ_DETECT_EVENTS, "trailwatch-detect-detector-state-changelog",
+                "trailwatch-detect-log-files-changelog")) {
             assertThat(catalogue).as("docs/topics.md").contains("`" + topic + "`");
         }
     }
@@ -43,7 +44,7 @@ class DetectDocsInStepTest {
         var names = java.util.regex.Pattern.compile("\"(trailwatch\\.detect\\.[a-z_.]+)\"").matcher(source).results()
                 .map(m -> m.group(1).replace('.', '_') + "_total").toList();
 
-        assertThat(names).hasSize(5);
+        assertThat(names).hasSize(6);
         for (String name : names) {
             assertThat(docs).as("docs/metrics.md").contains("`" + name + "`");
         }

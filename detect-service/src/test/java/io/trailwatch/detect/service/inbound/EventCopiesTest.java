@@ -264,9 +264,10 @@ class EventCopiesTest {
             headers.add(Headers.VIA, utf8(EventOrigin.VIA_EVENTBRIDGE));
             headers.add(Headers.EVENTBRIDGE_ID, utf8("eb-" + r.get("eventID").asText()));
         } else {
-            headers.add(Headers.VIA, utf8(EventOrigin.VIA_LOG_FILE));
+            String key = "AWSLogs/" + r.get("recipientAccountId").asText() + "/CloudTrail/x.json.gz";
+            headers.add(Headers.LOG_FILE, utf8(io.trailwatch.cloudtrail.EventMessages.logFileId("trail-bucket", key)));
             headers.add(Headers.S3_BUCKET, utf8("trail-bucket"));
-            headers.add(Headers.S3_KEY, utf8("AWSLogs/" + r.get("recipientAccountId").asText() + "/CloudTrail/x.json.gz"));
+            headers.add(Headers.S3_KEY, utf8(key));
         }
         return new TestRecord<>(r.get("recipientAccountId").asText(), utf8(r.toString()), headers, (Instant) null);
     }

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DetectRestartIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String EVENTS = "restart-it.events.v2";
+    private static final String EVENTS = "restart-it.events.v3";
     private static final String FINDINGS = "restart-it.findings.v1";
     private static final String DLQ = "restart-it.dlq.detect.events";
     private static final String ACCOUNT = "200000000001";
