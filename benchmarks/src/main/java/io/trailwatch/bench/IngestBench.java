@@ -9,6 +9,7 @@ import io.trailwatch.model.Topics;
 import io.trailwatch.devkit.KafkaBroker;
 import io.trailwatch.devkit.S3Server;
 import io.trailwatch.devkit.SqsServer;
+import io.trailwatch.local.Service;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -244,10 +245,14 @@ public final class IngestBench {
         return end;
     }
 
-    /** Starts the packaged ingest-service against the local components, in a JVM of its own. */
+    /**
+     * Starts the packaged ingest-service against the local components, in a JVM of its own with the options
+     * {@code ./trailwatch local} gives it ({@link Service#jvmOptions(String)}), then {@code options}.
+     */
     static Process startIngest(Path jar, int port /* management */, Path log, KafkaBroker kafka, S3Server s3, SqsServer sqs, String queue,
                                String bucket, List<String> options) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(Service.jvmOptions("ingest"));
         cmd.addAll(options);
         cmd.addAll(List.of(
                 // the application port is unused; health is on the management interface, at the given port
