@@ -34,6 +34,25 @@ final class Proc {
     }
 
     /**
+     * CPU time (user + system) of a JVM's Kafka client threads so far ({@link #kafkaClientThread}); NaN when unknown.
+     */
+    static double kafkaClientNanos(long pid) {
+        return threadsNanos(pid, Proc::kafkaClientThread);
+    }
+
+    /**
+     * Whether a thread (by its name as /proc gives it, cut to 15 characters) is a Kafka client's own: a producer's
+     * network thread ({@code kafka-producer-network-thread}), a consumer's heartbeat or background thread, an admin
+     * client's, or SmallRye Reactive Messaging's polling thread ({@code smallrye-kafka-consumer-thread-N}), which
+     * fetches records and runs the channel's value deserializer on them (for notify-service and remediate-service,
+     * each finding's JSON). A Kafka Streams thread is not: it processes the records it fetches, so it is the service's
+     * own work.
+     */
+    static boolean kafkaClientThread(String name) {
+        return name.startsWith("kafka-") || name.startsWith("smallrye-kafka");
+    }
+
+    /**
      * CPU time (user + system) so far of a process's threads whose names (as /proc/PID/task/TID/comm gives them, cut to
      * 15 characters) pass {@code named}; NaN when unknown. A thread that has ended is counted in no thread. Clock ticks
      * are taken as Linux's USER_HZ, 100 a second.

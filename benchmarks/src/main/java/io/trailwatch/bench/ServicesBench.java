@@ -41,8 +41,9 @@ import java.util.concurrent.Future;
  *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
  *     every event ingest published, notify, remediate and the console when they have been idle for five seconds (their CPU per
  *     finding includes that idle time, which is what a finding costs them at this rate). Of that CPU, the seconds its
- *     garbage collector's and its JIT compiler's threads spent (from /proc/PID/task: the collector's CPU, not the
- *     pauses the JVM reports, which are wall clock and two to three times longer on two busy cores).</li>
+ *     garbage collector's, its JIT compiler's and its Kafka clients' own threads spent (from /proc/PID/task: the
+ *     collector's CPU, not the pauses the JVM reports, which are wall clock and two to three times longer on two busy
+ *     cores).</li>
  *     <li>Resident memory (RSS) of each service after the run, and its peak.</li>
  * </ol>
  * With {@code --replicas N}, ingest-service and detect-service run N processes each, as N pods would: each replica's
@@ -82,23 +83,25 @@ public final class ServicesBench {
 
     /**
      * What a replica spent: CPU seconds (user + system of its process), and of those the seconds of its garbage
-     * collector's threads and of its JIT compiler's, all from /proc. (The pause time a JVM reports is wall clock:
-     * during a storm of findings on two shared cores it was two to three times the collector's CPU.)
+     * collector's threads, of its JIT compiler's and of its Kafka clients' own threads ({@link Proc#kafkaClientThread}),
+     * all from /proc. (The pause time a JVM reports is wall clock: during a storm of findings on two shared cores it
+     * was two to three times the collector's CPU.)
      */
-    record Spent(double cpu, double gc, double jit) {
+    record Spent(double cpu, double gc, double jit, double kafka) {
 
         /** What a replica has spent since it started; NaN for what cannot be read. */
         static Spent soFar(Service replica) {
             long pid = replica.pid().orElse(-1);
-            return new Spent(Proc.cpuNanos(pid) / 1e9, Proc.collectorNanos(pid) / 1e9, Proc.compilerNanos(pid) / 1e9);
+            return new Spent(Proc.cpuNanos(pid) / 1e9, Proc.collectorNanos(pid) / 1e9, Proc.compilerNanos(pid) / 1e9,
+                    Proc.kafkaClientNanos(pid) / 1e9);
         }
 
         Spent minus(Spent before) {
-            return new Spent(cpu - before.cpu, gc - before.gc, jit - before.jit);
+            return new Spent(cpu - before.cpu, gc - before.gc, jit - before.jit, kafka - before.kafka);
         }
 
         Spent plus(Spent other) {
-            return new Spent(cpu + other.cpu, gc + other.gc, jit + other.jit);
+            return new Spent(cpu + other.cpu, gc + other.gc, jit + other.jit, kafka + other.kafka);
         }
     }
 
@@ -150,14 +153,14 @@ public final class ServicesBench {
      * reach notify, remediate and the console while the measured pass runs).
      */
     private static void print(LocalPlatform platform, Floor floor, Pass warm, Pass pass) {
-        System.out.printf(Locale.ROOT, "%-20s %12s %9s %7s %7s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "GC-s", "JIT-s",
-                "per CPU-s", "x floor", "RSS MB", "peak MB", "dead letters");
-        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7s %7s %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
-                "-", "-", floor.perCpuSecond(), "1.00", "-", "-", "-");
+        System.out.printf(Locale.ROOT, "%-20s %12s %9s %7s %7s %7s %14s %9s %8s %9s %13s%n", "service", "work", "CPU-s", "GC-s", "JIT-s",
+                "Kafka-s", "per CPU-s", "x floor", "RSS MB", "peak MB", "dead letters");
+        System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7s %7s %7s %,14.0f %9s %8s %9s %13s%n", "floor", floor.events(), floor.cpuSeconds(),
+                "-", "-", "-", floor.perCpuSecond(), "1.00", "-", "-", "-");
         for (String s : SERVICES) {
             List<Service> replicas = platform.replicas(s);
             boolean events = s.equals("ingest") || s.equals("detect");
-            Spent total = new Spent(0, 0, 0);
+            Spent total = new Spent(0, 0, 0, 0);
             long rss = 0;
             long peak = 0;
             long dead = 0;
@@ -173,8 +176,8 @@ public final class ServicesBench {
                 dead += replicaDead;
                 if (replicas.size() > 1) {
                     long work = pass.work().get(r.name());
-                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %7.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work,
-                            spent.cpu(), spent.gc(), spent.jit(), work / spent.cpu(),
+                    System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %7.2f %7.2f %,14.0f %9s %8d %9d %,13d%n", "  " + r.name(), work,
+                            spent.cpu(), spent.gc(), spent.jit(), spent.kafka(), work / spent.cpu(),
                             String.format(Locale.ROOT, "%.2f", work / spent.cpu() / floor.perCpuSecond()), replicaRss, replicaPeak, replicaDead);
                 }
             }
@@ -183,12 +186,14 @@ public final class ServicesBench {
             String perCpu = events ? String.format(Locale.ROOT, "%,14.0f", work / cpu)
                     : String.format(Locale.ROOT, "%9.2f ms/f", work == 0 ? Double.NaN : cpu * 1000 / work);
             String ratio = events ? String.format(Locale.ROOT, "%.2f", work / cpu / floor.perCpuSecond()) : "-";
-            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %7.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " ("
-                    + replicas.size() + " replicas)" : ""), work, cpu, total.gc(), total.jit(), perCpu.strip(), ratio, rss, peak, dead);
+            System.out.printf(Locale.ROOT, "%-20s %,12d %9.2f %7.2f %7.2f %7.2f %14s %9s %8d %9d %,13d%n", s + (replicas.size() > 1 ? " ("
+                    + replicas.size() + " replicas)" : ""), work, cpu, total.gc(), total.jit(), total.kafka(), perCpu.strip(), ratio, rss, peak, dead);
         }
         System.out.println("(work: events of the measured pass for ingest and detect, per replica what it published or read;"
-                + " findings of both passes for notify, remediate and console; GC-s and JIT-s: of that CPU time, its garbage"
-                + " collector's and its JIT compiler's threads'; ms/f: CPU milliseconds per finding; RSS and peak of"
+                + " findings of both passes for notify, remediate and console; GC-s, JIT-s and Kafka-s: of that CPU time, its garbage"
+                + " collector's, its JIT compiler's and its Kafka clients' own threads' (producer network, consumer heartbeat, and"
+                + " SmallRye's polling threads, which also run the value deserializers; a Kafka Streams thread processes what it"
+                + " fetches and is not among them); ms/f: CPU milliseconds per finding; RSS and peak of"
                 + " several replicas: their sum; dead letters: written by the service in the whole run, none expected from a"
                 + " generated corpus)");
     }

@@ -34,5 +34,15 @@ class ProcTest {
     void aProcessThatIsGoneHasNoCompilerOrCollectorTime() {
         assertThat(Proc.compilerNanos(Long.MAX_VALUE)).isNaN();
         assertThat(Proc.collectorNanos(Long.MAX_VALUE)).isNaN();
+        assertThat(Proc.kafkaClientNanos(Long.MAX_VALUE)).isNaN();
+    }
+
+    @Test
+    void kafkaClientThreads_areTheClientsNetworkHeartbeatAdminAndPollingThreads_butNotAStreamThreadThatProcesses() {
+        // names as /proc/PID/task/TID/comm gives them: cut to 15 characters
+        assertThat(java.util.List.of("kafka-producer-", "kafka-coordinat", "kafka-admin-cli", "smallrye-kafka-"))
+                .allMatch(Proc::kafkaClientThread);
+        assertThat(java.util.List.of("trailwatch-dete", "ingest-object-3", "C2 CompilerThre", "VM Thread", "vert.x-eventloo"))
+                .noneMatch(Proc::kafkaClientThread);
     }
 }
