@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,57 @@ class ChartTest {
     }
 
     @Test
+    void everyService_runsTheCollectorAndHeapBoundsMeasuredLocally_andAJvmStartsWithWhatThePodIsGiven() throws Exception {
+        for (Map<String, Object> told : List.of(Map.<String, Object>of(),
+                Map.<String, Object>of("notify.jvmOptions", "-XX:+UseG1GC -XX:TieredStopAtLevel=1", "detect.jvmOptions", "-XX:+UseAdaptiveGCBoundary"))) {
+            for (JsonNode d : ofKind(render(null, told), "Deployment")) {
+                String name = d.at("/metadata/name").asText();
+                Map<String, String> env = new java.util.HashMap<>();
+                d.at("/spec/template/spec/containers/0/env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+                boolean g1 = name.endsWith("-notify") && !told.isEmpty();
+                // the image's run-java.sh takes the collector from GC_CONTAINER_OPTIONS: one named in jvmOptions goes
+                // there instead, not beside it; a flag that only looks like one (UseAdaptiveGCBoundary) stays where it was
+                assertThat(env.get("GC_CONTAINER_OPTIONS")).as(name).isEqualTo(g1 ? "-XX:+UseG1GC" : "-XX:+UseSerialGC");
+                assertThat(env).as(name).containsEntry("GC_MIN_HEAP_FREE_RATIO", "20").containsEntry("GC_MAX_HEAP_FREE_RATIO", "40");
+                assertThat(env.get("JAVA_OPTS_APPEND")).as(name).doesNotContainPattern("-XX:\\+Use[A-Za-z0-9]+GC\\b");
+                if (name.endsWith("-detect") && !told.isEmpty()) {
+                    assertThat(env.get("JAVA_OPTS_APPEND")).endsWith("-Djava.io.tmpdir=/tmp -XX:+UseAdaptiveGCBoundary");
+                }
+                if (name.endsWith("-detect") && told.isEmpty() || g1) {
+                    assertThat(startJvm(runJavaOptions(env))).as(name).isEmpty();
+                }
+            }
+        }
+    }
+
+    /**
+     * The JVM options the image's run-java.sh composes from the pod's environment, as Red Hat's UBI OpenJDK images
+     * document them: the collector, the heap's free ratios and the adaptive-size options, then {@code JAVA_OPTS_APPEND}.
+     */
+    private static List<String> runJavaOptions(Map<String, String> env) {
+        List<String> options = new ArrayList<>(List.of(env.get("GC_CONTAINER_OPTIONS").split(" ")));
+        options.addAll(List.of("-XX:MinHeapFreeRatio=" + env.get("GC_MIN_HEAP_FREE_RATIO"),
+                "-XX:MaxHeapFreeRatio=" + env.get("GC_MAX_HEAP_FREE_RATIO"), "-XX:GCTimeRatio=4", "-XX:AdaptiveSizePolicyWeight=90"));
+        for (String o : env.get("JAVA_OPTS_APPEND").split(" ")) {
+            // before Java 17.0.9 the JVM has no native heap trimming (the images are later); the rest must be known
+            if (!o.startsWith("-XX:TrimNativeHeapInterval") || Runtime.version().compareTo(Runtime.Version.parse("17.0.9")) >= 0) {
+                options.add(o);
+            }
+        }
+        return options;
+    }
+
+    /** What {@code java <options> -version} printed when it failed to start; empty when it started. */
+    private static String startJvm(List<String> options) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(options);
+        cmd.add("-version");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return p.waitFor() == 0 ? "" : String.join(" ", cmd) + "\n" + out;
+    }
+
+    @Test
     void theServicesThatHandleEveryEvent_runOnlyTheOptimizingCompiler_theFindingServicesOnlyTheQuickOne_unlessTold() {
         Map<String, String> opts = javaOptions(render(null, Map.of()));
         assertThat(opts).hasSize(5);
@@ -125,7 +177,8 @@ class ChartTest {
         Map<String, String> told = javaOptions(render(null, Map.of("notify.jvmOptions", "-XX:+UseG1GC", "detect.jvmOptions", "")));
         told.forEach((name, value) -> {
             if (name.endsWith("-notify")) {
-                assertThat(value).isEqualTo("-XX:MaxRAMPercentage=40 -XX:TrimNativeHeapInterval=5000 -Djava.io.tmpdir=/tmp -XX:+UseG1GC");
+                // the collector goes to GC_CONTAINER_OPTIONS (everyService_runsTheCollectorAndHeapBoundsMeasuredLocally_...)
+                assertThat(value).isEqualTo("-XX:MaxRAMPercentage=40 -XX:TrimNativeHeapInterval=5000 -Djava.io.tmpdir=/tmp");
             } else if (name.endsWith("-detect")) {
                 assertThat(value).isEqualTo("-XX:MaxRAMPercentage=40 -XX:TrimNativeHeapInterval=5000 -Djava.io.tmpdir=/tmp");
             }
