@@ -61,6 +61,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** The SASL mechanism of {@link #startSecured}'s listener. */
     public static final String SCRAM = "SCRAM-SHA-512";
+    /** The only protocol of the TLS listener. */
+    private static final String TLS_PROTOCOL = "TLSv1.3";
+    /** The only cipher suite of the TLS listener (see {@link #writeConfig}). */
+    private static final String TLS_CIPHER_SUITE = "TLS_CHACHA20_POLY1305_SHA256";
 
     /** A broker already running at {@code bootstrapServers}: used as it is, never started or stopped. */
     public static KafkaBroker external(String bootstrapServers) {
@@ -380,6 +384,11 @@ public final class KafkaBroker implements AutoCloseable {
             p.setProperty("ssl.truststore.password", tls.password());
             // a certificate CN=trailwatch-notify is User:trailwatch-notify, as the SCRAM user of that name would be
             p.setProperty("ssl.principal.mapping.rules", "RULE:^CN=([^,]+)$/$1/,DEFAULT");
+            // This broker and the services that handle findings run the quick compiler (C1) alone, which has no
+            // intrinsics for AES-GCM: it ran 45-51 MB/s there against 183-214 MB/s for ChaCha20-Poly1305 (1.2-2.7 GB/s
+            // with C2). TLS 1.3 with ChaCha20-Poly1305, which every Java 17 client offers, is what the TLS listener takes.
+            p.setProperty("ssl.enabled.protocols", TLS_PROTOCOL);
+            p.setProperty("ssl.cipher.suites", TLS_CIPHER_SUITE);
         }
         if (saslPort != 0) {
             p.setProperty("sasl.enabled.mechanisms", SCRAM);
