@@ -10,7 +10,10 @@ import io.trailwatch.model.SchemaCheck;
 import io.trailwatch.model.Topics;
 import io.trailwatch.devkit.TopicReader;
 import io.trailwatch.testsupport.TestKafka;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 import static io.restassured.RestAssured.given;
@@ -31,6 +35,9 @@ class DetectPipelineIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Inject
+    StreamsConfig streams;
 
     private Traffic traffic;
     private TopicReader findings;
@@ -46,6 +53,16 @@ class DetectPipelineIT {
     void close() {
         traffic.close();
         findings.close();
+    }
+
+    @Test
+    void theStreamThreadFetchesAMegabyteOfEvents_orWhatCameWithinTheCommitInterval_notEachEventAsItTricklesIn() {
+        Map<String, Object> consumer = streams.getMainConsumerConfigs("trailwatch-detect", "detect", 0);
+        long commitInterval = streams.getLong(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+
+        assertThat(String.valueOf(consumer.get(ConsumerConfig.FETCH_MIN_BYTES_CONFIG))).isEqualTo("1048576");
+        assertThat(Long.parseLong(String.valueOf(consumer.get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG))))
+                .isPositive().isLessThanOrEqualTo(commitInterval);
     }
 
     @Test
