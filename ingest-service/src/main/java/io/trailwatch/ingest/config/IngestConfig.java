@@ -111,6 +111,16 @@ public interface IngestConfig {
         @WithDefault("262144")
         @Min(1024)
         long maxEventBytes();
+
+        /**
+         * How many messages of CloudTrail events (through EventBridge) may await Kafka's acknowledgement at once, per
+         * queue: the poll loop receives the next messages while earlier ones are acknowledged, and waits only when this
+         * many are. A loop that waited for each receive's acknowledgements took ten messages per linger and round trip,
+         * and fell minutes behind at a hundred events a second.
+         */
+        @WithDefault("100")
+        @Min(10)
+        int maxMessagesInFlight();
     }
 
     interface Aws {

@@ -30,13 +30,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -185,10 +183,14 @@ public class SqsPoller {
 
     /**
      * @param gated receive only as many messages as there are free object slots: the S3 notifications' queue. The
-     *              EventBridge queue's messages are published in this loop, never waiting for a log file.
+     *              EventBridge queue's messages are published in this loop, never waiting for a log file. In either
+     *              loop, up to {@code near-real-time.max-messages-in-flight} messages of EventBridge events await
+     *              Kafka's acknowledgement while the loop receives more; it waits only when that many do.
      */
     private void pollLoop(String queue, boolean gated) {
         Duration backoff = Duration.ofMillis(500);
+        // messages of EventBridge events received and not yet settled (published or dead-lettered, and deleted)
+        Semaphore unsettled = new Semaphore(config.nearRealTime().maxMessagesInFlight());
         while (running) {
             if (gated) {
                 pollBeat = System.nanoTime();
@@ -215,21 +217,44 @@ public class SqsPoller {
                     free = Math.min(free, slots.availablePermits() + 1);
                     slots.release();
                 }
-                int max = free;
-                List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue)
-                        .maxNumberOfMessages(max)
-                        .waitTimeSeconds(config.sqs().waitTimeSeconds())
-                        .visibilityTimeout((int) config.sqs().visibilityTimeout().toSeconds())
-                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
-                        .messages();
+                // Room for the EventBridge events received: the loop goes on while earlier ones are acknowledged, and
+                // receives only as many as may still be in flight (at least one, else it waits here).
+                waitingForSlots = gated; // as for object slots: back-pressure from Kafka, not a stall
+                try {
+                    unsettled.acquire();
+                } finally {
+                    waitingForSlots = false;
+                }
+                int room = 1;
+                while (room < free && unsettled.tryAcquire()) {
+                    room++;
+                }
+                int max = room;
+                List<Message> messages;
+                try {
+                    messages = sqs.receiveMessage(b -> b.queueUrl(queue)
+                            .maxNumberOfMessages(max)
+                            .waitTimeSeconds(config.sqs().waitTimeSeconds())
+                            .visibilityTimeout((int) config.sqs().visibilityTimeout().toSeconds())
+                            .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT))
+                            .messages();
+                } catch (RuntimeException e) {
+                    unsettled.release(max);
+                    throw e;
+                }
+                unsettled.release(max - messages.size());
                 lastSqsError.set(null);
                 backoff = Duration.ofMillis(500);
-                List<CompletableFuture<Void>> published = new java.util.ArrayList<>();
-                for (Message m : messages) {
-                    published.add(handle(queue, m));
+                for (int i = 0; i < messages.size(); i++) {
+                    CompletableFuture<Void> settled;
+                    try {
+                        settled = handle(queue, messages.get(i));
+                    } catch (InterruptedException | RuntimeException e) {
+                        unsettled.release(messages.size() - i);
+                        throw e;
+                    }
+                    settled.whenComplete((ok, error) -> unsettled.release());
                 }
-                // EventBridge's events of the batch went out together; the next receive waits for their acks
-                awaitQuietly(published);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -258,15 +283,6 @@ public class SqsPoller {
                     return;
                 }
             }
-        }
-    }
-
-    private void awaitQuietly(List<CompletableFuture<Void>> published) throws InterruptedException {
-        try {
-            CompletableFuture.allOf(published.toArray(CompletableFuture[]::new))
-                    .get(config.publishTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warnf("EventBridge events of a batch not settled in time: %s", e.toString()); // their messages come back
         }
     }
 

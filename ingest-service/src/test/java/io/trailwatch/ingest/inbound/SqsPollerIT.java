@@ -40,8 +40,9 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The poll loop against a real SQS server: visibility is kept extended, and transient failures come back; and against
- * a scripted client: an unexpected throwable never leaves a zombie.
+ * The poll loop against a real SQS server: visibility is kept extended, transient failures come back, and EventBridge
+ * events keep being received while earlier ones await Kafka; and against a scripted client: an unexpected throwable
+ * never leaves a zombie.
  */
 class SqsPollerIT {
 
@@ -51,6 +52,8 @@ class SqsPollerIT {
     private final SqsServer sqs = SqsServer.shared();
     private final AtomicInteger opens = new AtomicInteger();
     private final AtomicInteger published = new AtomicInteger();
+    /** The EventBridge events the sink took, each acknowledged by Kafka when the test completes it. */
+    private final List<CompletableFuture<Void>> unacknowledged = new java.util.concurrent.CopyOnWriteArrayList<>();
     private SqsPoller poller;
 
     @AfterEach
@@ -85,6 +88,34 @@ class SqsPollerIT {
 
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> published.get() == 1 && sqs.undeleted(queue) == 0);
         assertThat(opens.get()).isEqualTo(2);
+    }
+
+    @Test
+    void eventBridgeMessages_keepBeingReceived_whileEarlierOnesAwaitKafka_upToTheConfiguredNumberInFlight() {
+        String queue = sqs.createQueue("poller-files-" + UUID.randomUUID(), 30);
+        String events = sqs.createQueue("poller-events-" + UUID.randomUUID(), 60);
+        String body = io.trailwatch.ingest.Notifications.render("eventbridge-cloudtrail-api-call.json",
+                Map.of("account", "111122223333"));
+        poller = poller(queue, ref -> new ByteArrayInputStream(file()), Map.of(
+                "trailwatch.ingest.near-real-time.queue-url", events,
+                "trailwatch.ingest.near-real-time.max-messages-in-flight", "20",
+                "trailwatch.ingest.sqs.visibility-timeout", "PT60S"));
+
+        for (int i = 0; i < 35; i++) {
+            sqs.send(events, body);
+        }
+
+        // Kafka acknowledges nothing yet: the loop still receives, two receives' worth, and then waits.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> unacknowledged.size() == 20);
+        Awaitility.await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> unacknowledged.size() == 20);
+        assertThat(sqs.undeleted(events)).as("nothing acknowledged, nothing deleted").isEqualTo(35);
+
+        // Kafka acknowledges: the rest are received, and every message is deleted once its event is acknowledged.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
+            unacknowledged.forEach(f -> f.complete(null));
+            return unacknowledged.size() == 35 && sqs.undeleted(events) == 0;
+        });
+        assertThat(published.get()).isEqualTo(35);
     }
 
     @Test
@@ -139,20 +170,31 @@ class SqsPollerIT {
     }
 
     private static IngestConfig config(String queue) {
+        return config(queue, Map.of());
+    }
+
+    /** The test's configuration, with {@code overrides}. */
+    private static IngestConfig config(String queue, Map<String, String> overrides) {
+        Map<String, String> properties = new java.util.HashMap<>(Map.of(
+                "trailwatch.ingest.sources.buckets", "trail",
+                "trailwatch.ingest.sqs.queue-url", queue,
+                "trailwatch.ingest.sqs.wait-time-seconds", "1",
+                "trailwatch.ingest.sqs.visibility-timeout", "PT2S",
+                "trailwatch.ingest.sqs.retry-delay", "PT1S"));
+        properties.putAll(overrides);
         return new SmallRyeConfigBuilder()
-                .withSources(new PropertiesConfigSource(Map.of(
-                        "trailwatch.ingest.sources.buckets", "trail",
-                        "trailwatch.ingest.sqs.queue-url", queue,
-                        "trailwatch.ingest.sqs.wait-time-seconds", "1",
-                        "trailwatch.ingest.sqs.visibility-timeout", "PT2S",
-                        "trailwatch.ingest.sqs.retry-delay", "PT1S"), "test", 100))
+                .withSources(new PropertiesConfigSource(properties, "test", 100))
                 .withConverter(Duration.class, 200, new io.quarkus.runtime.configuration.DurationConverter())
                 .withMapping(IngestConfig.class)
                 .build().getConfigMapping(IngestConfig.class);
     }
 
     private SqsPoller poller(String queue, Opener opener) {
-        IngestConfig config = config(queue);
+        return poller(queue, opener, Map.of());
+    }
+
+    private SqsPoller poller(String queue, Opener opener, Map<String, String> overrides) {
+        IngestConfig config = config(queue, overrides);
         var metrics = new IngestMetrics(new SimpleMeterRegistry());
         var ledger = new Ledger();
         ledger.markReady();
@@ -220,7 +262,10 @@ class SqsPollerIT {
         public CompletionStage<Void> bridged(io.trailwatch.cloudtrail.RawRecord record, String accountId, java.time.Instant eventTime,
                                              String eventBridgeId, String accountCheck) {
             published.incrementAndGet();
-            return CompletableFuture.completedFuture(null);
+            // acknowledged when the test says so
+            var acknowledged = new CompletableFuture<Void>();
+            unacknowledged.add(acknowledged);
+            return acknowledged;
         }
 
         @Override
