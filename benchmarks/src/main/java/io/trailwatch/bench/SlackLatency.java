@@ -22,8 +22,24 @@ import java.util.regex.Pattern;
  * @param millis      the latencies of the items that reached Slack, sorted
  * @param sent        how many timed items were sent
  * @param sendSeconds how long sending took
+ * @param stages      with {@link Stages}: for the items seen at every stage, the milliseconds of each stage (send to
+ *                    the events topic, to the finding committed on the findings topic, to Slack), each sorted; else
+ *                    empty
  */
-record SlackLatency(long[] millis, int sent, double sendSeconds) {
+record SlackLatency(long[] millis, int sent, double sendSeconds, long[][] stages) {
+
+    /**
+     * When an item (by its account) reached the events topic and its finding the findings topic, in
+     * {@link System#nanoTime()}; null where it has not.
+     */
+    interface Stages {
+        Long onEvents(String account);
+
+        Long onFindings(String account);
+    }
+
+    /** The stages' names, in the order of {@link #stages}. */
+    static final List<String> STAGE_NAMES = List.of("to the events topic", "to the finding (committed)", "to Slack");
 
     private static final Pattern ACCOUNT = Pattern.compile("\\(account (\\d{12})\\)");
 
@@ -33,6 +49,12 @@ record SlackLatency(long[] millis, int sent, double sendSeconds) {
      */
     static SlackLatency measure(LocalPlatform platform, List<String> accounts, int rate, IntConsumer send, Duration wait)
             throws InterruptedException {
+        return measure(platform, accounts, rate, send, wait, null);
+    }
+
+    /** As {@link #measure(LocalPlatform, List, int, IntConsumer, Duration)}, with each item's stages when not null. */
+    static SlackLatency measure(LocalPlatform platform, List<String> accounts, int rate, IntConsumer send, Duration wait,
+                                Stages stages) throws InterruptedException {
         int n = accounts.size();
         List<String> timed = accounts.stream().filter(java.util.Objects::nonNull).toList();
         Map<String, Long> sent = new ConcurrentHashMap<>();
@@ -64,15 +86,43 @@ record SlackLatency(long[] millis, int sent, double sendSeconds) {
         }
         long[] ms = timed.stream().filter(received::containsKey).mapToLong(a -> (received.get(a) - sent.get(a)) / 1_000_000)
                 .sorted().toArray();
-        return new SlackLatency(ms, timed.size(), sendSeconds);
+        List<long[]> times = new java.util.ArrayList<>();
+        if (stages != null) {
+            for (String a : timed) {
+                Long events = stages.onEvents(a);
+                Long findings = stages.onFindings(a);
+                if (received.containsKey(a) && events != null && findings != null) {
+                    times.add(new long[]{sent.get(a), events, findings, received.get(a)});
+                }
+            }
+        }
+        return new SlackLatency(ms, timed.size(), sendSeconds, stages == null ? new long[0][] : split(times));
+    }
+
+    /**
+     * Each stage's milliseconds, sorted, from each item's nanosecond times at its send, on the events topic, on the
+     * findings topic and at Slack.
+     */
+    static long[][] split(List<long[]> times) {
+        long[][] split = new long[STAGE_NAMES.size()][];
+        for (int s = 0; s < split.length; s++) {
+            int stage = s;
+            split[s] = times.stream().mapToLong(t -> (t[stage + 1] - t[stage]) / 1_000_000).sorted().toArray();
+        }
+        return split;
+    }
+
+    /** The p-th percentile of a sorted array; -1 when it is empty. */
+    static long percentile(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return -1;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
     }
 
     /** The p-th percentile in milliseconds; -1 when nothing arrived. */
     long percentile(int p) {
-        if (millis.length == 0) {
-            return -1;
-        }
-        return millis[Math.min(millis.length - 1, (int) Math.ceil(p / 100.0 * millis.length) - 1)];
+        return percentile(millis, p);
     }
 
     long max() {
