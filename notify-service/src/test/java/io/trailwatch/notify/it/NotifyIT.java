@@ -235,8 +235,9 @@ class NotifyIT {
         windows.forEach((window, records) -> {
             List<Boolean> whole = records.stream().map(r -> tree(r).has("evidence")).toList();
             assertThat(whole.subList(0, Math.min(10, whole.size()))).as(window + ": the first ten whole").containsOnly(true);
+            // (a window the storm only began in may hold ten or fewer: then there is no rest)
             assertThat(whole.subList(Math.min(10, whole.size()), whole.size())).as(window + ": the rest without evidence")
-                    .containsOnly(false);
+                    .doesNotContain(true);
             assertThat(records).allSatisfy(r -> assertThat(tree(r).get("title").asText()).isNotEmpty());
         });
     }
