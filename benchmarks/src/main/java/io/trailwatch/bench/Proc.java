@@ -10,6 +10,26 @@ final class Proc {
     private Proc() {
     }
 
+    /**
+     * Sends a process a signal with {@code kill}: {@code STOP} freezes it where it stands, {@code CONT} lets it go on.
+     *
+     * @throws IllegalStateException when {@code kill} fails (the process is gone, or not the caller's)
+     */
+    static void signal(long pid, String signal) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+            String output = new String(kill.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + output);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("kill -" + signal + " " + pid + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted sending " + signal + " to " + pid, e);
+        }
+    }
+
     /** User + system CPU time of a process so far; 0 when it is gone or unknown. */
     static long cpuNanos(long pid) {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(Duration::toNanos).orElse(0L);

@@ -37,7 +37,11 @@ import java.util.concurrent.Future;
  *     it, most of them the AWS SDK's).</li>
  *     <li>The measured pass: the corpus, whose events no service has seen. (Measuring the warm-up's corpus again, as
  *     this bench once did, had detect-service skip its management writes, a quarter of the generated events, as second
- *     copies, and find the rest's state already there.) Each service's CPU (user + system, from /proc) is read
+ *     copies, and find the rest's state already there.) notify, remediate and the console are frozen ({@code kill -STOP})
+ *     while ingest and detect take the corpus, then let go and measured taking its findings, so that each stage has the
+ *     cores to itself, as the floor had and as pods have theirs: with all five JVMs time-sharing two cores, detect
+ *     used 1.8 times the CPU for the same events, and ingest 1.35 times ({@code --all-at-once} measures it that way).
+ *     Each service's CPU (user + system, from /proc) is read
  *     before, and again when its own stage is done: ingest when every object is ingested, detect when it has read
  *     every event ingest published, notify, remediate and the console when they have been idle for five seconds (their CPU per
  *     finding includes that idle time, which is what a finding costs them at this rate). Of that CPU, the seconds its
@@ -116,8 +120,18 @@ public final class ServicesBench {
         run(root, corpusDir, files, 1);
     }
 
-    /** The bench with {@code replicas} processes of ingest-service and of detect-service. */
+    /** The bench with {@code replicas} processes of ingest-service and of detect-service, its measured pass staged. */
     public static void run(Path root, Path corpusDir, int files, int replicas) throws Exception {
+        run(root, corpusDir, files, replicas, false);
+    }
+
+    /**
+     * The bench with {@code replicas} processes of ingest-service and of detect-service.
+     *
+     * @param allAtOnce whether notify, remediate and the console take the measured pass's findings while detect still
+     *                  reads its events (five JVMs time-sharing the cores), instead of after it ({@link #pass staged})
+     */
+    public static void run(Path root, Path corpusDir, int files, int replicas, boolean allAtOnce) throws Exception {
         System.out.printf(Locale.ROOT, "machine: %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         List<Corpus.File> corpus = corpusDir == null ? Corpus.generate(files, 42) : Corpus.read(corpusDir);
@@ -140,10 +154,13 @@ public final class ServicesBench {
             Pass warm = pass(platform, Corpus.before(warmFiles, 43), "warmup/");
             System.out.printf(Locale.ROOT, "warm-up pass: %,d events (generated, seed 43, dated before the corpus), %,d findings"
                     + " in %.1f s%n", warm.events(), warm.findings(), warm.seconds());
-            Pass measured = pass(platform, corpus, "measured/");
+            Pass measured = pass(platform, corpus, "measured/", !allAtOnce);
             System.out.printf(Locale.ROOT, "measured pass: %,d events, %,d findings in %.1f s: %,.0f events/s with %d replica%s of"
-                    + " ingest and detect%n%n", measured.events(), measured.findings(), measured.seconds(),
+                    + " ingest and detect%n", measured.events(), measured.findings(), measured.seconds(),
                     measured.events() / measured.seconds(), replicas, replicas == 1 ? "" : "s");
+            System.out.println(allAtOnce ? "(all at once: notify, remediate and the console took the findings while detect read the events)\n"
+                    : "(staged: notify, remediate and the console frozen until detect had read every event, then measured taking"
+                    + " the findings; --all-at-once for all of them at once)\n");
             print(platform, floor, warm, measured);
         }
     }
@@ -252,8 +269,19 @@ public final class ServicesBench {
         return best;
     }
 
-    /** Uploads the corpus under {@code prefix}; returns what it cost each replica. */
+    /** Uploads the corpus under {@code prefix}, with every service taking its part at once; returns what it cost each replica. */
     private static Pass pass(LocalPlatform platform, List<Corpus.File> corpus, String prefix) throws Exception {
+        return pass(platform, corpus, prefix, false);
+    }
+
+    /**
+     * Uploads the corpus under {@code prefix}; returns what it cost each replica.
+     *
+     * @param staged whether notify, remediate and the console are frozen ({@code kill -STOP}) until detect has read every
+     *               event, and only then take the findings: each stage then has the cores to itself, as the floor had
+     *               and as a deployment's pods have theirs, instead of five JVMs time-sharing two cores
+     */
+    private static Pass pass(LocalPlatform platform, List<Corpus.File> corpus, String prefix, boolean staged) throws Exception {
         List<Service> ingest = platform.replicas("ingest");
         List<Service> detect = platform.replicas("detect");
         Map<String, Spent> before = new LinkedHashMap<>();
@@ -263,21 +291,38 @@ public final class ServicesBench {
         long published0 = sum(ingest, "trailwatch_ingest_records_published_total");
         long detected0 = sum(detect, "trailwatch_detect_events_total");
         long findings0 = sum(detect, "trailwatch_detect_findings_total");
-        long t0 = System.nanoTime();
-        upload(platform, corpus, prefix);
         Map<String, Spent> spent = new LinkedHashMap<>();
         long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-        while (objectsDone(ingest) - objects0 < corpus.size()) {
-            check(deadline, "ingest-service did not finish the corpus");
-            Thread.sleep(POLL);
+        List<Long> frozen = new ArrayList<>();
+        long t0;
+        long events;
+        try {
+            if (staged) {
+                for (String s : FINDING_SERVICES) {
+                    for (Service r : platform.replicas(s)) {
+                        long pid = r.pid().orElseThrow(() -> new IllegalStateException(r.name() + " is not running"));
+                        Proc.signal(pid, "STOP");
+                        frozen.add(pid);
+                    }
+                }
+            }
+            t0 = System.nanoTime();
+            upload(platform, corpus, prefix);
+            while (objectsDone(ingest) - objects0 < corpus.size()) {
+                check(deadline, "ingest-service did not finish the corpus");
+                Thread.sleep(POLL);
+            }
+            ingest.forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
+            events = sum(ingest, "trailwatch_ingest_records_published_total") - published0;
+            while (sum(detect, "trailwatch_detect_events_total") - detected0 < events) {
+                check(deadline, "detect-service did not read every event");
+                Thread.sleep(POLL);
+            }
+            detect.forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
+        } finally {
+            // a frozen process would not even stop when the platform asks it to
+            frozen.forEach(pid -> Proc.signal(pid, "CONT"));
         }
-        ingest.forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
-        long events = sum(ingest, "trailwatch_ingest_records_published_total") - published0;
-        while (sum(detect, "trailwatch_detect_events_total") - detected0 < events) {
-            check(deadline, "detect-service did not read every event");
-            Thread.sleep(POLL);
-        }
-        detect.forEach(r -> spent.put(r.name(), Spent.soFar(r).minus(before.get(r.name()))));
         double seconds = (System.nanoTime() - t0) / 1e9;
         long findings = sum(detect, "trailwatch_detect_findings_total") - findings0;
         Map<String, Long> work = work(ingest, detect);

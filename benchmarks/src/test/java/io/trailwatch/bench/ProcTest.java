@@ -2,7 +2,11 @@ package io.trailwatch.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ProcTest {
 
@@ -44,5 +48,47 @@ class ProcTest {
                 .allMatch(Proc::kafkaClientThread);
         assertThat(java.util.List.of("trailwatch-dete", "ingest-object-3", "C2 CompilerThre", "VM Thread", "vert.x-eventloo"))
                 .noneMatch(Proc::kafkaClientThread);
+    }
+
+    @Test
+    void aFrozenProcessStandsStill_andGoesOnWhenLetGo() throws Exception {
+        Process busy = new ProcessBuilder("sh", "-c", "while :; do :; done").start();
+        try {
+            long pid = busy.pid();
+            Proc.signal(pid, "STOP");
+            long stopping = System.nanoTime() + 10_000_000_000L; // the signal is sent; the kernel stops it a moment later
+            while (state(pid) != 'T' && System.nanoTime() < stopping) {
+                Thread.sleep(10);
+            }
+            assertThat(state(pid)).as("stopped").isEqualTo('T');
+            long frozenAt = Proc.cpuNanos(pid);
+            Thread.sleep(200);
+            assertThat(Proc.cpuNanos(pid)).as("a frozen process spends no CPU").isEqualTo(frozenAt);
+
+            Proc.signal(pid, "CONT");
+            assertThat(state(pid)).isNotEqualTo('T');
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Proc.cpuNanos(pid) == frozenAt && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(Proc.cpuNanos(pid)).as("it runs again").isGreaterThan(frozenAt);
+        } finally {
+            busy.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    void signallingAProcessThatIsGone_isAnError() throws Exception {
+        Process done = new ProcessBuilder("true").start();
+        done.waitFor();
+
+        assertThatThrownBy(() -> Proc.signal(done.pid(), "CONT")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("kill -CONT " + done.pid());
+    }
+
+    /** The state letter of /proc/PID/stat: R running, S sleeping, T stopped. */
+    private static char state(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2);
     }
 }

@@ -85,7 +85,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "services", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Prints each service's CPU cost beside the floor.", "The local platform with default settings, "
-                    + "a warm-up pass of other events of the same mix (generated, dated before the corpus), then the corpus: "
+                    + "a warm-up pass of other events of the same mix (generated, dated before the corpus), then the corpus, stage by "
+                    + "stage (notify, remediate and the console frozen until detect has read every event): "
                     + "events per CPU-second of ingest-service and detect-service next to the floor measured in the same "
                     + "run (gunzip + Jackson streaming + a Kafka producer, in a JVM of its own), CPU per finding of "
                     + "notify-service, remediate-service and console-service, and each service's RSS. --corpus skips files "
@@ -101,13 +102,18 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Processes of ingest-service and of detect-service, sharing the work (1 to 6; default: ${DEFAULT-VALUE}).")
         int replicas;
 
+        @Option(names = "--all-at-once", description = "Notify, remediate and the console take the measured pass's findings "
+                + "while detect still reads its events, all five services time-sharing the machine's cores (default: they "
+                + "are frozen until detect is done, so each stage is measured with the cores to itself, as the floor is).")
+        boolean allAtOnce;
+
         @Override
         public Integer call() throws Exception {
             if (replicas < 1 || replicas > io.trailwatch.local.LocalPlatform.PARTITIONS) {
                 throw new ParameterException(spec.commandLine(), "--replicas must be 1 to " + io.trailwatch.local.LocalPlatform.PARTITIONS
                         + " (the events topic's partitions), not " + replicas);
             }
-            io.trailwatch.bench.ServicesBench.run(Project.root(), corpus.dir(spec), corpus.files(spec), replicas);
+            io.trailwatch.bench.ServicesBench.run(Project.root(), corpus.dir(spec), corpus.files(spec), replicas, allAtOnce);
             return 0;
         }
     }
