@@ -4,9 +4,11 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 class ProcTest {
 
@@ -56,22 +58,17 @@ class ProcTest {
         try {
             long pid = busy.pid();
             Proc.signal(pid, "STOP");
-            long stopping = System.nanoTime() + 10_000_000_000L; // the signal is sent; the kernel stops it a moment later
-            while (state(pid) != 'T' && System.nanoTime() < stopping) {
-                Thread.sleep(10);
-            }
-            assertThat(state(pid)).as("stopped").isEqualTo('T');
+            // the signal is sent; the kernel stops the process a moment later
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(state(pid)).as("stopped").isEqualTo('T'));
             long frozenAt = Proc.cpuNanos(pid);
-            Thread.sleep(200);
+            Thread.sleep(200); // a window in which a running loop would certainly have spent CPU
             assertThat(Proc.cpuNanos(pid)).as("a frozen process spends no CPU").isEqualTo(frozenAt);
 
             Proc.signal(pid, "CONT");
-            assertThat(state(pid)).isNotEqualTo('T');
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (Proc.cpuNanos(pid) == frozenAt && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertThat(Proc.cpuNanos(pid)).as("it runs again").isGreaterThan(frozenAt);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(state(pid)).isNotEqualTo('T');
+                assertThat(Proc.cpuNanos(pid)).as("it runs again").isGreaterThan(frozenAt);
+            });
         } finally {
             busy.destroyForcibly().waitFor();
         }
