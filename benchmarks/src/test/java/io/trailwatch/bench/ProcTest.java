@@ -61,8 +61,9 @@ class ProcTest {
             // the signal is sent; the kernel stops the process a moment later
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(state(pid)).as("stopped").isEqualTo('T'));
             long frozenAt = Proc.cpuNanos(pid);
-            Thread.sleep(200); // a window in which a running loop would certainly have spent CPU
-            assertThat(Proc.cpuNanos(pid)).as("a frozen process spends no CPU").isEqualTo(frozenAt);
+            // 200 ms: a window in which a running loop would certainly have spent CPU
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(Proc.cpuNanos(pid)).as("a frozen process spends no CPU").isEqualTo(frozenAt));
 
             Proc.signal(pid, "CONT");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {

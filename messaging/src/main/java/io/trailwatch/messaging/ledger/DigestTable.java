@@ -58,7 +58,7 @@ final class DigestTable {
         if (size + 1 > capacity() - capacity() / 4) {
             rehash(capacity() * 2, Long.MIN_VALUE);
         }
-        put(slots, mask, high, low, time);
+        put(high, low, time);
         size++;
     }
 
@@ -71,7 +71,7 @@ final class DigestTable {
         // backward shift: each entry after it in the run moves back into the hole when its home allows
         int hole = slot;
         for (int i = (hole + 1) & mask; slots[i * 3 + 2] != EMPTY; i = (i + 1) & mask) {
-            int home = home(slots[i * 3], slots[i * 3 + 1], mask);
+            int home = home(slots[i * 3], slots[i * 3 + 1]);
             // the entry at i may fill the hole when its home is not cyclically within (hole, i]
             boolean stays = hole <= i ? hole < home && home <= i : hole < home || home <= i;
             if (!stays) {
@@ -115,7 +115,7 @@ final class DigestTable {
         for (int i = 0; i < from.length; i += 3) {
             long at = from[i + 2];
             if (at != EMPTY && at >= oldest) {
-                put(slots, mask, from[i], from[i + 1], at);
+                put(from[i], from[i + 1], at);
             }
         }
     }
@@ -130,7 +130,7 @@ final class DigestTable {
 
     /** The slot holding the digest, or -1. */
     private int find(long high, long low) {
-        for (int i = home(high, low, mask); ; i = (i + 1) & mask) {
+        for (int i = home(high, low); ; i = (i + 1) & mask) {
             int s = i * 3;
             if (slots[s + 2] == EMPTY) {
                 return -1;
@@ -141,30 +141,28 @@ final class DigestTable {
         }
     }
 
-    /** The slot where a digest's run starts, in the table as it is now. */
-    int home(long high, long low) {
-        return home(high, low, mask);
-    }
-
     /** Puts a digest known not to be there into the first free slot from its home. */
-    private void put(long[] into, int intoMask, long high, long low, long at) {
-        int i = home(high, low, intoMask);
-        while (into[i * 3 + 2] != EMPTY) {
-            i = (i + 1) & intoMask;
+    private void put(long high, long low, long at) {
+        int i = home(high, low);
+        while (slots[i * 3 + 2] != EMPTY) {
+            i = (i + 1) & mask;
         }
-        into[i * 3] = high;
-        into[i * 3 + 1] = low;
-        into[i * 3 + 2] = at;
+        slots[i * 3] = high;
+        slots[i * 3 + 1] = low;
+        slots[i * 3 + 2] = at;
     }
 
-    /** Where a digest's run starts: its bits and the seed, mixed (the finalizer of MurmurHash3's 64-bit variant). */
-    private int home(long high, long low, int m) {
+    /**
+     * The slot where a digest's run starts in the table as it is now: its bits and the seed, mixed (the finalizer of
+     * MurmurHash3's 64-bit variant).
+     */
+    int home(long high, long low) {
         long h = high ^ Long.rotateLeft(low, 29) ^ seed;
         h ^= h >>> 33;
         h *= 0xff51afd7ed558ccdL;
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (int) h & m;
+        return (int) h & mask;
     }
 }
