@@ -15,8 +15,8 @@ public sealed interface Condition permits Condition.All, Condition.Any, Conditio
     record All(List<Condition> conditions) implements Condition {
         @Override
         public boolean test(EventView event) {
-            for (Condition c : conditions) {
-                if (!c.test(event)) {
+            for (int i = 0; i < conditions.size(); i++) {
+                if (!conditions.get(i).test(event)) {
                     return false;
                 }
             }
@@ -28,8 +28,8 @@ public sealed interface Condition permits Condition.All, Condition.Any, Conditio
     record Any(List<Condition> conditions) implements Condition {
         @Override
         public boolean test(EventView event) {
-            for (Condition c : conditions) {
-                if (c.test(event)) {
+            for (int i = 0; i < conditions.size(); i++) {
+                if (conditions.get(i).test(event)) {
                     return true;
                 }
             }
@@ -58,25 +58,15 @@ public sealed interface Condition permits Condition.All, Condition.Any, Conditio
     record Field(FieldPath path, String operator, JsonNode argument, boolean all, boolean ignoreCase,
                  Predicate<JsonNode> predicate)
             implements Condition {
+        /** Any value at all: what {@code exists} asks. */
+        private static final Predicate<JsonNode> ANY_VALUE = v -> true;
+
         @Override
         public boolean test(EventView event) {
-            List<JsonNode> values = path.values(event);
             if (predicate == null) {
-                return values.isEmpty() != argument.asBoolean();
+                return path.test(event, ANY_VALUE, false) == argument.asBoolean();
             }
-            if (values.isEmpty()) {
-                return false;
-            }
-            for (JsonNode v : values) {
-                boolean ok = predicate.test(v);
-                if (all && !ok) {
-                    return false;
-                }
-                if (!all && ok) {
-                    return true;
-                }
-            }
-            return all;
+            return path.test(event, predicate, all);
         }
     }
 

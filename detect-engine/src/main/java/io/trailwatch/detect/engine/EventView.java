@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.trailwatch.model.CloudTrailEvent;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What conditions look at: one event. Field paths name CloudTrail's own fields (as in the raw record:
@@ -22,7 +22,9 @@ public final class EventView {
     private final CloudTrailEvent event;
     private final Engine.Context context;
     private final boolean asIfAllowed;
-    private Map<JsonNode, JsonNode> parsedStrings;
+    /** Strings parsed as JSON and what each gave, in pairs: the string's node, then the document (or the string). */
+    private List<JsonNode> parsedStrings;
+    private JsonNode principalTree;
 
     public EventView(CloudTrailEvent event) {
         this(event, Engine.Context.NONE);
@@ -52,41 +54,89 @@ public final class EventView {
         return event;
     }
 
-    /** A top-level value: a normalized field with no raw counterpart, else the raw record's field. */
-    JsonNode root(String name) {
+    /** A top-level field, as {@link #rootKind} classifies it once per path: the raw record's own field. */
+    static final int RAW_FIELD = 0;
+    static final int ACCOUNT_ID = 1;
+    static final int SOURCE_IP = 2;
+    static final int EVENT_ID = 3;
+    static final int PRINCIPAL = 4;
+    static final int RAW = 5;
+    /** errorCode and errorMessage: absent from the event seen as if its refused call had been allowed. */
+    static final int ERROR = 6;
+
+    /** How {@link #root(int, String)} finds a top-level name: decided when a path is compiled, not per event. */
+    static int rootKind(String name) {
         return switch (name) {
-            case "accountId" -> text(event.accountId());
-            case "sourceIp" -> text(event.sourceIp());
-            case "eventId" -> text(event.eventId());
-            case "principal" -> event.principal() == null ? MissingNode.getInstance() : JSON.valueToTree(event.principal());
-            case "raw" -> event.raw();
-            case "errorCode", "errorMessage" -> {
-                JsonNode v = asIfAllowed || event.raw() == null ? null : event.raw().get(name);
-                yield v == null ? MissingNode.getInstance() : v;
-            }
-            default -> {
-                JsonNode v = event.raw() == null ? null : event.raw().get(name);
-                yield v == null ? MissingNode.getInstance() : v;
-            }
+            case "accountId" -> ACCOUNT_ID;
+            case "sourceIp" -> SOURCE_IP;
+            case "eventId" -> EVENT_ID;
+            case "principal" -> PRINCIPAL;
+            case "raw" -> RAW;
+            case "errorCode", "errorMessage" -> ERROR;
+            default -> RAW_FIELD;
         };
     }
 
-    /** A JSON document held in a string (e.g. a policy), parsed once; the string itself when it is not JSON. */
+    /** A top-level value: a normalized field with no raw counterpart, else the raw record's field. */
+    JsonNode root(String name) {
+        return root(rootKind(name), name);
+    }
+
+    /** A top-level value, its name classified by {@link #rootKind}. */
+    JsonNode root(int kind, String name) {
+        return switch (kind) {
+            case ACCOUNT_ID -> text(event.accountId());
+            case SOURCE_IP -> text(event.sourceIp());
+            case EVENT_ID -> text(event.eventId());
+            case PRINCIPAL -> principal();
+            case RAW -> event.raw() == null ? MissingNode.getInstance() : event.raw();
+            case ERROR -> asIfAllowed ? MissingNode.getInstance() : field(name);
+            default -> field(name);
+        };
+    }
+
+    private JsonNode field(String name) {
+        JsonNode v = event.raw() == null ? null : event.raw().get(name);
+        return v == null ? MissingNode.getInstance() : v;
+    }
+
+    /** The normalized principal as a tree, built once per view. */
+    private JsonNode principal() {
+        if (principalTree == null) {
+            principalTree = event.principal() == null ? MissingNode.getInstance() : JSON.valueToTree(event.principal());
+        }
+        return principalTree;
+    }
+
+    /**
+     * A JSON document held in a string (e.g. a policy), parsed once; the string itself when it is not JSON. The
+     * strings are remembered by identity (the same node of the event's tree, whichever rule reaches it), so a long
+     * policy is not hashed to be found again.
+     */
     JsonNode parsed(JsonNode text) {
+        if (parsedStrings != null) {
+            for (int i = 0; i < parsedStrings.size(); i += 2) {
+                if (parsedStrings.get(i) == text) {
+                    return parsedStrings.get(i + 1);
+                }
+            }
+        }
         String s = text.textValue().strip();
         if (s.isEmpty() || (s.charAt(0) != '{' && s.charAt(0) != '[')) {
             return text;
         }
-        if (parsedStrings == null) {
-            parsedStrings = new HashMap<>();
+        JsonNode parsed;
+        try {
+            parsed = JSON.readTree(s);
+        } catch (Exception e) {
+            parsed = text;
         }
-        return parsedStrings.computeIfAbsent(text, t -> {
-            try {
-                return JSON.readTree(s);
-            } catch (Exception e) {
-                return t;
-            }
-        });
+        if (parsedStrings == null) {
+            parsedStrings = new ArrayList<>(4);
+        }
+        parsedStrings.add(text);
+        parsedStrings.add(parsed);
+        return parsed;
     }
 
     private static JsonNode text(String s) {

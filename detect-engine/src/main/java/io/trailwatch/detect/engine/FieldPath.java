@@ -1,9 +1,11 @@
 package io.trailwatch.detect.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A dotted path into an event, e.g. {@code requestParameters.ipPermissions.items.ipRanges.items.cidrIp}. Arrays met
@@ -32,6 +34,8 @@ public final class FieldPath {
     private final String function;
     private final FieldPath inner;
     private final List<FieldPath> alternatives;
+    /** How the first segment is found ({@link EventView#rootKind}). */
+    private final int rootKind;
 
     private FieldPath(String text, String[] segments, String function, FieldPath inner) {
         this(text, segments, function, inner, List.of());
@@ -43,6 +47,7 @@ public final class FieldPath {
         this.function = function;
         this.inner = inner;
         this.alternatives = alternatives;
+        this.rootKind = EventView.rootKind(segments[0]);
     }
 
     /** @throws IllegalArgumentException for an empty path, an empty segment or an unknown function */
@@ -71,6 +76,10 @@ public final class FieldPath {
             throw new IllegalArgumentException("field path '" + text + "' is no path, no alternatives of paths and no function call");
         }
         String[] segments = text.split("\\.", -1);
+        for (int i = 0; i < segments.length; i++) {
+            // Jackson interns the names of the fields it reads, so an interned segment finds its field by identity
+            segments[i] = segments[i].intern();
+        }
         for (String s : segments) {
             if (s.isEmpty() || !s.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == ':' || c == '@')) {
                 throw new IllegalArgumentException("field path '" + text + "' has an empty or malformed segment");
@@ -114,8 +123,69 @@ public final class FieldPath {
             return out;
         }
         List<JsonNode> out = new ArrayList<>(2);
-        collect(view, view.root(segments[0]), 1, out);
+        collect(view, view.root(rootKind, segments[0]), 1, out);
         return out;
+    }
+
+    /**
+     * Whether the values the path reaches meet a test: with {@code all}, there is a value and every value meets it;
+     * else some value meets it. The same answer as testing each of {@link #values}, without collecting them: a plain
+     * path is walked and the walk stops at the first value that decides.
+     */
+    public boolean test(EventView view, Predicate<JsonNode> test, boolean all) {
+        if (function != null || !alternatives.isEmpty()) {
+            List<JsonNode> values = values(view);
+            if (values.isEmpty()) {
+                return false;
+            }
+            for (int i = 0; i < values.size(); i++) {
+                if (test.test(values.get(i)) != all) {
+                    return !all;
+                }
+            }
+            return all;
+        }
+        int walked = walk(view, view.root(rootKind, segments[0]), 1, test, all);
+        return all ? walked == SEEN : walked == DECIDED;
+    }
+
+    /** What a walk found: no value; values, none of which decided; a value that decided the answer. */
+    private static final int NOTHING = 0;
+    private static final int SEEN = 1;
+    private static final int DECIDED = 2;
+
+    /** {@link #collect}, testing each value as it is reached: DECIDED at the first that passes (any) or fails (all). */
+    private int walk(EventView view, JsonNode node, int i, Predicate<JsonNode> test, boolean all) {
+        if (node == null) {
+            return NOTHING;
+        }
+        // one call for the node's type, not one per question (the calls cannot be inlined: every kind of node meets them)
+        JsonNodeType type = node.getNodeType();
+        if (type == JsonNodeType.MISSING || type == JsonNodeType.NULL) {
+            return NOTHING;
+        }
+        if (type == JsonNodeType.ARRAY) {
+            int found = NOTHING;
+            for (int e = 0; e < node.size(); e++) {
+                int r = walk(view, node.get(e), i, test, all);
+                if (r == DECIDED) {
+                    return DECIDED;
+                }
+                found |= r;
+            }
+            return found;
+        }
+        if (i == segments.length) {
+            return test.test(node) != all ? DECIDED : SEEN;
+        }
+        if (type == JsonNodeType.STRING) {
+            JsonNode parsed = view.parsed(node);
+            return parsed != node ? walk(view, parsed, i, test, all) : NOTHING;
+        }
+        if (type == JsonNodeType.OBJECT) {
+            return walk(view, node.get(segments[i]), i + 1, test, all);
+        }
+        return NOTHING;
     }
 
     /** The function wrapping this path, or null. */
@@ -128,20 +198,42 @@ public final class FieldPath {
             if (value.length() == 12 && value.chars().allMatch(Character::isDigit)) {
                 return value;
             }
-            String[] parts = value.split(":", 6);
-            return parts.length == 6 && parts[0].equals("arn") && !parts[4].isEmpty() ? parts[4] : null;
+            String account = arnPart(value, 4);
+            return account == null || account.isEmpty() ? null : account;
         }
         if (function.equals("arnName")) {
-            String[] parts = value.split(":", 6);
-            if (parts.length != 6 || !parts[0].equals("arn")) {
+            String resource = arnPart(value, 5);
+            if (resource == null) {
                 return null;
             }
-            String resource = parts[5];
             int cut = Math.max(resource.lastIndexOf('/'), resource.lastIndexOf(':'));
             return cut < 0 ? resource : resource.substring(cut + 1);
         }
         GeoDb geo = view.context().geo();
         return geo == null ? null : geo.country(value);
+    }
+
+    /**
+     * Part {@code n} (1 to 5) of an ARN, {@code arn:partition:service:region:account-id:resource}, the resource being
+     * everything after the fifth colon; null when the value does not start with {@code arn:} or has fewer than five
+     * colons.
+     */
+    static String arnPart(String value, int n) {
+        if (!value.startsWith("arn:")) {
+            return null;
+        }
+        int from = 3;
+        for (int part = 1; part < n; part++) {
+            from = value.indexOf(':', from + 1);
+            if (from < 0) {
+                return null;
+            }
+        }
+        if (n == 5) {
+            return value.substring(from + 1);
+        }
+        int to = value.indexOf(':', from + 1);
+        return to < 0 ? null : value.substring(from + 1, to);
     }
 
     private void collect(EventView view, JsonNode node, int i, List<JsonNode> out) {

@@ -60,7 +60,18 @@ public final class Operators {
                                 + "pattern: " + e.getDescription() + " (backreferences and lookaround are not supported)");
                     }
                 }
-                return v -> v.isValueNode() && patterns.stream().anyMatch(p -> p.matcher(v.asText()).find());
+                return v -> {
+                    if (!v.isValueNode()) {
+                        return false;
+                    }
+                    String text = v.asText();
+                    for (int i = 0; i < patterns.size(); i++) {
+                        if (patterns.get(i).matcher(text).find()) {
+                            return true;
+                        }
+                    }
+                    return false;
+                };
             }),
             Map.entry("cidr", (arg, ic) -> {
                 List<Cidr> networks = new ArrayList<>();
@@ -72,7 +83,15 @@ public final class Operators {
                         return false;
                     }
                     byte[] ip = Cidr.address(v.textValue());
-                    return ip != null && networks.stream().anyMatch(n -> n.contains(ip));
+                    if (ip == null) {
+                        return false;
+                    }
+                    for (int i = 0; i < networks.size(); i++) {
+                        if (networks.get(i).contains(ip)) {
+                            return true;
+                        }
+                    }
+                    return false;
                 };
             }),
             Map.entry("gt", (arg, ic) -> compare(arg, "gt", c -> c > 0)),
@@ -206,29 +225,40 @@ public final class Operators {
             return (ip[full] & mask) == (network[full] & mask);
         }
 
+        /** Four decimal parts of one to three digits, each at most 255, between dots; null for anything else. */
+        private static byte[] ipv4(String s) {
+            byte[] b = new byte[4];
+            int part = 0;
+            int value = 0;
+            int digits = 0;
+            for (int i = 0; i <= s.length(); i++) {
+                char c = i < s.length() ? s.charAt(i) : '.';
+                if (c == '.') {
+                    if (digits == 0 || part == 4) {
+                        return null;
+                    }
+                    b[part++] = (byte) value;
+                    value = 0;
+                    digits = 0;
+                } else {
+                    int d = Character.digit(c, 10);
+                    if (d < 0 || ++digits > 3) {
+                        return null;
+                    }
+                    value = value * 10 + d;
+                    if (value > 255) {
+                        return null;
+                    }
+                }
+            }
+            return part == 4 ? b : null;
+        }
+
         /** The bytes of a literal IP address; null for anything else (host names are never resolved). */
         static byte[] address(String text) {
             String s = text.trim();
-            if (s.isEmpty() || !(s.indexOf(':') >= 0 || s.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-                return null;
-            }
             if (s.indexOf(':') < 0) {
-                String[] parts = s.split("\\.", -1);
-                if (parts.length != 4) {
-                    return null;
-                }
-                byte[] b = new byte[4];
-                for (int i = 0; i < 4; i++) {
-                    if (parts[i].isEmpty() || parts[i].length() > 3) {
-                        return null;
-                    }
-                    int v = Integer.parseInt(parts[i]);
-                    if (v > 255) {
-                        return null;
-                    }
-                    b[i] = (byte) v;
-                }
-                return b;
+                return ipv4(s);
             }
             if (!s.chars().allMatch(c -> c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
                 return null;
