@@ -84,7 +84,8 @@ class FieldPathTest {
         assertThat(FieldPath.arnPart("arn:aws:s3:::bucket", 5)).isEqualTo("bucket");
         assertThat(FieldPath.arnPart("arn:aws:sns:us-east-1:111122223333", 4)).as("four colons: no resource").isNull();
         assertThat(FieldPath.arnPart("arn:aws:sns:us-east-1:111122223333", 5)).isNull();
-        assertThat(FieldPath.arnPart("arn:aws:s3::::", 5)).as("an empty resource").isEmpty();
+        assertThat(FieldPath.arnPart("arn:aws:s3:::", 5)).as("an empty resource").isEmpty();
+        assertThat(FieldPath.arnPart("arn:aws:s3::::", 5)).as("a colon after the fifth belongs to the resource").isEqualTo(":");
         assertThat(FieldPath.arnPart("urn:aws:iam::111122223333:role/x", 4)).isNull();
         assertThat(FieldPath.arnPart("arn", 4)).isNull();
     }
