@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.trailwatch.model.CloudTrailEvent;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * What conditions look at: one event. Field paths name CloudTrail's own fields (as in the raw record:
@@ -22,8 +22,15 @@ public final class EventView {
     private final CloudTrailEvent event;
     private final Engine.Context context;
     private final boolean asIfAllowed;
-    /** Strings parsed as JSON and what each gave, in pairs: the string's node, then the document (or the string). */
-    private List<JsonNode> parsedStrings;
+    /**
+     * Strings parsed as JSON, found again by their node's identity, and what each gave (the document, or the string):
+     * the first few in pairs in an array, which is all an event usually has and cheaper to look through than a map to
+     * hash; the rest in a map, so that an event with thousands of them still costs a lookup each.
+     */
+    private static final int PARSED_FIRST = 8;
+    private JsonNode[] parsedFirst;
+    private int parsedCount;
+    private Map<JsonNode, JsonNode> parsedMore;
     private JsonNode principalTree;
 
     public EventView(CloudTrailEvent event) {
@@ -114,12 +121,14 @@ public final class EventView {
      * policy is not hashed to be found again.
      */
     JsonNode parsed(JsonNode text) {
-        if (parsedStrings != null) {
-            for (int i = 0; i < parsedStrings.size(); i += 2) {
-                if (parsedStrings.get(i) == text) {
-                    return parsedStrings.get(i + 1);
-                }
+        for (int i = 0; i < parsedCount * 2; i += 2) {
+            if (parsedFirst[i] == text) {
+                return parsedFirst[i + 1];
             }
+        }
+        JsonNode known = parsedMore == null ? null : parsedMore.get(text);
+        if (known != null) {
+            return known;
         }
         String s = text.textValue().strip();
         if (s.isEmpty() || (s.charAt(0) != '{' && s.charAt(0) != '[')) {
@@ -131,11 +140,19 @@ public final class EventView {
         } catch (Exception e) {
             parsed = text;
         }
-        if (parsedStrings == null) {
-            parsedStrings = new ArrayList<>(4);
+        if (parsedCount < PARSED_FIRST) {
+            if (parsedFirst == null) {
+                parsedFirst = new JsonNode[PARSED_FIRST * 2];
+            }
+            parsedFirst[parsedCount * 2] = text;
+            parsedFirst[parsedCount * 2 + 1] = parsed;
+            parsedCount++;
+        } else {
+            if (parsedMore == null) {
+                parsedMore = new IdentityHashMap<>();
+            }
+            parsedMore.put(text, parsed);
         }
-        parsedStrings.add(text);
-        parsedStrings.add(parsed);
         return parsed;
     }
 

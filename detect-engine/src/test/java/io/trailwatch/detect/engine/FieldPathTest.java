@@ -72,6 +72,26 @@ class FieldPathTest {
     }
 
     @Test
+    void anEventWithManyPoliciesInStrings_hasEachParsedOnce_andFoundAgainByEveryPathThatReachesIt() {
+        var statements = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            statements.append(i == 0 ? "" : ",").append("\"{\\\"Sid\\\":\\\"s").append(i).append("\\\"}\"");
+        }
+        var view = new EventView(Events.event("{\"requestParameters\":{\"policies\":[" + statements + "]}}"));
+        FieldPath sid = FieldPath.of("requestParameters.policies.Sid");
+
+        List<JsonNode> first = sid.values(view);
+        List<JsonNode> again = sid.values(view);
+
+        assertThat(first).extracting(JsonNode::asText).hasSize(40).startsWith("s0", "s1").endsWith("s39");
+        for (int i = 0; i < first.size(); i++) {
+            assertThat(again.get(i)).as("the same document, not parsed again").isSameAs(first.get(i));
+        }
+        assertThat(sid.test(view, v -> v.asText().equals("s39"), false)).isTrue();
+        assertThat(sid.test(view, v -> v.asText().startsWith("s"), true)).isTrue();
+    }
+
+    @Test
     void arnParts_countColonsUpToTheResource_whichKeepsItsOwn() {
         String role = "arn:aws:iam::111122223333:role/path/Admin";
         assertThat(FieldPath.arnPart(role, 1)).isEqualTo("aws");
