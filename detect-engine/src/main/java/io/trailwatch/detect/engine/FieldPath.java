@@ -215,8 +215,9 @@ public final class FieldPath {
 
     /**
      * Part {@code n} (1 to 5) of an ARN, {@code arn:partition:service:region:account-id:resource}, the resource being
-     * everything after the fifth colon; null when the value does not start with {@code arn:} or has fewer than five
-     * colons.
+     * everything after the fifth colon; null when the value does not start with {@code arn:} or no colon ends the part
+     * (parts 1 to 4), or has fewer than five colons (the resource). The functions read parts 4 and 5, so what they
+     * take for an ARN has all five colons.
      */
     static String arnPart(String value, int n) {
         if (!value.startsWith("arn:")) {
