@@ -84,12 +84,10 @@ public final class EventView {
         };
     }
 
-    /** A top-level value: a normalized field with no raw counterpart, else the raw record's field. */
-    JsonNode root(String name) {
-        return root(rootKind(name), name);
-    }
-
-    /** A top-level value, its name classified by {@link #rootKind}. */
+    /**
+     * A top-level value: a normalized field with no raw counterpart, else the raw record's field; its name classified
+     * by {@link #rootKind}.
+     */
     JsonNode root(int kind, String name) {
         return switch (kind) {
             case ACCOUNT_ID -> text(event.accountId());
