@@ -525,7 +525,7 @@ public final class Detector {
      * {@code readsBack} says it reads back from that form as it is (a held finding; not an entry whole from an earlier version).
      */
     private void put(String key, String prefix, Object value, boolean readsBack) {
-        String stored = prefix + write(value);
+        String stored = write(prefix, value);
         store.put(key, stored);
         if (readsBack) {
             decoded.put(key, new Decoded(stored, value));
@@ -536,12 +536,17 @@ public final class Detector {
 
     /** A state value in its compact form ({@link StateCodec}), or as JSON when it has none. */
     private static String write(Object value) {
-        String compact = StateCodec.write(value);
+        return write("", value);
+    }
+
+    /** {@code prefix} and a state value in its compact form ({@link StateCodec}), or as JSON when it has none. */
+    private static String write(String prefix, Object value) {
+        String compact = StateCodec.write(prefix, value);
         if (compact != null) {
             return compact;
         }
         try {
-            return JSON.writeValueAsString(value);
+            return prefix + JSON.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("detector state does not serialize", e);
         }

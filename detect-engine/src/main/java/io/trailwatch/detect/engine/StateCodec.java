@@ -42,7 +42,16 @@ final class StateCodec {
 
     /** The compact form of a state value; null when it has none (a finding whole, an evidence record). */
     static String write(Object value) {
-        StringBuilder out = new StringBuilder(160).append(MARK);
+        return write("", value);
+    }
+
+    /**
+     * {@code prefix} followed by the compact form of a state value; null when the value has none. The text is written
+     * once, into a buffer sized for it: a finding grown to its hundred eventIds takes about 4 KB, which a buffer grown
+     * from a small start copied five times more, and adding the prefix to it after, once more.
+     */
+    static String write(String prefix, Object value) {
+        StringBuilder out = new StringBuilder(prefix.length() + MARK.length() + size(value)).append(prefix).append(MARK);
         if (value instanceof Finding f && held(f)) {
             finding(out.append('F'), f);
         } else if (value instanceof Burst b && (b.open() == null || held(b.open()))) {
@@ -77,6 +86,45 @@ final class StateCodec {
             return null;
         }
         return out.toString();
+    }
+
+    /** About how many chars the compact form of a value takes: numbers at their longest, texts as they are. */
+    private static int size(Object value) {
+        if (value instanceof Finding f) {
+            return 1 + size(f);
+        }
+        if (value instanceof Burst b) {
+            return 8 + NUMBERS * b.recentTimes().size() + size(b.recent()) + (b.open() == null ? 1 : size(b.open()))
+                    + NUMBERS * b.history().size() + NUMBER + size(b.recentValues());
+        }
+        if (value instanceof Detector.SequenceState s) {
+            return 8 + NUMBER * s.times().size() + size(s.eventIds());
+        }
+        return 0;
+    }
+
+    /** A number and its separator at their longest. */
+    private static final int NUMBER = 21;
+    /** Two numbers (an instant, a history entry). */
+    private static final int NUMBERS = 2 * NUMBER;
+
+    private static int size(Finding f) {
+        return 1 + size(f.findingId()) + size(f.ruleId()) + size(f.severity()) + size(f.outcome()) + NUMBER + 2 * NUMBERS
+                + size(f.eventIds());
+    }
+
+    private static int size(List<String> texts) {
+        int n = NUMBER;
+        if (texts != null) {
+            for (String t : texts) {
+                n += size(t);
+            }
+        }
+        return n;
+    }
+
+    private static int size(String text) {
+        return text == null ? 1 : text.length() + 6;
     }
 
     /**

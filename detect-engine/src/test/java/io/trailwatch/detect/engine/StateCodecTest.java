@@ -52,6 +52,27 @@ class StateCodecTest {
     }
 
     @Test
+    void anEntryWrittenAfterItsPrefix_isThePrefixAndTheValue_howeverLongItsTexts() {
+        List<String> hundredIds = java.util.stream.IntStream.range(0, 100)
+                .mapToObj(i -> java.util.UUID.nameUUIDFromBytes(new byte[]{(byte) i}).toString()).toList();
+        String longText = "x".repeat(20_000) + "\u00dc\ud834\udd1e";
+        List<Instant> times = List.of(Instant.parse("2026-03-02T10:00:00Z"));
+        List<Object> values = List.of(held("f1", hundredIds, Finding.DENIED), held(longText, List.of(longText, ""), longText),
+                new Burst(times, hundredIds, held("f2", hundredIds, null), new TreeMap<>(Map.of(Long.MIN_VALUE, Integer.MAX_VALUE)),
+                        Integer.MAX_VALUE, List.of(longText)),
+                new Detector.SequenceState(Arrays.asList(Long.MIN_VALUE, null), Arrays.asList(longText, null)));
+        for (Object value : values) {
+            for (String prefix : List.of("", "9223372036854775807|64|", longText + "|")) {
+                String stored = StateCodec.write(prefix, value);
+
+                assertThat(stored).isEqualTo(prefix + StateCodec.write(value));
+                assertThat(StateCodec.read(stored, prefix.length(), (Class<Object>) value.getClass())).isEqualTo(value);
+            }
+        }
+        assertThat(StateCodec.write("1|", "text")).as("no compact form, whatever the prefix").isNull();
+    }
+
+    @Test
     void aSequencesProgress_withStepsNotYetSeen_readsBackAsItWasWritten() {
         var progress = new Detector.SequenceState(Arrays.asList(1772445600000L, null, -5L), Arrays.asList("e;1", null, ""));
 
