@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -71,12 +70,13 @@ public final class Findings {
     /** A grouped finding with one more event (same findingId). */
     public static Finding add(Finding finding, CloudTrailEvent event) {
         List<String> ids = finding.eventIds();
-        if (ids.size() < MAX_EVENT_IDS && !ids.contains(event.eventId())) {
-            ids = new ArrayList<>(ids);
-            ids.add(event.eventId());
-            ids = List.copyOf(ids);
-        } else if (ids.contains(event.eventId())) {
+        if (ids.contains(event.eventId())) {
             return finding;
+        }
+        if (ids.size() < MAX_EVENT_IDS) {
+            String[] grown = ids.toArray(new String[ids.size() + 1]);
+            grown[ids.size()] = event.eventId();
+            ids = List.of(grown);
         }
         return new Finding(finding.findingId(), finding.ruleId(), finding.title(), finding.description(),
                 finding.severity(), finding.category(), finding.mitre(), finding.accountId(), finding.region(),

@@ -67,6 +67,28 @@ class DetectorTest {
     }
 
     @Test
+    void aDedupFinding_growsByEachNewEvent_namesItsFirstHundred_andARepeatOfOneOfThemChangesNothing() throws Exception {
+        var detector = detector(DEDUP);
+        List<Finding> published = new ArrayList<>();
+        for (int i = 1; i <= 130; i++) {
+            published.addAll(feed(detector, stop("s" + i, String.format("10:%02d:%02d", i / 60, i % 60))));
+        }
+        assertThat(published).extracting(Finding::count).as("published at 1 and at each power of two")
+                .containsExactly(1, 2, 4, 8, 16, 32, 64, 128);
+        Finding at128 = published.get(published.size() - 1);
+        assertThat(at128.eventIds()).hasSize(Findings.MAX_EVENT_IDS).startsWith("s1", "s2", "s3").endsWith("s99", "s100");
+
+        assertThat(feed(detector, stop("s7", "10:40:00"), stop("s100", "10:41:00"), stop("s1", "10:42:00")))
+                .as("repeats of events it names").isEmpty();
+        assertThat(feed(detector, stop("s131", "10:43:00"), stop("s132", "10:44:00"))).as("not a milestone").isEmpty();
+        assertThat(detector.flush()).singleElement().satisfies(f -> {
+            assertThat(f.findingId()).isEqualTo(at128.findingId());
+            assertThat(f.count()).as("130 events, then two new ones; the repeats not counted").isEqualTo(132);
+            assertThat(f.eventIds()).isEqualTo(at128.eventIds());
+        });
+    }
+
+    @Test
     void threshold_matchesSpreadWiderThanTheWindow_doNotCount() throws Exception {
         var detector = detector(BURST);
 
