@@ -66,7 +66,11 @@ public final class ServicesBench {
      * every 500 ms, 5-7% of them over a pass of four minutes. Every 2 s it is a scrape rate that monitoring could have.
      */
     private static final long POLL = 2000;
-    /** Small files of the warm-up: enough for the JIT to compile what runs once per file (C2 compiles at 5,000 calls). */
+    /**
+     * Small files of the warm-up, for the JIT to compile what runs once per file. The optimizing compiler alone compiles
+     * a method after 10,000 calls, and much of the per-file code runs once or twice a file (docs/local.md, "Ingest's
+     * cost per file").
+     */
     static final int WARM_FILES = 5_000;
     private static final int UPLOADERS = 4;
 

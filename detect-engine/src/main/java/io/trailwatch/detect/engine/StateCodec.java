@@ -32,6 +32,11 @@ final class StateCodec {
     /** A burst's open finding follows. */
     private static final char PRESENT = '+';
 
+    /** A number and its separator at their longest. */
+    private static final int NUMBER = 21;
+    /** Two numbers (an instant, a history entry). */
+    private static final int NUMBERS = 2 * NUMBER;
+
     private StateCodec() {
     }
 
@@ -102,11 +107,6 @@ final class StateCodec {
         }
         return 0;
     }
-
-    /** A number and its separator at their longest. */
-    private static final int NUMBER = 21;
-    /** Two numbers (an instant, a history entry). */
-    private static final int NUMBERS = 2 * NUMBER;
 
     private static int size(Finding f) {
         return 1 + size(f.findingId()) + size(f.ruleId()) + size(f.severity()) + size(f.outcome()) + NUMBER + 2 * NUMBERS
