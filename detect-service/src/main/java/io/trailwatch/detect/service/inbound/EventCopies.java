@@ -2,6 +2,8 @@ package io.trailwatch.detect.service.inbound;
 
 import io.trailwatch.model.CloudTrailEvent;
 import io.trailwatch.model.EventOrigin;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.jboss.logging.Logger;
@@ -27,7 +29,8 @@ import java.util.Set;
  * and data events) has no other copy to find, and costs no lookup. When EventBridge brings an event the configuration
  * says it does not carry, the configuration is wrong: that is logged (once per task), and from then on every log
  * file's copy is looked up in this task (until it restarts or moves: a copy whose other came before may then count
- * twice). Not thread-safe: one per task.
+ * twice). The store is asked only about an id {@link RecentIds} says it may hold: the first copy of an event, which
+ * is nearly every copy, costs its write and no lookup. Not thread-safe: one per task.
  */
 public final class EventCopies {
 
@@ -52,6 +55,7 @@ public final class EventCopies {
     private static final Logger LOG = Logger.getLogger(EventCopies.class);
 
     private final WindowStore<String, String> store;
+    private final RecentIds ids;
     private final long window;
     private final Set<String> categories;
     private final boolean readOnly;
@@ -63,6 +67,14 @@ public final class EventCopies {
         this.window = settings.window().toMillis();
         this.categories = settings.categories();
         this.readOnly = settings.readOnly();
+        this.ids = new RecentIds(window, RecentIds.BITS);
+        // what the store holds already (restored after a restart or a move): the filter must know every id it can return
+        try (KeyValueIterator<Windowed<String>, String> held = store.all()) {
+            while (held.hasNext()) {
+                var entry = held.next();
+                ids.add(entry.key.key(), entry.key.window().start());
+            }
+        }
     }
 
     /**
@@ -86,13 +98,16 @@ public final class EventCopies {
             return null;
         }
         String id = event.eventId();
-        try (WindowStoreIterator<String> earlier = store.fetch(id, Math.max(0, timestamp - window), timestamp + window)) {
-            if (earlier.hasNext()) {
-                return earlier.next().value;
+        if (ids.mightContain(id)) {
+            try (WindowStoreIterator<String> earlier = store.fetch(id, Math.max(0, timestamp - window), timestamp + window)) {
+                if (earlier.hasNext()) {
+                    return earlier.next().value;
+                }
             }
         }
         if (viaEventBridge || carried) {
             store.put(id, via, timestamp);
+            ids.add(id, timestamp);
         }
         return null;
     }
